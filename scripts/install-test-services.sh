@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the real servers the integration tests run against, when missing:
+# - moto server (PyPI `moto[server]`): S3-compatible, honours If-None-Match/If-Match.
+# - prometheus-pushgateway (Debian package).
+# The tests start them on free loopback ports themselves (test/setup/services.ts).
+set -euo pipefail
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! moto_server --help >/dev/null 2>&1; then
+  echo "install-test-services: installing moto[server] from PyPI" >&2
+  python3 -m pip install --quiet --disable-pip-version-check 'moto[server]>=5.1'
+  hash -r
+  moto_server --help >/dev/null
+fi
+
+if ! command -v prometheus-pushgateway >/dev/null 2>&1; then
+  echo "install-test-services: installing prometheus-pushgateway from Debian" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq --no-install-recommends prometheus-pushgateway >/dev/null
+fi
+
+if [ "${JOBKIT_TEST_S3:-moto}" = "minio" ] && ! command -v minio >/dev/null 2>&1; then
+  echo "install-test-services: building MinIO from source with go install (slow)" >&2
+  GOBIN="${GOBIN:-$HOME/go/bin}" go install github.com/minio/minio@latest
+  export PATH="$HOME/go/bin:$PATH"
+fi
+echo "install-test-services: moto_server and prometheus-pushgateway ready" >&2

@@ -1,0 +1,90 @@
+/**
+ * Types shared by every module: the job identity and the lifecycle's shutdown
+ * hooks. Implementations live in identity.ts and lifecycle.ts.
+ */
+
+/** Where the process runs, as detected from the environment. */
+export type Platform = 'kubernetes' | 'aws-batch' | 'cloud-run' | 'cloud-batch' | 'slurm' | 'local';
+
+/**
+ * Who this process is: read once at start, then passed to logs, metrics,
+ * traces and store keys.
+ *
+ * @example
+ * ```ts
+ * const { index, count } = job.identity;
+ * console.log(`I am index ${index} of ${count}`);
+ * ```
+ */
+export interface JobIdentity {
+  /** The batch platform detected from the environment. */
+  readonly platform: Platform;
+  /** Job name (Kubernetes Job name, AWS Batch job id, Cloud Run job, Slurm array job id...). */
+  readonly jobName: string;
+  /** Kubernetes namespace, or `default` elsewhere. */
+  readonly namespace: string;
+  /** Pod (or task) name, when the platform tells it. */
+  readonly podName: string | undefined;
+  /** Pod UID, when the platform tells it. */
+  readonly podUid: string | undefined;
+  /** Node name, when the platform tells it. */
+  readonly nodeName: string | undefined;
+  /** This task's index, 0-based, always `< count`. */
+  readonly index: number;
+  /** How many indexes the job has (1 when not an array/indexed job). */
+  readonly count: number;
+  /**
+   * Which attempt this is, 0-based (0 = first try), when the platform tells it;
+   * undefined when it does not.
+   */
+  readonly attempt: number | undefined;
+}
+
+/** Why the lifecycle is shutting down. */
+export type ShutdownReason = 'completed' | 'failed' | 'signal' | 'deadline';
+
+/** What a shutdown hook is told. */
+export interface ShutdownContext {
+  /** Why the process is stopping. */
+  readonly reason: ShutdownReason;
+  /** Aborted when this hook's own budget is spent; stop I/O then. */
+  readonly signal: AbortSignal;
+  /** Milliseconds this hook may still use. */
+  readonly budgetMs: number;
+}
+
+/**
+ * Shutdown phases, run in this order. Each phase's hooks run concurrently; a
+ * phase starts when the previous one has finished or spent its budget.
+ */
+export type ShutdownPhase = 'checkpoint' | 'release' | 'telemetry' | 'logs';
+
+/** A hook that a module registers to run when the process stops. */
+export interface ShutdownHook {
+  /** Name for logs: `checkpoint.final-save`, `metrics.push`... */
+  readonly name: string;
+  /** When it runs (see {@link ShutdownPhase}). */
+  readonly phase: ShutdownPhase;
+  /** Most milliseconds it may take; it is abandoned after that. */
+  readonly budgetMs: number;
+  /** The work. Must honour `ctx.signal`. */
+  run(ctx: ShutdownContext): Promise<void>;
+}
+
+/**
+ * The part of the lifecycle that modules see.
+ *
+ * @example
+ * ```ts
+ * job.lifecycle.onShutdown({
+ *   name: 'my.flush', phase: 'release', budgetMs: 2_000,
+ *   run: async ({ signal }) => { await queue.flush({ signal }); },
+ * });
+ * ```
+ */
+export interface Lifecycle {
+  /** Aborted on SIGTERM/SIGINT or when the deadline passes. */
+  readonly signal: AbortSignal;
+  /** Register a hook; returns a function that unregisters it. */
+  onShutdown(hook: ShutdownHook): () => void;
+}

@@ -1,0 +1,137 @@
+/**
+ * Vitest global setup for the integration and e2e projects: starts the real test
+ * servers on free loopback ports, creates the test bucket, exports their
+ * addresses as env (inherited by test workers and by the child processes tests
+ * spawn), and stops them afterwards.
+ *
+ * - S3-compatible server with conditional writes: moto server (default), or
+ *   MinIO when JOBKIT_TEST_S3=minio and a `minio` binary is installed.
+ * - Prometheus Pushgateway (Debian package prometheus-pushgateway).
+ *
+ * When JOBKIT_TEST_S3_ENDPOINT / JOBKIT_TEST_PUSHGATEWAY_URL are already set (an
+ * outer setup started the servers), they are reused. scripts/install-test-services.sh
+ * installs the binaries on a fresh machine.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+
+const started: ChildProcess[] = [];
+const tempDirs: string[] = [];
+
+export const TEST_BUCKET = 'jobkit-test';
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      if (addr === null || typeof addr === 'string') return reject(new Error('no port'));
+      srv.close(() => resolve(addr.port));
+    });
+  });
+}
+
+async function waitForHttp(url: string, child: ChildProcess, what: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before it was ready`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await res.body?.cancel();
+      if (res.status < 500) return;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} was not ready at ${url} within ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+function launch(cmd: string, args: string[], what: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4_000);
+  });
+  child.on('error', (err) => {
+    console.error(`${what} could not start (${cmd}): ${err.message}. Run scripts/install-test-services.sh.`);
+  });
+  child.on('exit', (code, signal) => {
+    if (code !== 0 && signal === null && !stopping) console.error(`${what} exited with ${code}: ${stderr}`);
+  });
+  started.push(child);
+  return child;
+}
+
+let stopping = false;
+
+async function startS3(): Promise<void> {
+  if (process.env.JOBKIT_TEST_S3_ENDPOINT !== undefined) return;
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const kind = process.env.JOBKIT_TEST_S3 ?? 'moto';
+  let child: ChildProcess;
+  if (kind === 'minio') {
+    const dir = mkdtempSync(join(tmpdir(), 'jobkit-minio-'));
+    tempDirs.push(dir);
+    child = launch('minio', ['server', '--quiet', '--address', `127.0.0.1:${port}`, dir], 'minio', {
+      ...process.env,
+      MINIO_ROOT_USER: 'jobkit-test',
+      MINIO_ROOT_PASSWORD: 'jobkit-test-secret',
+    });
+    process.env.AWS_ACCESS_KEY_ID = 'jobkit-test';
+    process.env.AWS_SECRET_ACCESS_KEY = 'jobkit-test-secret';
+    await waitForHttp(`${endpoint}/minio/health/live`, child, 'minio');
+  } else {
+    child = launch('moto_server', ['-H', '127.0.0.1', '-p', String(port)], 'moto_server');
+    process.env.AWS_ACCESS_KEY_ID = 'testing';
+    process.env.AWS_SECRET_ACCESS_KEY = 'testing';
+    await waitForHttp(`${endpoint}/moto-api/`, child, 'moto_server');
+  }
+  process.env.AWS_REGION = 'us-east-1';
+  process.env.JOBKIT_TEST_S3_KIND = kind;
+  process.env.JOBKIT_TEST_S3_ENDPOINT = endpoint;
+  process.env.JOBKIT_TEST_S3_BUCKET = TEST_BUCKET;
+  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true });
+  await client.send(new CreateBucketCommand({ Bucket: TEST_BUCKET }));
+  client.destroy();
+}
+
+async function startPushgateway(): Promise<void> {
+  if (process.env.JOBKIT_TEST_PUSHGATEWAY_URL !== undefined) return;
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = launch('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${port}`], 'prometheus-pushgateway');
+  await waitForHttp(`${url}/-/ready`, child, 'prometheus-pushgateway');
+  process.env.JOBKIT_TEST_PUSHGATEWAY_URL = url;
+}
+
+export async function setup(): Promise<void> {
+  await Promise.all([startS3(), startPushgateway()]);
+}
+
+export async function teardown(): Promise<void> {
+  stopping = true;
+  await Promise.all(
+    started.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+}
