@@ -1,0 +1,250 @@
+/**
+ * Job identity: which job, pod and index this process is, read once from the
+ * environment of the batch platform it runs on.
+ *
+ * Precedence, lowest to highest: the platform's own variables, the `JOBKIT_*`
+ * variables of the env contract (set by the generated manifest), options given
+ * in code. Every value is validated; a bad one throws a ConfigurationError that
+ * names the variable (or option) and its value, so the job exits 78 at once
+ * instead of processing the wrong shard.
+ */
+import { type Env, readInteger, readString } from './config.ts';
+import { ConfigurationError } from './errors.ts';
+import type { JobIdentity, Platform } from './types.ts';
+
+/** Identity values given in code; each wins over its environment form. */
+export interface IdentityOptions {
+  /** Skip platform detection. */
+  readonly platform?: Platform;
+  /** Overrides JOBKIT_JOB_NAME and the platform's job name. */
+  readonly jobName?: string;
+  /** Overrides JOBKIT_NAMESPACE. */
+  readonly namespace?: string;
+  /** Overrides JOBKIT_POD_NAME. */
+  readonly podName?: string;
+  /** Overrides JOBKIT_POD_UID. */
+  readonly podUid?: string;
+  /** Overrides JOBKIT_NODE_NAME. */
+  readonly nodeName?: string;
+  /** Overrides JOBKIT_INDEX and the platform's index (0-based). */
+  readonly index?: number;
+  /** Overrides JOBKIT_COUNT and the platform's count. */
+  readonly count?: number;
+  /** Overrides JOBKIT_ATTEMPT and the platform's attempt (0-based). */
+  readonly attempt?: number;
+}
+
+/** What one platform's variables say; `indexFrom`/`countFrom` name the source for error messages. */
+interface PlatformValues {
+  jobName?: string | undefined;
+  namespace?: string | undefined;
+  podName?: string | undefined;
+  podUid?: string | undefined;
+  nodeName?: string | undefined;
+  index?: number | undefined;
+  indexFrom?: string;
+  count?: number | undefined;
+  countFrom?: string;
+  attempt?: number | undefined;
+}
+
+const DEFAULT_JOB_NAME = 'job';
+const DEFAULT_NAMESPACE = 'default';
+
+/**
+ * The platform this process runs on, from the variables each one sets.
+ * Batch services that may themselves run on Kubernetes (AWS Batch on EKS) are
+ * checked before the generic Kubernetes markers, but an Indexed Job's
+ * JOB_COMPLETION_INDEX always means Kubernetes.
+ *
+ * @example
+ * ```ts
+ * detectPlatform({ CLOUD_RUN_JOB: 'etl', CLOUD_RUN_TASK_INDEX: '2' }); // 'cloud-run'
+ * ```
+ */
+export function detectPlatform(env: Env): Platform {
+  if (readString(env, 'JOB_COMPLETION_INDEX') !== undefined) return 'kubernetes';
+  if (readString(env, 'AWS_BATCH_JOB_ID') !== undefined) return 'aws-batch';
+  if (readString(env, 'CLOUD_RUN_JOB') !== undefined) return 'cloud-run';
+  if (readString(env, 'BATCH_TASK_INDEX') !== undefined) return 'cloud-batch';
+  if (readString(env, 'SLURM_JOB_ID') !== undefined) return 'slurm';
+  if (readString(env, 'KUBERNETES_SERVICE_HOST') !== undefined) return 'kubernetes';
+  return 'local';
+}
+
+/**
+ * Build the job identity from the environment and code options, validated.
+ *
+ * @throws ConfigurationError when a value is not a non-negative integer, the
+ *   count is 0, or the index is not below the count.
+ * @example
+ * ```ts
+ * const identity = resolveIdentity(process.env, { count: 8 });
+ * console.log(`${identity.jobName}: index ${identity.index} of ${identity.count}`);
+ * ```
+ */
+export function resolveIdentity(env: Env = process.env, options: IdentityOptions = {}): JobIdentity {
+  const platform = options.platform ?? detectPlatform(env);
+  const native = readPlatformValues(platform, env);
+
+  const index = pick(
+    [options.index, 'option index'],
+    [readInteger(env, 'JOBKIT_INDEX'), 'JOBKIT_INDEX'],
+    [native.index, native.indexFrom ?? 'platform index'],
+  );
+  const count = pick(
+    [options.count, 'option count'],
+    [readInteger(env, 'JOBKIT_COUNT'), 'JOBKIT_COUNT'],
+    [native.count, native.countFrom ?? 'platform count'],
+  );
+  const attempt = pick(
+    [options.attempt, 'option attempt'],
+    [readInteger(env, 'JOBKIT_ATTEMPT'), 'JOBKIT_ATTEMPT'],
+    [native.attempt, 'platform attempt'],
+  );
+  checkCodeInteger(index, 0);
+  checkCodeInteger(count, 1);
+  checkCodeInteger(attempt, 0);
+
+  const indexValue = index?.value ?? 0;
+  const countValue = count?.value ?? 1;
+  if (countValue < 1) {
+    throw new ConfigurationError(`${count?.from ?? 'count'} must be an integer >= 1, got "${countValue}"`);
+  }
+  if (indexValue >= countValue) {
+    const countSource = count === undefined ? 'the default count 1' : `${count.from}=${countValue}`;
+    throw new ConfigurationError(
+      `${index?.from ?? 'index'}=${indexValue} is out of range: the index must be < the count (${countSource}); ` +
+        'set JOBKIT_COUNT to the number of completions',
+    );
+  }
+
+  return Object.freeze({
+    platform,
+    jobName: nonEmpty(options.jobName, 'jobName') ?? readString(env, 'JOBKIT_JOB_NAME') ?? native.jobName ?? DEFAULT_JOB_NAME,
+    namespace:
+      nonEmpty(options.namespace, 'namespace') ?? readString(env, 'JOBKIT_NAMESPACE') ?? native.namespace ?? DEFAULT_NAMESPACE,
+    podName: nonEmpty(options.podName, 'podName') ?? readString(env, 'JOBKIT_POD_NAME') ?? native.podName,
+    podUid: nonEmpty(options.podUid, 'podUid') ?? readString(env, 'JOBKIT_POD_UID') ?? native.podUid,
+    nodeName: nonEmpty(options.nodeName, 'nodeName') ?? readString(env, 'JOBKIT_NODE_NAME') ?? native.nodeName,
+    index: indexValue,
+    count: countValue,
+    attempt: attempt?.value,
+  });
+}
+
+function readPlatformValues(platform: Platform, env: Env): PlatformValues {
+  switch (platform) {
+    case 'kubernetes':
+      return readKubernetes(env);
+    case 'aws-batch':
+      return readAwsBatch(env);
+    case 'cloud-run':
+      return {
+        jobName: readString(env, 'CLOUD_RUN_JOB'),
+        index: readInteger(env, 'CLOUD_RUN_TASK_INDEX'),
+        indexFrom: 'CLOUD_RUN_TASK_INDEX',
+        count: readInteger(env, 'CLOUD_RUN_TASK_COUNT', { min: 1 }),
+        countFrom: 'CLOUD_RUN_TASK_COUNT',
+        attempt: readInteger(env, 'CLOUD_RUN_TASK_ATTEMPT'),
+      };
+    case 'cloud-batch':
+      return {
+        index: readInteger(env, 'BATCH_TASK_INDEX'),
+        indexFrom: 'BATCH_TASK_INDEX',
+        count: readInteger(env, 'BATCH_TASK_COUNT', { min: 1 }),
+        countFrom: 'BATCH_TASK_COUNT',
+        attempt: readInteger(env, 'BATCH_TASK_RETRY_ATTEMPT'),
+      };
+    case 'slurm':
+      return readSlurm(env);
+    case 'local':
+      return {};
+  }
+}
+
+function readKubernetes(env: Env): PlatformValues {
+  const index = readInteger(env, 'JOB_COMPLETION_INDEX');
+  const hostname = readString(env, 'HOSTNAME');
+  // Indexed Job pods get the hostname `<job>-<index>` (the pod name carries an
+  // extra random suffix), so the job name can be recovered without the
+  // downward API; in a NonIndexed Job the hostname is the pod name.
+  let jobName: string | undefined;
+  let podName: string | undefined;
+  if (hostname !== undefined && index !== undefined && hostname.endsWith(`-${index}`)) {
+    jobName = hostname.slice(0, -`-${index}`.length) || undefined;
+  } else if (hostname !== undefined && index === undefined) {
+    podName = hostname;
+    jobName = /^(.+)-[a-z0-9]{5}$/.exec(hostname)?.[1];
+  }
+  return { jobName, podName, index, indexFrom: 'JOB_COMPLETION_INDEX' };
+}
+
+function readAwsBatch(env: Env): PlatformValues {
+  const jobId = readString(env, 'AWS_BATCH_JOB_ID');
+  // AWS Batch numbers attempts from 1; jobkit's attempt is 0-based.
+  const attempt = readInteger(env, 'AWS_BATCH_JOB_ATTEMPT', { min: 1 });
+  return {
+    // Array children have the id `<parent-id>:<index>`; the parent id names the job.
+    jobName: jobId?.replace(/:\d+$/, ''),
+    podName: jobId,
+    index: readInteger(env, 'AWS_BATCH_JOB_ARRAY_INDEX'),
+    indexFrom: 'AWS_BATCH_JOB_ARRAY_INDEX',
+    count: readInteger(env, 'AWS_BATCH_JOB_ARRAY_SIZE', { min: 1 }),
+    countFrom: 'AWS_BATCH_JOB_ARRAY_SIZE',
+    attempt: attempt === undefined ? undefined : attempt - 1,
+  };
+}
+
+function readSlurm(env: Env): PlatformValues {
+  const taskId = readInteger(env, 'SLURM_ARRAY_TASK_ID');
+  const base: PlatformValues = {
+    jobName: readString(env, 'SLURM_ARRAY_JOB_ID') ?? readString(env, 'SLURM_JOB_ID'),
+    podName: readString(env, 'SLURM_JOB_ID'),
+    nodeName: readString(env, 'SLURMD_NODENAME'),
+    attempt: readInteger(env, 'SLURM_RESTART_COUNT'),
+  };
+  if (taskId === undefined) return base;
+  // `--array=5-21:4` gives task ids 5, 9, 13, 17, 21: index = (id - min) / step.
+  const min = readInteger(env, 'SLURM_ARRAY_TASK_MIN') ?? 0;
+  const step = readInteger(env, 'SLURM_ARRAY_TASK_STEP', { min: 1 }) ?? 1;
+  const offset = taskId - min;
+  if (offset < 0 || offset % step !== 0) {
+    throw new ConfigurationError(
+      `SLURM_ARRAY_TASK_ID=${taskId} is not on the array grid SLURM_ARRAY_TASK_MIN=${min}, SLURM_ARRAY_TASK_STEP=${step}; ` +
+        'for an irregular --array list set JOBKIT_INDEX and JOBKIT_COUNT',
+    );
+  }
+  return {
+    ...base,
+    index: offset / step,
+    indexFrom: 'SLURM_ARRAY_TASK_ID',
+    count: readInteger(env, 'SLURM_ARRAY_TASK_COUNT', { min: 1 }),
+    countFrom: 'SLURM_ARRAY_TASK_COUNT',
+  };
+}
+
+interface Sourced {
+  readonly value: number;
+  readonly from: string;
+}
+
+function pick(...candidates: ReadonlyArray<readonly [number | undefined, string]>): Sourced | undefined {
+  for (const [value, from] of candidates) if (value !== undefined) return { value, from };
+  return undefined;
+}
+
+/** Env values are already checked by the readers; code options are checked here. */
+function checkCodeInteger(sourced: Sourced | undefined, min: number): void {
+  if (sourced === undefined || !sourced.from.startsWith('option ')) return;
+  const { value, from } = sourced;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new ConfigurationError(`${from} must be an integer >= ${min}, got ${String(value)}`);
+  }
+}
+
+function nonEmpty(value: string | undefined, option: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === '') throw new ConfigurationError(`option ${option} must be a non-empty string, got "${value}"`);
+  return value;
+}

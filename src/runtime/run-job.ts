@@ -1,0 +1,276 @@
+/**
+ * runJob: the entry point of a job. It builds the identity, logger and
+ * lifecycle, runs `main`, maps whatever happens to the exit-code table, runs
+ * the shutdown hooks inside the grace budget, and exits.
+ *
+ * Signal handlers only flag and abort: every piece of I/O (logging, hooks,
+ * checkpoints) happens on the ordinary event-loop path after the handler
+ * returned. After SIGTERM/SIGINT or the deadline the exit code is 143 / 124,
+ * never 0, even when `main` then returns normally: it only saved progress.
+ */
+import { performance } from 'node:perf_hooks';
+import { type Logger, type LoggerOptions, createLogger, flushLoggerSync } from '../telemetry/logger.ts';
+import { classifyError } from './classify.ts';
+import type { Env } from './config.ts';
+import { DeadlineExceededError, InterruptedError } from './errors.ts';
+import { type ExitClass, exitCodeFor } from './exit-codes.ts';
+import { type IdentityOptions, resolveIdentity } from './identity.ts';
+import {
+  type LifecycleController,
+  type LifecycleSettings,
+  type LifecycleSettingsOptions,
+  createLifecycle,
+  resolveLifecycleSettings,
+} from './lifecycle.ts';
+import type { JobIdentity, Lifecycle, ShutdownReason } from './types.ts';
+
+/**
+ * What `main` receives. jobkit modules (checkpoint, idempotency, sharding,
+ * metrics, tracing) are added here as lazy accessors, built on first use from
+ * these four.
+ *
+ * @example
+ * ```ts
+ * await runJob(async (job) => {
+ *   job.log.info({ index: job.identity.index }, 'starting');
+ *   for (const item of items) {
+ *     if (job.signal.aborted) return; // exits 143: stopped, not done
+ *     await process(item);
+ *   }
+ * });
+ * ```
+ */
+export interface JobContext {
+  /** Who this process is (read once at start). */
+  readonly identity: JobIdentity;
+  /** Structured logger; identity fields are on every line. */
+  readonly log: Logger;
+  /** Aborted on SIGTERM/SIGINT, on the deadline, or on an uncaught error. */
+  readonly signal: AbortSignal;
+  /** Register shutdown hooks. */
+  readonly lifecycle: Lifecycle;
+}
+
+/** Options of {@link runJob} and {@link executeJob}; each wins over its env form. */
+export interface RunJobOptions extends LifecycleSettingsOptions {
+  /** The environment to read (default `process.env`); tests pass a literal. */
+  readonly env?: Env;
+  /** Identity values given in code (index, count, job name...). */
+  readonly identity?: IdentityOptions;
+  /** Logger settings (level, extra redaction, mixin, destination). */
+  readonly logger?: Omit<LoggerOptions, 'identity' | 'env'>;
+  /** Signals that stop the job. Default SIGTERM and SIGINT. */
+  readonly signals?: readonly NodeJS.Signals[];
+}
+
+/** The job's code. */
+export type JobMain = (job: JobContext) => Promise<void>;
+
+/**
+ * Run a job and exit the process with the code of its outcome (see
+ * docs/exit-codes.md). Never returns.
+ *
+ * @example
+ * ```ts
+ * import { runJob } from 'jobkit';
+ *
+ * await runJob(async (job) => {
+ *   const rows = await load(job.identity.index, { signal: job.signal });
+ *   job.log.info({ rows: rows.length }, 'loaded');
+ * }, { deadlineSeconds: 3_600 });
+ * ```
+ */
+export async function runJob(main: JobMain, options: RunJobOptions = {}): Promise<never> {
+  const code = await executeJob(main, options);
+  process.exit(code);
+}
+
+/**
+ * {@link runJob} without the exit: resolves with the exit code once the
+ * shutdown hooks are done (or the budget is spent, or a second signal forced
+ * it). Installs its process handlers for its duration only.
+ *
+ * @example
+ * ```ts
+ * const code = await executeJob(async () => { throw new PermanentError('bad input'); });
+ * code; // 65
+ * ```
+ */
+export async function executeJob(main: JobMain, options: RunJobOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  let identity: JobIdentity;
+  let log: Logger;
+  let settings: LifecycleSettings;
+  try {
+    identity = resolveIdentity(env, options.identity);
+    log = createLogger({ ...options.logger, identity, env });
+    settings = resolveLifecycleSettings(env, options);
+  } catch (error) {
+    return reportSetupFailure(error, options);
+  }
+  const lifecycle = createLifecycle({ log });
+  lifecycle.onShutdown({
+    name: 'logs.flush',
+    phase: 'logs',
+    budgetMs: 1_000,
+    run: async () => await new Promise<void>((resolve) => log.flush(() => resolve())),
+  });
+  return await supervise(main, buildJobContext(identity, log, lifecycle), lifecycle, settings, options.signals);
+}
+
+/** The extension point for module accessors (checkpoint, metrics...). */
+function buildJobContext(identity: JobIdentity, log: Logger, lifecycle: LifecycleController): JobContext {
+  return {
+    identity,
+    log,
+    signal: lifecycle.signal,
+    lifecycle: { signal: lifecycle.signal, onShutdown: (hook) => lifecycle.onShutdown(hook) },
+  };
+}
+
+interface StopRequest {
+  readonly exitClass: 'interrupted' | 'deadline';
+  readonly reason: ShutdownReason;
+  readonly error: Error;
+}
+
+interface Outcome {
+  readonly code: number;
+  readonly reason: ShutdownReason;
+}
+
+async function supervise(
+  main: JobMain,
+  job: JobContext,
+  lifecycle: LifecycleController,
+  settings: LifecycleSettings,
+  signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'],
+): Promise<number> {
+  const { log } = job;
+  let stop: StopRequest | undefined;
+  let signalsSeen = 0;
+  let outcome: Outcome | undefined;
+  let budgetEndsAt = Number.POSITIVE_INFINITY;
+  let budgetTimer: NodeJS.Timeout | undefined;
+  let resolveForced!: (code: number) => void;
+  const forced = new Promise<number>((resolve) => (resolveForced = resolve));
+  let resolveCrash!: (error: unknown) => void;
+  const crashed = new Promise<{ readonly crash: unknown }>((resolve) => (resolveCrash = (crash) => resolve({ crash })));
+
+  const stopCode = (): number => outcome?.code ?? exitCodeFor(stop?.exitClass ?? 'crash');
+
+  // The budget starts at the first stop request (SIGKILL follows the grace
+  // period) or at the start of the shutdown, whichever comes first.
+  const startBudget = (): void => {
+    const endsAt = performance.now() + settings.shutdownBudgetMs;
+    if (endsAt >= budgetEndsAt) return;
+    budgetEndsAt = endsAt;
+    clearTimeout(budgetTimer);
+    budgetTimer = setTimeout(() => {
+      log.error({ budgetMs: settings.shutdownBudgetMs, exitCode: stopCode() }, 'shutdown budget spent: exiting now');
+      resolveForced(stopCode());
+    }, settings.shutdownBudgetMs);
+  };
+
+  const requestStop = (request: StopRequest): void => {
+    if (stop === undefined && outcome === undefined) {
+      stop = request;
+      lifecycle.stop(request.error);
+    }
+    startBudget();
+  };
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signalsSeen += 1;
+    if (signalsSeen > 1) {
+      resolveForced(stopCode());
+      return;
+    }
+    // Queued before the abort so the line precedes whatever main logs in reaction.
+    queueMicrotask(() => log.warn({ signal }, `received ${signal}: stopping the work; a second ${signal} exits at once`));
+    requestStop({ exitClass: 'interrupted', reason: 'signal', error: new InterruptedError(`received ${signal}`) });
+  };
+
+  const onDeadline = (): void => {
+    const seconds = (settings.deadlineMs ?? 0) / 1000;
+    requestStop({
+      exitClass: 'deadline',
+      reason: 'deadline',
+      error: new DeadlineExceededError(`deadline of ${seconds} s exceeded (JOBKIT_DEADLINE_SECONDS / option deadlineSeconds)`),
+    });
+    log.warn({ deadlineSeconds: seconds }, 'deadline reached: stopping the work');
+  };
+
+  const onUncaught = (error: unknown): void => {
+    if (outcome !== undefined) {
+      log.error({ err: error }, 'uncaught error during shutdown (exit code unchanged)');
+      return;
+    }
+    lifecycle.stop(error);
+    resolveCrash(error);
+  };
+
+  const onBeforeExit = (): void => {
+    // The event loop emptied while main was still pending: a promise that can never settle.
+    onUncaught(new Error('the event loop emptied before main settled (an awaited promise can never resolve)'));
+  };
+
+  for (const signal of signals) process.on(signal, onSignal);
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onUncaught);
+  process.on('beforeExit', onBeforeExit);
+  const deadlineTimer = settings.deadlineMs === undefined ? undefined : setTimeout(onDeadline, settings.deadlineMs);
+
+  try {
+    const settled = Promise.resolve()
+      .then(() => main(job))
+      .then(
+        () => ({ crash: undefined, failed: false as const }),
+        (error: unknown) => ({ crash: error, failed: true as const }),
+      );
+    const first = await Promise.race([settled, crashed, forced.then((code) => ({ forcedCode: code }))]);
+    if ('forcedCode' in first) return first.forcedCode;
+    clearTimeout(deadlineTimer);
+
+    outcome = decideOutcome(stop, 'failed' in first ? first.failed : true, first.crash, log);
+    startBudget();
+    const shutdown = lifecycle.shutdown(outcome.reason, () => budgetEndsAt).then(() => outcome?.code ?? 0);
+    return await Promise.race([shutdown, forced]);
+  } finally {
+    flushLoggerSync(log);
+    clearTimeout(deadlineTimer);
+    clearTimeout(budgetTimer);
+    for (const signal of signals) process.off(signal, onSignal);
+    process.off('uncaughtException', onUncaught);
+    process.off('unhandledRejection', onUncaught);
+    process.off('beforeExit', onBeforeExit);
+  }
+}
+
+/** Map how main ended to an exit code, and say so in the log. */
+function decideOutcome(stop: StopRequest | undefined, failed: boolean, error: unknown, log: Logger): Outcome {
+  if (stop !== undefined) {
+    const code = exitCodeFor(stop.exitClass);
+    if (failed && error !== stop.error) log.warn({ err: error }, 'main failed after the stop request');
+    log.warn({ exitCode: code, reason: stop.reason }, `${stop.error.message}: the work is not finished, exiting ${code}`);
+    return { code, reason: stop.reason };
+  }
+  if (failed) {
+    const exitClass: ExitClass = classifyError(error);
+    const code = exitCodeFor(exitClass);
+    log.fatal({ err: error, exitCode: code, exitClass }, `job failed (${exitClass}), exiting ${code}`);
+    return { code, reason: 'failed' };
+  }
+  log.info({ exitCode: 0 }, 'job completed');
+  return { code: 0, reason: 'completed' };
+}
+
+/** Identity, logger or settings could not be built: log what is wrong with a bare logger and return its code. */
+function reportSetupFailure(error: unknown, options: RunJobOptions): number {
+  const exitClass = classifyError(error);
+  const code = exitCodeFor(exitClass);
+  const log = createLogger({ level: 'info', ...(options.logger?.destination ? { destination: options.logger.destination } : {}) });
+  log.fatal({ err: error, exitCode: code, exitClass }, `job cannot start: ${error instanceof Error ? error.message : String(error)}`);
+  flushLoggerSync(log);
+  return code;
+}

@@ -1,0 +1,218 @@
+/**
+ * Structured logs: pino JSON lines, one per event, each carrying the job's
+ * identity (job, namespace, pod, index, attempt) so that the logs of thousands
+ * of pods can be filtered down to one index.
+ *
+ * Credentials are redacted by key name at any depth up to {@link REDACT_DEPTH}
+ * (a single pass over the logged object, copying only the branches that hold a
+ * secret). pino's own path-based `redact` is also available for exact paths,
+ * but with `*` wildcards it costs tens of microseconds per line.
+ *
+ * The default destination writes synchronously to stdout: a line logged just
+ * before `process.exit`, an OOM kill or SIGKILL is already in the pipe, never
+ * lost in a buffer.
+ */
+import pino, { type DestinationStream, type Logger, type LoggerOptions as PinoOptions } from 'pino';
+import { type Env, readChoice } from '../runtime/config.ts';
+import { ConfigurationError } from '../runtime/errors.ts';
+import type { JobIdentity } from '../runtime/types.ts';
+
+export type { Logger } from 'pino';
+
+/** Levels accepted by JOBKIT_LOG_LEVEL and the `level` option. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** A log level name. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** What replaces a redacted value. */
+export const REDACTED = '[REDACTED]';
+
+/** How deep into a logged object redaction looks for sensitive keys. */
+export const REDACT_DEPTH = 6;
+
+/**
+ * Key names whose values are never logged (compared case-insensitively, with
+ * `-` and `_` ignored, so `x-amz-security-token`, `AWS_SESSION_TOKEN` and
+ * `sessionToken` are all caught).
+ */
+export const DEFAULT_REDACT_KEYS: readonly string[] = [
+  'password',
+  'passwd',
+  'secret',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'idToken',
+  'apiKey',
+  'authorization',
+  'proxyAuthorization',
+  'cookie',
+  'setCookie',
+  'credentials',
+  'accessKeyId',
+  'secretAccessKey',
+  'sessionToken',
+  'awsAccessKeyId',
+  'awsSecretAccessKey',
+  'awsSessionToken',
+  'xAmzSecurityToken',
+  'clientSecret',
+  'privateKey',
+];
+
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
+  /** The identity whose fields go on every line; omitted fields are `null`. */
+  readonly identity?: JobIdentity;
+  /** Environment to read JOBKIT_LOG_LEVEL from (default `process.env`). */
+  readonly env?: Env;
+  /** Minimum level; wins over JOBKIT_LOG_LEVEL. Default `info`. */
+  readonly level?: LogLevel;
+  /** More key names to redact at any depth (same matching as {@link DEFAULT_REDACT_KEYS}). */
+  readonly redactKeys?: readonly string[];
+  /** Exact pino redact paths (`'req.body.card'`), for values whose key name is not telling. */
+  readonly redactPaths?: readonly string[];
+  /**
+   * Fields merged into every line, computed at log time (the tracing module
+   * passes one that adds `trace_id` and `span_id`).
+   */
+  readonly mixin?: () => Record<string, unknown>;
+  /** Where lines go. Default: stdout, written synchronously. */
+  readonly destination?: DestinationStream;
+}
+
+/**
+ * Create the job's logger.
+ *
+ * @throws ConfigurationError when JOBKIT_LOG_LEVEL (or `level`) is not a level name.
+ * @example
+ * ```ts
+ * const log = createLogger({ identity: resolveIdentity() });
+ * log.info({ rows: 1200 }, 'batch written');
+ * // {"level":"info","time":"...","job":"etl","namespace":"data","pod":"etl-3-x7k2p","index":3,"attempt":0,"rows":1200,"msg":"batch written"}
+ * ```
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = resolveLogLevel(options.env ?? process.env, options.level);
+  const redactor = createRedactor([...DEFAULT_REDACT_KEYS, ...(options.redactKeys ?? [])]);
+  const pinoOptions: PinoOptions = {
+    level,
+    base: identityFields(options.identity),
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: {
+      level: (label) => ({ level: label }),
+      log: (obj) => redactor(obj),
+    },
+    serializers: { err: (err: Error) => redactor(pino.stdSerializers.err(err)) },
+  };
+  if (options.mixin !== undefined) pinoOptions.mixin = options.mixin;
+  if (options.redactPaths !== undefined && options.redactPaths.length > 0) {
+    pinoOptions.redact = { paths: [...options.redactPaths], censor: REDACTED };
+  }
+  return pino(pinoOptions, options.destination ?? pino.destination({ dest: 1, sync: true }));
+}
+
+/**
+ * The level from the option, else JOBKIT_LOG_LEVEL, else `info`.
+ *
+ * @example
+ * ```ts
+ * resolveLogLevel({ JOBKIT_LOG_LEVEL: 'debug' }); // 'debug'
+ * resolveLogLevel({ JOBKIT_LOG_LEVEL: 'loud' });  // throws ConfigurationError
+ * ```
+ */
+export function resolveLogLevel(env: Env, level?: string): LogLevel {
+  if (level !== undefined) {
+    const found = LOG_LEVELS.find((l) => l === level);
+    if (found === undefined) throw new ConfigurationError(`option level must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+    return found;
+  }
+  return readChoice(env, 'JOBKIT_LOG_LEVEL', LOG_LEVELS) ?? 'info';
+}
+
+/**
+ * Write any buffered lines now, synchronously when the destination allows it.
+ * Called on the exit path; never throws (a broken stdout must not change the
+ * exit code).
+ *
+ * @example
+ * ```ts
+ * log.fatal({ err }, 'giving up');
+ * flushLoggerSync(log);
+ * process.exit(70);
+ * ```
+ */
+export function flushLoggerSync(log: Logger): void {
+  const stream = (log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
+  try {
+    if (isFlushable(stream)) stream.flushSync();
+    else log.flush();
+  } catch {
+    // Nothing useful can be done about a failing log sink while exiting.
+  }
+}
+
+function isFlushable(stream: unknown): stream is { flushSync(): void } {
+  return typeof stream === 'object' && stream !== null && typeof (stream as { flushSync?: unknown }).flushSync === 'function';
+}
+
+function identityFields(identity: JobIdentity | undefined): Record<string, string | number | null> {
+  return {
+    job: identity?.jobName ?? null,
+    namespace: identity?.namespace ?? null,
+    pod: identity?.podName ?? null,
+    index: identity?.index ?? null,
+    attempt: identity?.attempt ?? null,
+  };
+}
+
+const MAX_CACHED_KEYS = 10_000;
+
+/** Normalise a key for matching: lower case, without `-` and `_`. */
+function normaliseKey(key: string): string {
+  return key.toLowerCase().replace(/[-_]/g, '');
+}
+
+/**
+ * A function returning `obj` itself when it holds no sensitive key, or a copy
+ * with those values replaced; only plain objects and arrays are walked.
+ */
+function createRedactor(keys: readonly string[]): <T>(obj: T) => T {
+  const sensitive = new Set(keys.map(normaliseKey));
+  // Logged objects reuse the same few key names: remember each verdict so the
+  // per-line cost is a Map lookup, not a lowercase + regex.
+  const verdicts = new Map<string, boolean>();
+  const isSensitive = (key: string): boolean => {
+    let verdict = verdicts.get(key);
+    if (verdict === undefined) {
+      verdict = sensitive.has(normaliseKey(key));
+      if (verdicts.size < MAX_CACHED_KEYS) verdicts.set(key, verdict);
+    }
+    return verdict;
+  };
+
+  const walk = (value: unknown, depth: number): unknown => {
+    if (depth >= REDACT_DEPTH || typeof value !== 'object' || value === null) return value;
+    if (Array.isArray(value)) {
+      let copy: unknown[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        const next = walk(item, depth + 1);
+        if (next !== item) (copy ??= [...(value as unknown[])])[i] = next;
+      }
+      return copy ?? value;
+    }
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return value;
+    const record = value as Record<string, unknown>;
+    let copy: Record<string, unknown> | undefined;
+    for (const key of Object.keys(record)) {
+      const item = record[key];
+      const next = isSensitive(key) ? REDACTED : walk(item, depth + 1);
+      if (next !== item) (copy ??= { ...record })[key] = next;
+    }
+    return copy ?? value;
+  };
+  return <T>(obj: T): T => walk(obj, 0) as T;
+}
