@@ -108,7 +108,7 @@ describe('FsStore', () => {
     const root = await tempRoot();
     const store = new FsStore(root);
     const v1 = await store.put('locked', 'v1');
-    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
     await writeFile(join(root, '~lock.locked'), JSON.stringify({ pid: dead, host: hostname(), token: 'dead-holder' }));
     const v2 = await store.put('locked', 'v2', { ifMatch: v1.etag });
     expect((await store.head('locked'))!.etag).toBe(v2.etag);
