@@ -1,0 +1,124 @@
+/**
+ * Resumable iteration over in-memory shares (integer ranges, lists) and the
+ * cursor checks shared with the frozen-plan iterator.
+ */
+import { ConfigurationError } from '../runtime/errors.ts';
+import { sha256Hex } from '../util/hash.ts';
+import type { IntegerShare } from './strategies.ts';
+import type { ShardCursor } from './types.ts';
+
+/**
+ * Check that `cursor` is a cursor of the shard fingerprinted `of` and return
+ * its position (0 when there is no cursor). Resuming another shard's cursor
+ * would silently skip or repeat work, so it is refused.
+ *
+ * @example
+ * ```ts
+ * const start = resumePosition(saved, 'plan', fingerprint, shardSize);
+ * ```
+ */
+export function resumePosition(cursor: ShardCursor | undefined, kind: ShardCursor['kind'], of: string, size: number): number {
+  if (cursor === undefined) return 0;
+  if (typeof cursor !== 'object' || cursor === null || cursor.v !== 1) {
+    throw new ConfigurationError(`resume cursor has an unknown format: ${safeJson(cursor)}`);
+  }
+  if (cursor.kind !== kind || cursor.of !== of) {
+    throw new ConfigurationError(
+      `resume cursor belongs to another shard (${cursor.kind} ${JSON.stringify(cursor.of)}, this is ${kind} ${JSON.stringify(of)}); ` +
+        `the input, strategy, index or count changed since it was saved`,
+    );
+  }
+  const { position } = cursor;
+  if (!Number.isSafeInteger(position) || position < 0 || position > size) {
+    throw new ConfigurationError(`resume cursor position must be an integer in [0, ${size}], got ${String(position)}`);
+  }
+  return position;
+}
+
+/**
+ * A short fingerprint of a JSON-compatible description of a shard.
+ *
+ * @example
+ * ```ts
+ * fingerprint(['range', 0, 100, 1, 0, 4]); // 16 hex digits
+ * ```
+ */
+export function fingerprint(parts: readonly (string | number)[]): string {
+  return sha256Hex(JSON.stringify(parts)).slice(0, 16);
+}
+
+/**
+ * A synchronous iterable over a shard held in memory that knows how far it got:
+ * read {@link ResumableSequence.cursor} at any time (typically in a checkpoint)
+ * and pass it back as `resume` after a restart to skip finished items.
+ *
+ * @example
+ * ```ts
+ * const rows = job.shard.range(1_000_000, { resume: saved?.cursor });
+ * for (const i of rows) {
+ *   await processRow(i);
+ *   if (i % 1000 === 0) await job.checkpoint.save({ cursor: rows.cursor });
+ * }
+ * ```
+ */
+export class ResumableSequence<T> implements Iterable<T> {
+  /** Items in the whole shard (finished or not). */
+  readonly size: number;
+  readonly #at: (position: number) => T;
+  readonly #kind: ShardCursor['kind'];
+  readonly #of: string;
+  #position: number;
+
+  constructor(size: number, at: (position: number) => T, kind: ShardCursor['kind'], of: string, resume?: ShardCursor) {
+    this.size = size;
+    this.#at = at;
+    this.#kind = kind;
+    this.#of = of;
+    this.#position = resumePosition(resume, kind, of, size);
+  }
+
+  /** Items finished so far (the item being processed is not counted). */
+  get position(): number {
+    return this.#position;
+  }
+
+  /** The cursor to save; a small JSON value. */
+  get cursor(): ShardCursor {
+    return { v: 1, kind: this.#kind, of: this.#of, position: this.#position };
+  }
+
+  /** Items not yet finished. */
+  get remaining(): number {
+    return this.size - this.#position;
+  }
+
+  *[Symbol.iterator](): Iterator<T> {
+    while (this.#position < this.size) {
+      yield this.#at(this.#position);
+      // The consumer asked for the next item: the previous one is finished.
+      this.#position++;
+    }
+  }
+}
+
+/**
+ * A resumable iterable over the integers of a share.
+ *
+ * @example
+ * ```ts
+ * const rows = resumableRange(shardRange(1000, job.identity), { index: 0, count: 4 }, 'contiguous');
+ * for (const i of rows) console.log(i);
+ * ```
+ */
+export function resumableRange(share: IntegerShare, resume?: ShardCursor): ResumableSequence<number> {
+  const of = fingerprint(['range', share.start, share.end, share.step]);
+  return new ResumableSequence(share.size, (p) => share.start + p * share.step, 'range', of, resume);
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value)?.slice(0, 200) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

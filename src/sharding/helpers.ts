@@ -1,0 +1,103 @@
+/**
+ * `job.shard`: the sharding functions bound to the job's identity (and store),
+ * so job code says `job.shard.range(n)` instead of passing index and count.
+ */
+import type { Logger } from 'pino';
+import { ConfigurationError } from '../runtime/errors.ts';
+import type { JobIdentity, Lifecycle } from '../runtime/types.ts';
+import type { ObjectStore } from '../store/types.ts';
+import { ResumableSequence, fingerprint, resumableRange } from './cursor.ts';
+import { shardOfKey } from './hash.ts';
+import { type FreezeShardPlanOptions, type FrozenShardPlan, type PlanShardIterator, freezeShardPlan } from './plan.ts';
+import {
+  type IntegerRange,
+  type ShardAsyncItemsOptions,
+  type ShardItemsOptions,
+  shardAsyncItems,
+  shardItems,
+  shardRange,
+} from './strategies.ts';
+import type { RangeStrategy, ShardCursor } from './types.ts';
+import { validateShardSpec } from './validate.ts';
+import { type WorkQueue, type WorkQueueOptions, createWorkQueue } from './work-queue.ts';
+
+/** Dependencies of {@link createShardHelpers}. */
+export interface ShardHelperDeps {
+  readonly identity: JobIdentity;
+  /** Needed by `plan`, `objects` and `workQueue`. */
+  readonly store?: ObjectStore;
+  /** Lets work-queue leases be released at shutdown. */
+  readonly lifecycle?: Lifecycle;
+  readonly log?: Pick<Logger, 'info' | 'warn' | 'debug'>;
+}
+
+/** Options of {@link ShardHelpers.objects} and {@link ShardHelpers.plan}. */
+export type ShardObjectsOptions = Pick<FreezeShardPlanOptions, 'strategy' | 'name' | 'scope' | 'filter' | 'pageSize' | 'signal'> & {
+  /** A cursor saved from a previous attempt: skip what it finished. */
+  readonly resume?: ShardCursor;
+};
+
+/**
+ * The sharding helpers bound to one job; see {@link createShardHelpers}.
+ */
+export interface ShardHelpers {
+  /** This task's index. */
+  readonly index: number;
+  /** Number of indexes. */
+  readonly count: number;
+  /** This index's integers of `[0, n)` or `[start, end)`, resumable. */
+  range(range: number | IntegerRange, options?: { readonly strategy?: RangeStrategy; readonly resume?: ShardCursor }): ResumableSequence<number>;
+  /** This index's items of a list (any strategy), resumable. */
+  items<T>(items: readonly T[], options?: ShardItemsOptions<T> & { readonly resume?: ShardCursor }): ResumableSequence<T>;
+  /** This index's items of a stream (`strided` or `hash` stream; others buffer). */
+  stream<T>(items: AsyncIterable<T> | Iterable<T>, options?: ShardAsyncItemsOptions<T>): AsyncGenerator<T>;
+  /** Whether a key belongs to this index under the hash strategy. */
+  owns(key: string): boolean;
+  /** The job's frozen plan of a store prefix (listed once, by the first index). */
+  plan(prefix: string, options?: ShardObjectsOptions): Promise<FrozenShardPlan>;
+  /** This index's objects under a store prefix, from the frozen plan, resumable. */
+  objects(prefix: string, options?: ShardObjectsOptions): Promise<PlanShardIterator>;
+  /** A work queue of `chunks` chunks leased by the job's pods. */
+  workQueue(options: Omit<WorkQueueOptions, 'store' | 'identity' | 'lifecycle' | 'log'>): WorkQueue;
+}
+
+/**
+ * Bind the sharding functions to a job's identity and store. runJob exposes the
+ * result as `job.shard`; tests and scripts can call it directly.
+ *
+ * @example
+ * ```ts
+ * const shard = createShardHelpers({ identity: job.identity, store });
+ * const files = await shard.objects('input/', { resume: saved?.cursor });
+ * for await (const file of files) {
+ *   await convert(file.key);
+ *   await checkpoint.save({ cursor: files.cursor });
+ * }
+ * ```
+ */
+export function createShardHelpers(deps: ShardHelperDeps): ShardHelpers {
+  const { identity } = deps;
+  const spec = validateShardSpec({ index: identity.index, count: identity.count }, 'job identity');
+  const requireStore = (what: string): ObjectStore => {
+    if (deps.store === undefined) throw new ConfigurationError(`job.shard.${what} needs an object store: set JOBKIT_STORE (s3://, file://)`);
+    return deps.store;
+  };
+  const plan = (prefix: string, options: ShardObjectsOptions = {}): Promise<FrozenShardPlan> =>
+    freezeShardPlan({ ...options, store: requireStore('plan'), identity, prefix, log: deps.log });
+  return {
+    index: spec.index,
+    count: spec.count,
+    range: (range, options = {}) => resumableRange(shardRange(range, spec, options.strategy), options.resume),
+    items: (items, options = {}) => {
+      const mine = shardItems(items, spec, options);
+      const of = fingerprint(['items', options.strategy ?? 'contiguous', spec.index, spec.count, items.length]);
+      return new ResumableSequence(mine.length, (p) => mine[p]!, 'items', of, options.resume);
+    },
+    stream: (items, options) => shardAsyncItems(items, spec, options),
+    owns: (key) => shardOfKey(key, spec.count) === spec.index,
+    plan,
+    objects: async (prefix, options = {}) => (await plan(prefix, options)).shard(spec.index, options),
+    workQueue: (options) =>
+      createWorkQueue({ ...options, store: requireStore('workQueue'), identity, lifecycle: deps.lifecycle, log: deps.log }),
+  };
+}

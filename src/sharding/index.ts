@@ -1,0 +1,46 @@
+/**
+ * Index-aware sharding: pure strategies, frozen plans of store prefixes,
+ * resumable cursors and the work-queue lease mode.
+ */
+export type { DuplicateKeyPolicy, RangeStrategy, ShardCursor, ShardSpec, ShardStrategy } from './types.ts';
+export { DuplicateShardKeyError, LeaseLostError, ShardPlanError } from './errors.ts';
+export { findDuplicateKeys, validateShardSpec } from './validate.ts';
+export { jumpConsistentHash, shardOfKey, stableKeyHash } from './hash.ts';
+export { assignWeighted } from './weighted.ts';
+export {
+  type IntegerRange,
+  type IntegerShare,
+  type ItemAccessors,
+  type ShardAsyncItemsOptions,
+  type ShardItemsOptions,
+  assignShards,
+  contiguousBounds,
+  shardAsyncItems,
+  shardItems,
+  shardRange,
+} from './strategies.ts';
+export { ResumableSequence, resumableRange } from './cursor.ts';
+export type { PlanPageRef, ShardPlanManifest } from './plan-format.ts';
+export {
+  DEFAULT_PLAN_PAGE_SIZE,
+  type FreezeShardPlanOptions,
+  FrozenShardPlan,
+  PlanShardIterator,
+  type PlannedObject,
+  type ShardPlanLocation,
+  deleteShardPlan,
+  freezeShardPlan,
+  loadShardPlan,
+  shardPlanKey,
+} from './plan.ts';
+export {
+  type ChunkContext,
+  type ChunkRecord,
+  type ChunkState,
+  WorkQueue,
+  type WorkQueueOptions,
+  type WorkQueueSummary,
+  chunkBounds,
+  createWorkQueue,
+} from './work-queue.ts';
+export { type ShardHelperDeps, type ShardHelpers, type ShardObjectsOptions, createShardHelpers } from './helpers.ts';

@@ -1,0 +1,388 @@
+/**
+ * Frozen shard plans: when the input is listed at run time (a store prefix),
+ * every index must work from the same listing, even if objects appear or
+ * disappear during the run. The first index to find no plan lists the prefix,
+ * writes the pages and then the manifest with a create-only condition; every
+ * other index (and every restart) reads that manifest and never lists again.
+ * Two indexes listing at once both write pages under their own random plan id;
+ * only one manifest create succeeds, the loser adopts the winner's plan and
+ * deletes its own pages.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { ConfigurationError } from '../runtime/errors.ts';
+import type { JobIdentity } from '../runtime/types.ts';
+import { PreconditionFailedError } from '../store/errors.ts';
+import { joinKey, keySegment, scopePrefix } from '../store/keys.ts';
+import { requireConditionalWrites } from '../store/probe.ts';
+import type { ObjectInfo, ObjectStore } from '../store/types.ts';
+import { sha256Hex } from '../util/hash.ts';
+import { fingerprint, resumePosition } from './cursor.ts';
+import { ShardPlanError } from './errors.ts';
+import {
+  PLAN_FORMAT,
+  PLAN_VERSION,
+  type PlanEntry,
+  type PlanPageRef,
+  type ShardPlanManifest,
+  decodeManifest,
+  decodePage,
+  encodeManifest,
+  encodePage,
+} from './plan-format.ts';
+import { assignShards } from './strategies.ts';
+import type { ShardCursor, ShardStrategy } from './types.ts';
+import { assertPositiveInteger, validateShardSpec } from './validate.ts';
+
+/** Entries per plan page by default: about 0.5 MB of JSON for typical keys. */
+export const DEFAULT_PLAN_PAGE_SIZE = 5_000;
+/** Page writes in flight at once while freezing. */
+const PAGE_WRITE_CONCURRENCY = 8;
+
+/** An object of a plan, as handed to the job. */
+export interface PlannedObject {
+  /** Full store key (prefix included): pass it to `store.get`. */
+  readonly key: string;
+  /** Size in bytes when the plan was frozen. */
+  readonly size: number;
+  /** Etag when the plan was frozen (a change means the object was rewritten since). */
+  readonly etag: string;
+}
+
+/** Where a plan lives. */
+export interface ShardPlanLocation {
+  readonly store: ObjectStore;
+  /** Namespace and job name place the plan under the job's prefix. */
+  readonly identity: JobIdentity;
+  /** The listed prefix (relative to the store root), e.g. `input/2024-06-01/`. */
+  readonly prefix: string;
+  /** Plan name; default derived from the prefix. Use another name to plan the same prefix twice. */
+  readonly name?: string;
+  /** Explicit scope shared across Jobs (see scopePrefix); default: this Job. */
+  readonly scope?: string;
+}
+
+/** Options of {@link freezeShardPlan}. */
+export interface FreezeShardPlanOptions extends ShardPlanLocation {
+  /** Default `weighted` (balances bytes). */
+  readonly strategy?: ShardStrategy;
+  /** Number of shards; default `identity.count`. */
+  readonly count?: number;
+  /**
+   * Which listed objects belong to the input (e.g. only `.parquet`). Applied
+   * only by the pod that lists; it must be the same code on every pod.
+   */
+  readonly filter?: (object: ObjectInfo) => boolean;
+  /** Entries per page; default {@link DEFAULT_PLAN_PAGE_SIZE}. */
+  readonly pageSize?: number;
+  readonly signal?: AbortSignal;
+  readonly log?: Pick<Logger, 'info' | 'warn' | 'debug'>;
+}
+
+/**
+ * The store key of a plan's manifest.
+ *
+ * @example
+ * ```ts
+ * shardPlanKey({ store, identity, prefix: 'input/' }); // 'jobs/default/etl/shard-plans/prefix%3Ainput%2F/plan.json'
+ * ```
+ */
+export function shardPlanKey(location: ShardPlanLocation): string {
+  return joinKey(planDir(location), 'plan.json');
+}
+
+function planDir(location: ShardPlanLocation): string {
+  const name = location.name ?? `prefix:${location.prefix}`;
+  return joinKey(scopePrefix(location.identity, { perIndex: false, scope: location.scope }), 'shard-plans', keySegment(name));
+}
+
+/**
+ * Get the job's frozen plan of `prefix`, creating it when this pod is the
+ * first: lists the prefix once, assigns every object to a shard, and commits
+ * the plan with a create-only write. Later calls (other indexes, restarts)
+ * read the same plan, whatever changed under the prefix since.
+ *
+ * @example
+ * ```ts
+ * const plan = await freezeShardPlan({ store, identity: job.identity, prefix: 'input/' });
+ * for await (const obj of plan.shard(job.identity.index)) await convert(obj.key);
+ * ```
+ */
+export async function freezeShardPlan(options: FreezeShardPlanOptions): Promise<FrozenShardPlan> {
+  const count = options.count ?? options.identity.count;
+  validateShardSpec({ index: 0, count }, 'plan');
+  const strategy = options.strategy ?? 'weighted';
+  const pageSize = options.pageSize ?? DEFAULT_PLAN_PAGE_SIZE;
+  assertPositiveInteger(pageSize, 'pageSize');
+  const key = shardPlanKey(options);
+
+  const existing = await readManifest(options.store, key, options.signal);
+  if (existing !== undefined) return adopt(options, key, existing, strategy, count);
+
+  await requireConditionalWrites(options.store, 'frozen shard plans', { create: true, replace: false });
+  const fields = await listAndWritePages(options, strategy, count, pageSize);
+  try {
+    const body = encodeManifest(fields);
+    await options.store.put(key, body, { ifNoneMatch: '*', contentType: 'application/json', signal: options.signal });
+    options.log?.info({ plan: key, objects: fields.objects, bytes: fields.bytes, count, strategy }, 'froze shard plan');
+    return new FrozenShardPlan(options.store, key, decodeManifest(key, Buffer.from(body)));
+  } catch (err) {
+    if (!(err instanceof PreconditionFailedError)) throw err;
+    // Another pod froze the plan first: its listing is the one everyone uses.
+    await Promise.all(fields.pages.map((p) => options.store.delete(p.key).catch(() => undefined)));
+    const winner = await readManifest(options.store, key, options.signal);
+    if (winner === undefined) throw new ShardPlanError(key, 'was created by another pod and then deleted while freezing', { cause: err });
+    return adopt(options, key, winner, strategy, count);
+  }
+}
+
+/**
+ * Read an existing plan without ever creating one; undefined when there is none.
+ *
+ * @example
+ * ```ts
+ * const plan = await loadShardPlan({ store, identity, prefix: 'input/' });
+ * ```
+ */
+export async function loadShardPlan(location: ShardPlanLocation & { readonly signal?: AbortSignal }): Promise<FrozenShardPlan | undefined> {
+  const key = shardPlanKey(location);
+  const manifest = await readManifest(location.store, key, location.signal);
+  return manifest === undefined ? undefined : new FrozenShardPlan(location.store, key, manifest);
+}
+
+/**
+ * Delete a plan (manifest first, so no reader sees a plan with missing pages,
+ * then its pages). For operators re-running a Job name on new input.
+ *
+ * @example
+ * ```ts
+ * await deleteShardPlan({ store, identity, prefix: 'input/' });
+ * ```
+ */
+export async function deleteShardPlan(location: ShardPlanLocation): Promise<boolean> {
+  const plan = await loadShardPlan(location);
+  if (plan === undefined) return false;
+  await location.store.delete(plan.key);
+  for (const page of plan.manifest.pages) await location.store.delete(page.key);
+  return true;
+}
+
+async function readManifest(store: ObjectStore, key: string, signal: AbortSignal | undefined): Promise<ShardPlanManifest | undefined> {
+  const obj = await store.get(key, { signal });
+  return obj === undefined ? undefined : decodeManifest(key, obj.body);
+}
+
+function adopt(options: FreezeShardPlanOptions, key: string, m: ShardPlanManifest, strategy: ShardStrategy, count: number): FrozenShardPlan {
+  if (m.prefix !== options.prefix || m.strategy !== strategy || m.count !== count) {
+    throw new ConfigurationError(
+      `shard plan ${key} was frozen for prefix ${JSON.stringify(m.prefix)}, strategy ${m.strategy}, count ${m.count}, ` +
+        `but this pod asks for prefix ${JSON.stringify(options.prefix)}, strategy ${strategy}, count ${count}; ` +
+        `use another plan name, or delete the plan if the input really changed`,
+    );
+  }
+  return new FrozenShardPlan(options.store, key, m);
+}
+
+async function listAndWritePages(
+  options: FreezeShardPlanOptions,
+  strategy: ShardStrategy,
+  count: number,
+  pageSize: number,
+): Promise<Omit<ShardPlanManifest, 'checksum'>> {
+  const { store, prefix, filter, signal } = options;
+  const objects: { key: string; size: number; etag: string }[] = [];
+  for await (const info of store.list(prefix, { signal })) {
+    if (filter !== undefined && !filter(info)) continue;
+    objects.push({ key: info.key.slice(prefix.length), size: info.size, etag: info.etag });
+  }
+  const shardOf = assignShards(objects, count, { strategy, duplicates: 'allow', key: (o) => o.key, weight: (o) => o.size });
+
+  // Counting sort by shard; stable, so each shard keeps key order.
+  const shardStarts = new Array<number>(count + 1).fill(0);
+  const shardBytes = new Array<number>(count).fill(0);
+  for (let i = 0; i < objects.length; i++) {
+    const s = shardOf[i]!;
+    shardStarts[s + 1]!++;
+    shardBytes[s]! += objects[i]!.size;
+  }
+  for (let s = 0; s < count; s++) shardStarts[s + 1]! += shardStarts[s]!;
+  const order = new Int32Array(objects.length);
+  const next = shardStarts.slice(0, count);
+  for (let i = 0; i < objects.length; i++) order[next[shardOf[i]!]!++] = i;
+
+  const planId = randomUUID();
+  const pagesDir = joinKey(planDir(options), 'pages', planId);
+  const pageCount = Math.ceil(objects.length / pageSize);
+  const pages = new Array<PlanPageRef>(pageCount);
+  let nextPage = 0;
+  const writer = async (): Promise<void> => {
+    while (nextPage < pageCount) {
+      const p = nextPage++;
+      const entries: PlanEntry[] = [];
+      for (let j = p * pageSize; j < Math.min(objects.length, (p + 1) * pageSize); j++) {
+        const o = objects[order[j]!]!;
+        entries.push([o.key, o.size, o.etag]);
+      }
+      const body = encodePage(entries);
+      const key = joinKey(pagesDir, `${String(p).padStart(6, '0')}.json`);
+      await store.put(key, body, { ifNoneMatch: '*', contentType: 'application/json', signal });
+      pages[p] = { key, sha256: sha256Hex(body), entries: entries.length };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PAGE_WRITE_CONCURRENCY, pageCount) }, writer));
+
+  return {
+    format: PLAN_FORMAT,
+    version: PLAN_VERSION,
+    planId,
+    name: options.name ?? `prefix:${prefix}`,
+    prefix,
+    strategy,
+    count,
+    createdAtMs: Date.now(),
+    createdBy: options.identity.podName ?? `index-${options.identity.index}`,
+    objects: objects.length,
+    bytes: shardBytes.reduce((a, b) => a + b, 0),
+    pageSize,
+    pages,
+    shardStarts,
+    shardBytes,
+  };
+}
+
+/**
+ * A frozen plan: the same listing for every index and every restart.
+ *
+ * @example
+ * ```ts
+ * const plan = await freezeShardPlan({ store, identity, prefix: 'input/' });
+ * const mine = plan.shard(identity.index, { resume: saved?.cursor });
+ * for await (const obj of mine) { await handle(obj); }
+ * ```
+ */
+export class FrozenShardPlan {
+  /** Store key of the manifest. */
+  readonly key: string;
+  readonly manifest: ShardPlanManifest;
+  readonly #store: ObjectStore;
+
+  constructor(store: ObjectStore, key: string, manifest: ShardPlanManifest) {
+    this.#store = store;
+    this.key = key;
+    this.manifest = manifest;
+  }
+
+  /** Objects in shard `index`. */
+  shardSize(index: number): number {
+    this.#check(index);
+    return this.manifest.shardStarts[index + 1]! - this.manifest.shardStarts[index]!;
+  }
+
+  /** Bytes in shard `index`. */
+  shardBytes(index: number): number {
+    this.#check(index);
+    return this.manifest.shardBytes[index]!;
+  }
+
+  /**
+   * The objects of shard `index`, read page by page (bounded memory), resumable
+   * from a saved cursor without listing again.
+   */
+  shard(index: number, options: { readonly resume?: ShardCursor; readonly signal?: AbortSignal } = {}): PlanShardIterator {
+    this.#check(index);
+    return new PlanShardIterator(this.#store, this.manifest, index, options.resume, options.signal);
+  }
+
+  #check(index: number): void {
+    validateShardSpec({ index, count: this.manifest.count }, `plan ${this.key}`);
+  }
+}
+
+/**
+ * The objects of one shard of a frozen plan, in key order. Read
+ * {@link PlanShardIterator.cursor} to checkpoint; pass it as `resume` after a
+ * restart to skip the finished objects (only the pages still needed are read).
+ *
+ * @example
+ * ```ts
+ * const files = plan.shard(job.identity.index, { resume: saved?.cursor });
+ * for await (const file of files) {
+ *   await convert(file.key);
+ *   await checkpoint.save({ cursor: files.cursor });
+ * }
+ * ```
+ */
+export class PlanShardIterator implements AsyncIterable<PlannedObject> {
+  /** Objects in the shard (finished or not). */
+  readonly size: number;
+  /** Bytes in the shard. */
+  readonly bytes: number;
+  readonly #store: ObjectStore;
+  readonly #manifest: ShardPlanManifest;
+  readonly #start: number;
+  readonly #of: string;
+  readonly #signal: AbortSignal | undefined;
+  #position: number;
+
+  constructor(store: ObjectStore, manifest: ShardPlanManifest, index: number, resume: ShardCursor | undefined, signal: AbortSignal | undefined) {
+    this.#store = store;
+    this.#manifest = manifest;
+    this.#start = manifest.shardStarts[index]!;
+    this.size = manifest.shardStarts[index + 1]! - this.#start;
+    this.bytes = manifest.shardBytes[index]!;
+    this.#of = fingerprint(['plan', manifest.planId, manifest.count, index]);
+    this.#signal = signal;
+    this.#position = resumePosition(resume, 'plan', this.#of, this.size);
+  }
+
+  /** Objects finished so far (the object being processed is not counted). */
+  get position(): number {
+    return this.#position;
+  }
+
+  /** Objects not yet finished. */
+  get remaining(): number {
+    return this.size - this.#position;
+  }
+
+  /** The cursor to save; a small JSON value. */
+  get cursor(): ShardCursor {
+    return { v: 1, kind: 'plan', of: this.#of, position: this.#position };
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<PlannedObject> {
+    const { pageSize, pages, prefix } = this.#manifest;
+    const end = this.#start + this.size;
+    let pageNo = Math.floor((this.#start + this.#position) / pageSize);
+    let pending = this.#position < this.size ? this.#readPage(pageNo) : undefined;
+    while (pending !== undefined) {
+      const entries = await pending;
+      const pageStart = pageNo * pageSize;
+      const pageEnd = pageStart + entries.length;
+      pageNo++;
+      // Fetch the next page while this one is processed.
+      pending = pageEnd < end && pageNo < pages.length ? this.#readPage(pageNo) : undefined;
+      // Swallow a prefetch failure until it is awaited, so it is not unhandled if iteration stops early.
+      void pending?.catch(() => undefined);
+      while (this.#start + this.#position < Math.min(pageEnd, end)) {
+        const [rel, size, etag] = entries[this.#start + this.#position - pageStart]!;
+        yield { key: prefix + rel, size, etag };
+        this.#position++;
+      }
+    }
+  }
+
+  async #readPage(pageNo: number): Promise<readonly PlanEntry[]> {
+    const ref = this.#manifest.pages[pageNo]!;
+    for (let attempt = 1; ; attempt++) {
+      const obj = await this.#store.get(ref.key, { signal: this.#signal });
+      if (obj === undefined) throw new ShardPlanError(ref.key, 'page is missing (deleted while the plan is in use?)');
+      try {
+        return decodePage(ref, obj.body);
+      } catch (err) {
+        // One re-read rules out a torn response; a stored corruption fails twice.
+        if (attempt >= 2) throw err;
+      }
+    }
+  }
+}
