@@ -1,0 +1,293 @@
+/**
+ * The job's metrics: a prom-client registry owned by jobkit (never the global
+ * default registry, so a library that registers on the default cannot leak
+ * into, or collide with, the job's push) holding the standard batch metrics,
+ * plus small typed recording methods so the checkpoint, idempotency and retry
+ * modules never need to know prom-client.
+ *
+ * Nobody scrapes a batch pod: the registry is pushed to a Pushgateway by
+ * pushgateway.ts. Names follow the Prometheus conventions (base units, `_total`
+ * for counters, `_seconds`, `_bytes`); the per-job labels (job, namespace,
+ * index or pod) come from the Pushgateway grouping key, not from these series.
+ */
+import {
+  Counter,
+  type CounterConfiguration,
+  Gauge,
+  type GaugeConfiguration,
+  Histogram,
+  type HistogramConfiguration,
+  Registry,
+} from 'prom-client';
+import { exitCodeFor } from '../runtime/exit-codes.ts';
+import type { JobIdentity, ShutdownReason } from '../runtime/types.ts';
+
+/** How an item ended, as counted by `jobkit_items_total{outcome}`. */
+export type ItemOutcome = 'processed' | 'failed' | 'skipped';
+
+/** What an idempotency check found, as counted by `jobkit_idempotency_results_total{result}`. */
+export type IdempotencyResult = 'hit' | 'miss' | 'conflict';
+
+/** Options of {@link createJobMetrics}. */
+export interface JobMetricsOptions {
+  /** The identity described by `jobkit_job_info`. */
+  readonly identity: JobIdentity;
+  /** Registry to use; a new one by default (never prom-client's global registry). */
+  readonly registry?: Registry;
+  /** Buckets (seconds) of `jobkit_item_duration_seconds`. */
+  readonly itemBuckets?: readonly number[];
+  /** Wall clock in milliseconds since the epoch (tests). Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/**
+ * The job's metrics. Recording methods are cheap enough for per-item calls (a
+ * bound counter increment and a histogram observation).
+ *
+ * @example
+ * ```ts
+ * const metrics = createJobMetrics({ identity });
+ * for (const row of rows) {
+ *   const started = performance.now();
+ *   await handle(row);
+ *   metrics.itemProcessed(performance.now() - started);
+ * }
+ * ```
+ */
+export interface JobMetrics {
+  /** The registry every jobkit metric lives on; register user metrics here too. */
+  readonly registry: Registry;
+  /** Count an item that succeeded, with how long it took in milliseconds (optional). */
+  itemProcessed(durationMs?: number): void;
+  /** Count an item that failed, with how long it took in milliseconds (optional). */
+  itemFailed(durationMs?: number): void;
+  /** Count an item that was skipped (already done, filtered out). */
+  itemSkipped(): void;
+  /** Count `n` items of one outcome at once (batch processing). */
+  items(outcome: ItemOutcome, n: number): void;
+  /** Count one in-process retry of an operation (`operation` must be low-cardinality: `s3.put`, not a key). */
+  retry(operation: string): void;
+  /** Record a checkpoint save: bytes written and how long it took in milliseconds. */
+  checkpointSaved(bytes: number, durationMs: number): void;
+  /** Record a checkpoint load: bytes read and how long it took in milliseconds. */
+  checkpointLoaded(bytes: number, durationMs: number): void;
+  /** Count the result of one idempotency check. */
+  idempotency(result: IdempotencyResult): void;
+  /**
+   * Record how the run ended: end time, exit code (when known), and on exit
+   * code 0 the last success time. The first call wins; the runtime calls it
+   * with the exit code before the final push, and the pusher calls it with
+   * what the shutdown reason implies when the runtime did not.
+   */
+  finished(outcome: { readonly exitCode: number | undefined }): void;
+  /** Whether {@link JobMetrics.finished} was called. */
+  readonly isFinished: boolean;
+  /**
+   * A counter on the job's registry.
+   *
+   * @example
+   * ```ts
+   * const rows = job.metrics.counter({ name: 'etl_rows_written_total', help: 'Rows written.', labelNames: ['table'] });
+   * rows.inc({ table: 'orders' }, 500);
+   * ```
+   */
+  counter<T extends string>(config: Omit<CounterConfiguration<T>, 'registers'>): Counter<T>;
+  /** A gauge on the job's registry (see {@link JobMetrics.counter}). */
+  gauge<T extends string>(config: Omit<GaugeConfiguration<T>, 'registers'>): Gauge<T>;
+  /** A histogram on the job's registry (see {@link JobMetrics.counter}). */
+  histogram<T extends string>(config: Omit<HistogramConfiguration<T>, 'registers'>): Histogram<T>;
+}
+
+/** Item duration buckets, in seconds: 1 ms to 1 min. */
+export const DEFAULT_ITEM_BUCKETS: readonly number[] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** Checkpoint duration buckets, in seconds: 10 ms to 2 min (a preemption budget is 15-120 s). */
+export const CHECKPOINT_BUCKETS: readonly number[] = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60, 120];
+
+/** The exit code the process ends with for a shutdown reason; `failed` depends on the error. */
+const EXIT_CODE_BY_REASON: Readonly<Record<ShutdownReason, number | undefined>> = {
+  completed: exitCodeFor('success'),
+  failed: undefined,
+  signal: exitCodeFor('interrupted'),
+  deadline: exitCodeFor('deadline'),
+};
+
+/**
+ * Create the job's registry with the standard batch metrics:
+ *
+ * | metric | type | meaning |
+ * |---|---|---|
+ * | `jobkit_job_info{platform,namespace,pod,node,attempt,count}` | gauge | always 1; who pushed |
+ * | `jobkit_job_start_time_seconds` | gauge | when this run started |
+ * | `jobkit_job_duration_seconds` | gauge | time since start (at each push), then total |
+ * | `jobkit_job_end_time_seconds` | gauge | when this run ended (absent while running) |
+ * | `jobkit_job_last_success_time_seconds` | gauge | set only by a successful end |
+ * | `jobkit_job_exit_code` | gauge | the exit code (absent while running) |
+ * | `jobkit_items_total{outcome}` | counter | items processed / failed / skipped |
+ * | `jobkit_item_duration_seconds` | histogram | per-item time |
+ * | `jobkit_retries_total{operation}` | counter | in-process retries |
+ * | `jobkit_checkpoint_save_duration_seconds` / `_load_` | histogram | checkpoint I/O time |
+ * | `jobkit_checkpoint_saved_bytes_total` / `_loaded_` | counter | checkpoint bytes |
+ * | `jobkit_checkpoint_last_save_bytes` | gauge | size of the latest save |
+ * | `jobkit_idempotency_results_total{result}` | counter | hit / miss / conflict |
+ *
+ * @example
+ * ```ts
+ * const metrics = createJobMetrics({ identity: resolveIdentity() });
+ * metrics.checkpointSaved(48_213, 120);
+ * metrics.idempotency('hit');
+ * console.log(await metrics.registry.metrics());
+ * ```
+ */
+export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
+  const { identity } = options;
+  const registry = options.registry ?? new Registry();
+  const now = options.now ?? Date.now;
+  const registers = [registry];
+  const startedAtMs = now();
+  let endedAtMs: number | undefined;
+
+  const info = new Gauge({
+    name: 'jobkit_job_info',
+    help: 'Always 1: the identity of the pod that pushed this group.',
+    labelNames: ['platform', 'namespace', 'pod', 'node', 'attempt', 'count'] as const,
+    registers,
+  });
+  info.set(
+    {
+      platform: identity.platform,
+      namespace: identity.namespace,
+      pod: identity.podName ?? '',
+      node: identity.nodeName ?? '',
+      attempt: identity.attempt === undefined ? '' : String(identity.attempt),
+      count: String(identity.count),
+    },
+    1,
+  );
+  new Gauge({ name: 'jobkit_job_start_time_seconds', help: 'Start time of this run, in seconds since the epoch.', registers }).set(
+    startedAtMs / 1000,
+  );
+  new Gauge({
+    name: 'jobkit_job_duration_seconds',
+    help: 'Seconds since the run started; the total run time once it has ended.',
+    registers,
+    collect() {
+      this.set(((endedAtMs ?? now()) - startedAtMs) / 1000);
+    },
+  });
+  const endTime = new Gauge({ name: 'jobkit_job_end_time_seconds', help: 'End time of this run, in seconds since the epoch.', registers });
+  const lastSuccess = new Gauge({
+    name: 'jobkit_job_last_success_time_seconds',
+    help: 'End time of the last successful run, in seconds since the epoch.',
+    registers,
+  });
+  const exitCode = new Gauge({ name: 'jobkit_job_exit_code', help: 'Exit code this run ended with.', registers });
+
+  const items = new Counter({
+    name: 'jobkit_items_total',
+    help: 'Items handled by this run, by outcome.',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  // Bound children: a per-item inc() then skips label hashing.
+  const processed = items.labels('processed');
+  const failed = items.labels('failed');
+  const skipped = items.labels('skipped');
+  const itemDuration = new Histogram({
+    name: 'jobkit_item_duration_seconds',
+    help: 'Time spent on one item.',
+    buckets: [...(options.itemBuckets ?? DEFAULT_ITEM_BUCKETS)],
+    registers,
+  });
+  const retries = new Counter({
+    name: 'jobkit_retries_total',
+    help: 'In-process retries, by operation.',
+    labelNames: ['operation'] as const,
+    registers,
+  });
+  const saveDuration = new Histogram({
+    name: 'jobkit_checkpoint_save_duration_seconds',
+    help: 'Time to save a checkpoint.',
+    buckets: [...CHECKPOINT_BUCKETS],
+    registers,
+  });
+  const loadDuration = new Histogram({
+    name: 'jobkit_checkpoint_load_duration_seconds',
+    help: 'Time to load a checkpoint.',
+    buckets: [...CHECKPOINT_BUCKETS],
+    registers,
+  });
+  const savedBytes = new Counter({ name: 'jobkit_checkpoint_saved_bytes_total', help: 'Checkpoint bytes written.', registers });
+  const loadedBytes = new Counter({ name: 'jobkit_checkpoint_loaded_bytes_total', help: 'Checkpoint bytes read.', registers });
+  const lastSaveBytes = new Gauge({ name: 'jobkit_checkpoint_last_save_bytes', help: 'Size of the latest checkpoint save.', registers });
+  const idempotencyResults = new Counter({
+    name: 'jobkit_idempotency_results_total',
+    help: 'Idempotency checks, by result: hit (already done, skipped), miss (executed), conflict (held or payload mismatch).',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  for (const result of ['hit', 'miss', 'conflict'] as const) idempotencyResults.labels(result).inc(0);
+
+  const itemChild = { processed, failed, skipped } as const;
+
+  return {
+    registry,
+    itemProcessed(durationMs) {
+      processed.inc();
+      if (durationMs !== undefined) itemDuration.observe(durationMs / 1000);
+    },
+    itemFailed(durationMs) {
+      failed.inc();
+      if (durationMs !== undefined) itemDuration.observe(durationMs / 1000);
+    },
+    itemSkipped() {
+      skipped.inc();
+    },
+    items(outcome, n) {
+      itemChild[outcome].inc(n);
+    },
+    retry(operation) {
+      retries.labels(operation).inc();
+    },
+    checkpointSaved(bytes, durationMs) {
+      saveDuration.observe(durationMs / 1000);
+      savedBytes.inc(bytes);
+      lastSaveBytes.set(bytes);
+    },
+    checkpointLoaded(bytes, durationMs) {
+      loadDuration.observe(durationMs / 1000);
+      loadedBytes.inc(bytes);
+    },
+    idempotency(result) {
+      idempotencyResults.labels(result).inc();
+    },
+    finished(outcome) {
+      if (endedAtMs !== undefined) return;
+      endedAtMs = now();
+      endTime.set(endedAtMs / 1000);
+      if (outcome.exitCode === undefined) return;
+      exitCode.set(outcome.exitCode);
+      if (outcome.exitCode === exitCodeFor('success')) lastSuccess.set(endedAtMs / 1000);
+    },
+    get isFinished() {
+      return endedAtMs !== undefined;
+    },
+    counter: (config) => new Counter({ ...config, registers }),
+    gauge: (config) => new Gauge({ ...config, registers }),
+    histogram: (config) => new Histogram({ ...config, registers }),
+  };
+}
+
+/**
+ * The exit code implied by a shutdown reason, for a final push when the runtime
+ * did not call {@link JobMetrics.finished}; undefined for `failed` (the code
+ * depends on the error).
+ *
+ * @example
+ * ```ts
+ * exitCodeForReason('signal'); // 143
+ * ```
+ */
+export function exitCodeForReason(reason: ShutdownReason): number | undefined {
+  return EXIT_CODE_BY_REASON[reason];
+}

@@ -1,0 +1,357 @@
+/**
+ * Pushes the job's registry to a Prometheus Pushgateway: once at start (so a
+ * pod that is OOM-killed still shows when it started), periodically during long
+ * runs, and a final time from a lifecycle shutdown hook (phase `telemetry`) on
+ * success, failure, SIGTERM and deadline alike.
+ *
+ * Rules this module keeps:
+ * - One group per index (or per pod): `/metrics/job/<job>/namespace/<ns>/index/<i>`,
+ *   so parallel pods never overwrite each other. Grouping values that are not
+ *   plain URL-safe text use the `@base64` form (prom-client's Pushgateway class
+ *   does not, so the URL is built here).
+ * - A push is a PUT of the whole registry (the group holds exactly this run's
+ *   state), bounded by a timeout and by the hook's budget.
+ * - The gateway never decides the job's fate: a failure is logged once per
+ *   streak of failures, never thrown, never delays exit beyond the budget.
+ * - Basic-auth credentials in the URL are sent as a header and never logged.
+ */
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { type Env, readChoice, readNumber, readString } from '../runtime/config.ts';
+import { ConfigurationError } from '../runtime/errors.ts';
+import type { JobIdentity, Lifecycle, ShutdownContext, ShutdownHook } from '../runtime/types.ts';
+import { exitCodeForReason, type JobMetrics } from './metrics.ts';
+
+/** Which label tells the groups of one job apart. */
+export type PushGroupBy = 'index' | 'pod';
+
+/** Pushgateway settings given in code; each wins over its environment form. */
+export interface PushgatewayOptions {
+  /** Gateway URL (`http://[user:password@]host:9091[/prefix]`). Env: JOBKIT_PUSHGATEWAY_URL. Unset: no push at all. */
+  readonly url?: string;
+  /** Group per completion index (default) or per pod. Env: JOBKIT_PUSHGATEWAY_GROUP_BY. */
+  readonly groupBy?: PushGroupBy;
+  /** Extra grouping labels (name -> value), e.g. `{ run: '2024-06-01' }`. */
+  readonly grouping?: Readonly<Record<string, string>>;
+  /** Milliseconds between periodic pushes; 0 disables them. Default 30 000. Env: JOBKIT_PUSHGATEWAY_INTERVAL_SECONDS. */
+  readonly intervalMs?: number;
+  /** Most milliseconds one push may take, final push included. Default 3 000. Env: JOBKIT_PUSHGATEWAY_TIMEOUT_SECONDS. */
+  readonly timeoutMs?: number;
+  /**
+   * Delete the group instead of the final push when the job succeeds (the
+   * gateway never forgets a group by itself). Default false. Env:
+   * JOBKIT_PUSHGATEWAY_DELETE_ON_SUCCESS.
+   */
+  readonly deleteOnSuccess?: boolean;
+}
+
+/** The resolved settings. */
+export interface PushgatewayConfig {
+  /** The group's URL, credentials removed. */
+  readonly groupUrl: URL;
+  /** The group's URL for logs: credentials replaced by `***`. */
+  readonly displayUrl: string;
+  /** `Basic ...` when the URL carried credentials. */
+  readonly authorization: string | undefined;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly deleteOnSuccess: boolean;
+}
+
+/** Options of {@link createMetricsPusher}. */
+export interface MetricsPusherOptions extends PushgatewayOptions {
+  /** The metrics to push (their registry) and to mark finished at the end. */
+  readonly metrics: JobMetrics;
+  /** The identity the grouping key is built from. */
+  readonly identity: JobIdentity;
+  /** Where push failures are reported (once per streak). */
+  readonly log: Pick<Logger, 'warn' | 'info' | 'debug'>;
+  /** Registers the final push (phase `telemetry`). Without it, call {@link MetricsPusher.finalPush} yourself. */
+  readonly lifecycle?: Lifecycle;
+  /** Environment to read JOBKIT_PUSHGATEWAY_* from. Default `process.env`. */
+  readonly env?: Env;
+}
+
+/**
+ * Pushes a registry to one Pushgateway group.
+ *
+ * @example
+ * ```ts
+ * const pusher = createMetricsPusher({ metrics, identity, lifecycle, log });
+ * if (pusher.enabled) log.info({ group: pusher.displayUrl }, 'pushing metrics');
+ * ```
+ */
+export interface MetricsPusher {
+  /** False when no gateway URL is configured: every method is then a no-op. */
+  readonly enabled: boolean;
+  /** The group's URL without credentials (empty when disabled). */
+  readonly displayUrl: string;
+  /** Push now (PUT). Resolves true when the gateway accepted it; never rejects. */
+  push(signal?: AbortSignal): Promise<boolean>;
+  /** Delete the group. Resolves true when the gateway accepted it; never rejects. */
+  deleteGroup(signal?: AbortSignal): Promise<boolean>;
+  /** Stop periodic pushes, then push (or delete, on success with deleteOnSuccess) one last time. */
+  finalPush(ctx: Pick<ShutdownContext, 'reason' | 'signal' | 'budgetMs'>): Promise<boolean>;
+  /** Stop periodic pushes and unregister the shutdown hook. */
+  stop(): void;
+}
+
+const DEFAULT_INTERVAL_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = 3_000;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const PLAIN_VALUE = /^[A-Za-z0-9._~-]+$/;
+const RESERVED_LABELS = new Set(['job', 'namespace', 'index', 'pod']);
+const MAX_ERROR_BODY = 200;
+
+/**
+ * Resolve the Pushgateway settings, or undefined when no URL is configured.
+ *
+ * @throws ConfigurationError naming the variable or option when a value is unusable.
+ * @example
+ * ```ts
+ * const config = resolvePushgatewayConfig(identity, { JOBKIT_PUSHGATEWAY_URL: 'http://pgw:9091' });
+ * config?.displayUrl; // 'http://pgw:9091/metrics/job/etl/namespace/data/index/3'
+ * ```
+ */
+export function resolvePushgatewayConfig(
+  identity: JobIdentity,
+  env: Env = process.env,
+  options: PushgatewayOptions = {},
+): PushgatewayConfig | undefined {
+  const urlName = options.url === undefined ? 'JOBKIT_PUSHGATEWAY_URL' : 'option url';
+  const raw = options.url === undefined ? readString(env, 'JOBKIT_PUSHGATEWAY_URL') : options.url.trim() || undefined;
+  if (raw === undefined) return undefined;
+
+  let base: URL;
+  try {
+    base = new URL(raw);
+  } catch {
+    throw new ConfigurationError(`${urlName} must be an http(s) URL, got "${redactUrl(raw)}"`);
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+    throw new ConfigurationError(`${urlName} must be an http(s) URL, got "${redactUrl(raw)}"`);
+  }
+  const authorization =
+    base.username === '' && base.password === ''
+      ? undefined
+      : `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString('base64')}`;
+
+  const groupBy = options.groupBy ?? readChoice(env, 'JOBKIT_PUSHGATEWAY_GROUP_BY', ['index', 'pod'] as const) ?? 'index';
+  const grouping: [string, string][] = [
+    ['job', identity.jobName],
+    ['namespace', identity.namespace],
+  ];
+  if (groupBy === 'pod') {
+    if (identity.podName === undefined) {
+      throw new ConfigurationError('JOBKIT_PUSHGATEWAY_GROUP_BY=pod needs the pod name (JOBKIT_POD_NAME), which is not set');
+    }
+    grouping.push(['pod', identity.podName]);
+  } else {
+    grouping.push(['index', String(identity.index)]);
+  }
+  for (const [name, value] of Object.entries(options.grouping ?? {})) {
+    if (!LABEL_NAME.test(name) || name.startsWith('__') || RESERVED_LABELS.has(name)) {
+      throw new ConfigurationError(
+        `option grouping: label name "${name}" must match [a-zA-Z_][a-zA-Z0-9_]*, not start with "__" and not be one of ${[...RESERVED_LABELS].join(', ')}`,
+      );
+    }
+    grouping.push([name, value]);
+  }
+
+  const groupUrl = new URL(base.origin);
+  groupUrl.pathname = `${base.pathname.replace(/\/+$/, '')}${groupingPath(grouping)}`;
+  const intervalMs = msOption('intervalMs', options.intervalMs) ?? secondsEnv(env, 'JOBKIT_PUSHGATEWAY_INTERVAL_SECONDS', false);
+  const timeoutMs = msOption('timeoutMs', options.timeoutMs, true) ?? secondsEnv(env, 'JOBKIT_PUSHGATEWAY_TIMEOUT_SECONDS', true);
+  const deleteOnSuccess =
+    options.deleteOnSuccess ?? readChoice(env, 'JOBKIT_PUSHGATEWAY_DELETE_ON_SUCCESS', ['true', 'false'] as const) === 'true';
+  return {
+    groupUrl,
+    displayUrl: authorization === undefined ? groupUrl.href : `${groupUrl.protocol}//***@${groupUrl.host}${groupUrl.pathname}`,
+    authorization,
+    intervalMs: intervalMs ?? DEFAULT_INTERVAL_MS,
+    timeoutMs: timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    deleteOnSuccess,
+  };
+}
+
+/**
+ * The Pushgateway path of a grouping key: `/metrics/job/<job>{/<label>/<value>}`.
+ * Values that are empty or not plain URL-safe text (`/`, spaces, unicode...)
+ * are written as `<label>@base64/<base64url>`, the form the gateway decodes.
+ *
+ * @example
+ * ```ts
+ * groupingPath([['job', 'etl'], ['index', '3']]);        // '/metrics/job/etl/index/3'
+ * groupingPath([['job', 'a/b'], ['run', '']]);           // '/metrics/job@base64/YS9i/run@base64/='
+ * ```
+ */
+export function groupingPath(grouping: readonly (readonly [string, string])[]): string {
+  const [first] = grouping;
+  if (first?.[0] !== 'job') throw new TypeError('the first grouping label must be "job"');
+  return `/metrics${grouping.map(([name, value]) => `/${encodeGroupingPair(name, value)}`).join('')}`;
+}
+
+function encodeGroupingPair(name: string, value: string): string {
+  if (PLAIN_VALUE.test(value)) return `${name}/${value}`;
+  // The gateway documents "=" for the empty value; base64url needs no escaping in a path.
+  return `${name}@base64/${value === '' ? '=' : Buffer.from(value, 'utf8').toString('base64url')}`;
+}
+
+/**
+ * The URL with any user/password replaced by `***`, for logs and errors.
+ *
+ * @example
+ * ```ts
+ * redactUrl('https://bob:s3cret@pgw.example:9091/'); // 'https://***@pgw.example:9091/'
+ * ```
+ */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/?#]*@/, '$1***@');
+}
+
+/**
+ * Start pushing the job's metrics: a first push now, periodic pushes every
+ * `intervalMs` (timer unref'd: it never keeps the process alive), and a final
+ * push from a `metrics.push` shutdown hook when a lifecycle is given. With no
+ * gateway URL configured, returns a disabled pusher and does nothing.
+ *
+ * @throws ConfigurationError when a JOBKIT_PUSHGATEWAY_* value or option is unusable.
+ * @example
+ * ```ts
+ * const metrics = createJobMetrics({ identity });
+ * createMetricsPusher({ metrics, identity, lifecycle, log }); // reads JOBKIT_PUSHGATEWAY_URL
+ * metrics.itemProcessed(12);
+ * ```
+ */
+export function createMetricsPusher(options: MetricsPusherOptions): MetricsPusher {
+  const config = resolvePushgatewayConfig(options.identity, options.env ?? process.env, options);
+  if (config === undefined) return DISABLED_PUSHER;
+  const { metrics, log } = options;
+  const registry: Registry = metrics.registry;
+
+  let failing = false;
+  let stopped = false;
+  let inFlight: AbortController | undefined;
+
+  const send = async (method: 'PUT' | 'DELETE', signal: AbortSignal | undefined, timeoutMs: number): Promise<boolean> => {
+    const controller = new AbortController();
+    inFlight = controller;
+    const signals = [controller.signal, AbortSignal.timeout(timeoutMs)];
+    if (signal !== undefined) signals.push(signal);
+    try {
+      const headers: Record<string, string> = {};
+      if (config.authorization !== undefined) headers.authorization = config.authorization;
+      let body: string | undefined;
+      if (method === 'PUT') {
+        body = await registry.metrics();
+        headers['content-type'] = registry.contentType;
+      }
+      const res = await fetch(config.groupUrl, { method, headers, body, signal: AbortSignal.any(signals) });
+      const text = await res.text();
+      if (res.status >= 400) throw new Error(`HTTP ${res.status}: ${text.slice(0, MAX_ERROR_BODY).trim()}`);
+      if (failing) log.info({ pushgateway: config.displayUrl }, 'metrics push to the Pushgateway works again');
+      failing = false;
+      return true;
+    } catch (err) {
+      const reason = describeFailure(err, timeoutMs);
+      if (failing) {
+        log.debug({ pushgateway: config.displayUrl, reason }, 'metrics push failed again');
+      } else {
+        failing = true;
+        log.warn(
+          { pushgateway: config.displayUrl, method, reason },
+          'metrics push to the Pushgateway failed; the job goes on (further failures are logged at debug level)',
+        );
+      }
+      return false;
+    } finally {
+      if (inFlight === controller) inFlight = undefined;
+    }
+  };
+
+  let periodicBusy = false;
+  const periodic = async (): Promise<void> => {
+    if (periodicBusy || stopped) return;
+    periodicBusy = true;
+    try {
+      await send('PUT', undefined, config.timeoutMs);
+    } finally {
+      periodicBusy = false;
+    }
+  };
+  const timer = config.intervalMs > 0 ? setInterval(() => void periodic(), config.intervalMs) : undefined;
+  timer?.unref();
+
+  let unregister: (() => void) | undefined;
+  const stop = (): void => {
+    stopped = true;
+    if (timer !== undefined) clearInterval(timer);
+    unregister?.();
+    unregister = undefined;
+  };
+
+  const pusher: MetricsPusher = {
+    enabled: true,
+    displayUrl: config.displayUrl,
+    push: (signal) => send('PUT', signal, config.timeoutMs),
+    deleteGroup: (signal) => send('DELETE', signal, config.timeoutMs),
+    async finalPush(ctx) {
+      stop();
+      // A periodic PUT still in flight could land after this one and leave the
+      // group with stale values: cancel it first.
+      inFlight?.abort();
+      if (!metrics.isFinished) metrics.finished({ exitCode: exitCodeForReason(ctx.reason) });
+      const timeoutMs = Math.max(1, Math.min(config.timeoutMs, ctx.budgetMs));
+      const method = config.deleteOnSuccess && ctx.reason === 'completed' ? 'DELETE' : 'PUT';
+      return await send(method, ctx.signal, timeoutMs);
+    },
+    stop,
+  };
+
+  if (options.lifecycle !== undefined) {
+    const hook: ShutdownHook = {
+      name: 'metrics.push',
+      phase: 'telemetry',
+      budgetMs: config.timeoutMs,
+      run: async (ctx) => {
+        await pusher.finalPush(ctx);
+      },
+    };
+    unregister = options.lifecycle.onShutdown(hook);
+  }
+  void periodic();
+  return pusher;
+}
+
+const DISABLED_PUSHER: MetricsPusher = {
+  enabled: false,
+  displayUrl: '',
+  push: () => Promise.resolve(false),
+  deleteGroup: () => Promise.resolve(false),
+  finalPush: () => Promise.resolve(false),
+  stop: () => {},
+};
+
+function describeFailure(err: unknown, timeoutMs: number): string {
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+    return err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'aborted (shutdown budget spent)';
+  }
+  if (err instanceof Error) {
+    const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    return `${err.message}${cause}`;
+  }
+  return String(err);
+}
+
+function msOption(name: string, value: number | undefined, positive = false): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isFinite(value) || value < 0 || (positive && value === 0)) {
+    throw new ConfigurationError(`option ${name} must be a number ${positive ? '> 0' : '>= 0'}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function secondsEnv(env: Env, name: string, positive: boolean): number | undefined {
+  const seconds = readNumber(env, name, { min: 0, minExclusive: positive });
+  return seconds === undefined ? undefined : Math.round(seconds * 1000);
+}

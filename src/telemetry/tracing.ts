@@ -1,0 +1,281 @@
+/**
+ * OpenTelemetry tracing for a job, started only when configured.
+ *
+ * Configured means: an OTLP endpoint in the standard environment
+ * (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT), or an
+ * explicit OTEL_TRACES_EXPORTER, or the `enabled`/`exporter` options, and
+ * OTEL_SDK_DISABLED not true. Otherwise @opentelemetry/sdk-node is never
+ * imported (it is loaded with a dynamic import on the enabled path only), and
+ * spans from {@link withSpan} are the API's no-op spans.
+ *
+ * When enabled, the SDK is set up from the standard OTEL_* variables (exporter,
+ * protocol, headers, sampler, OTEL_RESOURCE_ATTRIBUTES), plus resource
+ * attributes from the job identity. A short-lived process loses its last spans
+ * unless it flushes: a `tracing.flush` shutdown hook (phase `telemetry`) ends a
+ * still-open job span and calls `sdk.shutdown()` within its budget.
+ */
+import { type Attributes, context, diag, type DiagLogger, DiagLogLevel, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+// Type-only: erased at run time, so the SDK is not loaded by this import.
+import type { NodeSDK } from '@opentelemetry/sdk-node';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import type { Logger } from 'pino';
+import { type Env, readString } from '../runtime/config.ts';
+import type { JobIdentity, Lifecycle, ShutdownContext, ShutdownReason } from '../runtime/types.ts';
+import { failSpan, SPAN_NAMES, TRACER_NAME, withSpan } from './span.ts';
+
+/** Tracing settings given in code; each wins over the OTEL_* environment. */
+export interface TracingOptions {
+  /** Force tracing on (true) or off (false). Default: decided by the OTEL_* environment. */
+  readonly enabled?: boolean;
+  /** Export spans here instead of the exporter OTEL_TRACES_EXPORTER describes (tests, custom backends). Implies enabled. */
+  readonly exporter?: SpanExporter;
+  /** `service.name`. Default OTEL_SERVICE_NAME, else the job name. */
+  readonly serviceName?: string;
+  /** Most milliseconds the final flush may take. Default 5 000. */
+  readonly flushBudgetMs?: number;
+}
+
+/** Options of {@link startTracing}. */
+export interface StartTracingOptions extends TracingOptions {
+  /** The identity the resource attributes come from. */
+  readonly identity: JobIdentity;
+  /** Registers the final flush (phase `telemetry`). Without it, call {@link JobTracing.shutdown} yourself. */
+  readonly lifecycle?: Lifecycle;
+  /** Where the SDK's own warnings and errors (export failures) go, each distinct message once. */
+  readonly log?: Pick<Logger, 'warn'>;
+  /**
+   * Environment that decides whether tracing is on, and where TRACEPARENT is
+   * read from. Default `process.env`. (The SDK itself always reads `process.env`.)
+   */
+  readonly env?: Env;
+}
+
+/**
+ * The job's tracing: the root span around `main`, the item helper, the flush.
+ *
+ * @example
+ * ```ts
+ * const tracing = await startTracing({ identity, lifecycle, log });
+ * await tracing.inJobSpan(() => main(job));
+ * ```
+ */
+export interface JobTracing {
+  /** Whether the SDK was started (spans are recorded and exported). */
+  readonly enabled: boolean;
+  /**
+   * Run `main` inside the `job.run` span, the root of the job's trace (or a
+   * child of the TRACEPARENT given in the environment). The span records an
+   * error thrown by `fn` and ends when `fn` settles, or at shutdown if `fn` is
+   * still running then (SIGTERM, deadline).
+   */
+  inJobSpan<T>(fn: () => Promise<T>): Promise<T>;
+  /** Run `fn` in a child span of the active span: {@link withSpan} (`job.trace`). */
+  readonly trace: typeof withSpan;
+  /** End an open job span and flush the SDK, within `budgetMs`. Never rejects. Idempotent. */
+  shutdown(ctx?: Partial<Pick<ShutdownContext, 'reason' | 'signal' | 'budgetMs'>>): Promise<void>;
+}
+
+/** The resolved decision. */
+export interface TracingConfig {
+  readonly enabled: boolean;
+  /** Why, for a log line: `OTEL_EXPORTER_OTLP_ENDPOINT is set`, `OTEL_SDK_DISABLED=true`... */
+  readonly because: string;
+}
+
+const DEFAULT_FLUSH_BUDGET_MS = 5_000;
+const MAX_DIAG_MESSAGES = 20;
+
+/**
+ * Decide whether tracing is on, from the options and the standard OTEL_* variables.
+ *
+ * @example
+ * ```ts
+ * resolveTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' }).enabled; // true
+ * resolveTracingConfig({}).enabled; // false: nothing configured, nothing loaded
+ * ```
+ */
+export function resolveTracingConfig(env: Env = process.env, options: TracingOptions = {}): TracingConfig {
+  if (options.enabled === false) return { enabled: false, because: 'option enabled is false' };
+  if (options.enabled === true) return { enabled: true, because: 'option enabled is true' };
+  if (options.exporter !== undefined) return { enabled: true, because: 'option exporter is set' };
+  if (readString(env, 'OTEL_SDK_DISABLED')?.toLowerCase() === 'true') return { enabled: false, because: 'OTEL_SDK_DISABLED=true' };
+  const exporters = readString(env, 'OTEL_TRACES_EXPORTER');
+  if (exporters !== undefined) {
+    const none = exporters.split(',').every((e) => ['none', ''].includes(e.trim().toLowerCase()));
+    return { enabled: !none, because: `OTEL_TRACES_EXPORTER=${exporters}` };
+  }
+  for (const name of ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT']) {
+    if (readString(env, name) !== undefined) return { enabled: true, because: `${name} is set` };
+  }
+  return { enabled: false, because: 'no OTLP endpoint configured' };
+}
+
+/**
+ * The resource attributes of a job's spans: `service.name`, the Kubernetes
+ * semantic-convention attributes (`k8s.job.name`, `k8s.namespace.name`,
+ * `k8s.pod.name`, `k8s.pod.uid`, `k8s.node.name`, on Kubernetes and under the
+ * local emulator), and `jobkit.job.*` (name, index, count, attempt, platform)
+ * everywhere. OTEL_RESOURCE_ATTRIBUTES wins over these.
+ *
+ * @example
+ * ```ts
+ * identityResourceAttributes(identity, 'etl')['k8s.job.name']; // 'etl'
+ * ```
+ */
+export function identityResourceAttributes(identity: JobIdentity, serviceName: string): Attributes {
+  const attributes: Attributes = {
+    'service.name': serviceName,
+    'jobkit.platform': identity.platform,
+    'jobkit.job.name': identity.jobName,
+    'jobkit.job.index': identity.index,
+    'jobkit.job.count': identity.count,
+  };
+  if (identity.attempt !== undefined) attributes['jobkit.job.attempt'] = identity.attempt;
+  if (identity.platform === 'kubernetes' || identity.platform === 'local') {
+    attributes['k8s.job.name'] = identity.jobName;
+    attributes['k8s.namespace.name'] = identity.namespace;
+    if (identity.podName !== undefined) attributes['k8s.pod.name'] = identity.podName;
+    if (identity.podUid !== undefined) attributes['k8s.pod.uid'] = identity.podUid;
+    if (identity.nodeName !== undefined) attributes['k8s.node.name'] = identity.nodeName;
+  }
+  return attributes;
+}
+
+/**
+ * Start tracing when configured (see {@link resolveTracingConfig}); otherwise
+ * return a disabled {@link JobTracing} without loading the SDK. Never throws for
+ * a backend problem: an unreachable collector only loses spans.
+ *
+ * @example
+ * ```ts
+ * // OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318
+ * const tracing = await startTracing({ identity, lifecycle, log });
+ * await tracing.inJobSpan(async () => {
+ *   await tracing.trace('item', async () => { await work(); });
+ * });
+ * ```
+ */
+export async function startTracing(options: StartTracingOptions): Promise<JobTracing> {
+  const env = options.env ?? process.env;
+  const config = resolveTracingConfig(env, options);
+  if (!config.enabled) return DISABLED_TRACING;
+
+  const { NodeSDK: Sdk } = await import('@opentelemetry/sdk-node');
+  const { defaultResource, resourceFromAttributes } = await import('@opentelemetry/resources');
+  const serviceName = options.serviceName ?? readString(env, 'OTEL_SERVICE_NAME') ?? options.identity.jobName;
+  if (options.log !== undefined && readString(env, 'OTEL_LOG_LEVEL') === undefined) {
+    diag.setLogger(onceLogger(options.log), DiagLogLevel.WARN);
+  }
+  const sdk: NodeSDK = new Sdk({
+    // Identity first, so the detectors (OTEL_RESOURCE_ATTRIBUTES among them) can override it.
+    resource: defaultResource().merge(resourceFromAttributes(identityResourceAttributes(options.identity, serviceName))),
+    serviceName,
+    ...(options.exporter === undefined ? {} : { traceExporter: options.exporter }),
+    // jobkit sets up traces only: no OTLP metrics or logs unless the user asks for them.
+    ...(readString(env, 'OTEL_METRICS_EXPORTER') === undefined ? { metricReaders: [] } : {}),
+    ...(readString(env, 'OTEL_LOGS_EXPORTER') === undefined ? { logRecordProcessors: [] } : {}),
+  });
+  sdk.start();
+  return createEnabledTracing(sdk, options, env);
+}
+
+function createEnabledTracing(sdk: NodeSDK, options: StartTracingOptions, env: Env): JobTracing {
+  const tracer = trace.getTracer(TRACER_NAME);
+  const flushBudgetMs = options.flushBudgetMs ?? DEFAULT_FLUSH_BUDGET_MS;
+  const parent = propagation.extract(ROOT_CONTEXT, {
+    traceparent: readString(env, 'TRACEPARENT'),
+    tracestate: readString(env, 'TRACESTATE'),
+  });
+  let endOpenJobSpan: ((reason: ShutdownReason | undefined) => void) | undefined;
+  let shutdownPromise: Promise<void> | undefined;
+  let unregister: (() => void) | undefined;
+
+  const tracing: JobTracing = {
+    enabled: true,
+    trace: withSpan,
+    inJobSpan(fn) {
+      const span = tracer.startSpan(SPAN_NAMES.jobRun, { attributes: { 'jobkit.job.index': options.identity.index } }, parent);
+      let open = true;
+      const end = (): void => {
+        if (!open) return;
+        open = false;
+        endOpenJobSpan = undefined;
+        span.end();
+      };
+      endOpenJobSpan = (reason) => {
+        span.setAttribute('jobkit.shutdown.reason', reason ?? 'unknown');
+        if (reason !== 'completed') failSpan(span, new Error(`still running at shutdown (${reason ?? 'unknown'})`));
+        end();
+      };
+      return context.with(trace.setSpan(parent, span), fn).then(
+        (value) => {
+          end();
+          return value;
+        },
+        (err: unknown) => {
+          if (open) failSpan(span, err);
+          end();
+          throw err;
+        },
+      );
+    },
+    shutdown(ctx = {}) {
+      shutdownPromise ??= (async () => {
+        unregister?.();
+        endOpenJobSpan?.(ctx.reason);
+        await raceBudget(sdk.shutdown(), Math.min(ctx.budgetMs ?? flushBudgetMs, flushBudgetMs), ctx.signal);
+      })();
+      return shutdownPromise;
+    },
+  };
+
+  if (options.lifecycle !== undefined) {
+    unregister = options.lifecycle.onShutdown({
+      name: 'tracing.flush',
+      phase: 'telemetry',
+      budgetMs: flushBudgetMs,
+      run: (ctx) => tracing.shutdown(ctx),
+    });
+  }
+  return tracing;
+}
+
+const DISABLED_TRACING: JobTracing = {
+  enabled: false,
+  trace: withSpan,
+  inJobSpan: (fn) => fn(),
+  shutdown: () => Promise.resolve(),
+};
+
+/** Wait for `work`, but no longer than the budget or the abort; never rejects. */
+async function raceBudget(work: Promise<unknown>, budgetMs: number, signal: AbortSignal | undefined): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, budgetMs);
+    timer.unref();
+    if (signal !== undefined) {
+      onAbort = resolve;
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    }
+  });
+  try {
+    await Promise.race([work.then(() => undefined, () => undefined), stop]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The SDK's diagnostics into the job's log: warnings and errors, each distinct message once. */
+function onceLogger(log: Pick<Logger, 'warn'>): DiagLogger {
+  const seen = new Set<string>();
+  const write = (message: string, ...args: unknown[]): void => {
+    if (seen.has(message) || seen.size >= MAX_DIAG_MESSAGES) return;
+    seen.add(message);
+    log.warn({ otel: args.length === 0 ? undefined : args.map(String).join(' ') }, `OpenTelemetry: ${message}`);
+  };
+  const ignore = (): void => {};
+  return { error: write, warn: write, info: ignore, debug: ignore, verbose: ignore };
+}
