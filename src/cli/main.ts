@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * The `jobkit` command: `run` (local Job controller emulator), `manifest`
+ * (Job manifest generator), `help`, `version`.
+ */
+import { readFileSync } from 'node:fs';
+import { manifestCommand } from './manifest-command.ts';
+import { runCommand } from './run-command.ts';
+import { MAIN_USAGE, MANIFEST_USAGE, RUN_USAGE } from './usage.ts';
+
+/** The package version, read from package.json (two levels up in src/ and dist/ alike). */
+export function jobkitVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
+/**
+ * Dispatches the subcommand and returns the exit status.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await main(['run', '-f', 'job.yaml']);
+ * ```
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'run':
+      return await runCommand(rest);
+    case 'manifest':
+      return manifestCommand(rest);
+    case 'version':
+    case '--version':
+    case '-v':
+      process.stdout.write(`jobkit ${jobkitVersion()}\n`);
+      return 0;
+    case 'help':
+    case '--help':
+    case '-h':
+    case undefined: {
+      const topic = rest[0];
+      const text = topic === 'run' ? RUN_USAGE : topic === 'manifest' ? MANIFEST_USAGE : MAIN_USAGE;
+      (command === undefined ? process.stderr : process.stdout).write(text);
+      return command === undefined ? 2 : 0;
+    }
+    default:
+      process.stderr.write(`jobkit: unknown command "${command}"\n\n${MAIN_USAGE}`);
+      return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

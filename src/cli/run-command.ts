@@ -1,0 +1,123 @@
+/**
+ * `jobkit run`: runs a Job manifest under the local emulator.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { ConfigurationError } from '../runtime/errors.ts';
+import { mergeChaosSpecs, parseChaosSpec } from '../local/chaos.ts';
+import { runLocalJob, stderrSink } from '../local/emulator.ts';
+import { InvalidManifestError } from '../local/errors.ts';
+import { RUN_USAGE } from './usage.ts';
+
+/** Exit status of `jobkit run`. */
+export const RUN_EXIT = { complete: 0, failed: 1, usage: 2 } as const;
+
+function parseNumber(option: string, text: string | undefined, check: (n: number) => boolean, expected: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || !check(n)) throw new ConfigurationError(`${option} must be ${expected}, got "${text}"`);
+  return n;
+}
+
+/** Formats the final Job for `-o`. */
+export function formatJob(job: object, format: 'json' | 'yaml'): string {
+  return format === 'json' ? `${JSON.stringify(job, null, 2)}\n` : stringify(job);
+}
+
+/**
+ * Runs `jobkit run` with its argv (after the subcommand) and returns the exit status.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await runCommand(['-f', 'job.yaml', '-o', 'json', '--backoff-scale', '0.01']);
+ * ```
+ */
+export async function runCommand(argv: readonly string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        filename: { type: 'string', short: 'f' },
+        output: { type: 'string', short: 'o' },
+        'backoff-scale': { type: 'string' },
+        seed: { type: 'string' },
+        chaos: { type: 'string', multiple: true },
+        'chaos-max-delay': { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    process.stderr.write(`jobkit run: ${(err as Error).message}\n\n${RUN_USAGE}`);
+    return RUN_EXIT.usage;
+  }
+  if (values.help === true) {
+    process.stdout.write(RUN_USAGE);
+    return 0;
+  }
+  let manifest: string;
+  let options;
+  try {
+    if (values.filename === undefined) throw new ConfigurationError('-f/--filename is required');
+    const outputText = values.output;
+    if (outputText !== undefined && outputText !== 'json' && outputText !== 'yaml') {
+      throw new ConfigurationError(`-o/--output must be json or yaml, got "${outputText}"`);
+    }
+    const output: 'json' | 'yaml' | undefined = outputText;
+    options = {
+      output,
+      backoffScale: parseNumber('--backoff-scale', values['backoff-scale'], (n) => n >= 0, 'a number >= 0'),
+      seed: parseNumber('--seed', values.seed, (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32, 'an integer in [0, 2^32)'),
+      chaos: mergeChaosSpecs((values.chaos ?? []).map(parseChaosSpec)),
+      chaosMaxDelayMs: parseNumber('--chaos-max-delay', values['chaos-max-delay'], (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0'),
+    };
+    try {
+      manifest = readFileSync(values.filename === '-' ? 0 : values.filename, 'utf8');
+    } catch (err) {
+      throw new ConfigurationError(`-f ${values.filename}: cannot read the manifest: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  } catch (err) {
+    process.stderr.write(`jobkit run: ${(err as Error).message}\n`);
+    return RUN_EXIT.usage;
+  }
+
+  const abort = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => abort.abort(new Error(`interrupted by ${signal}`));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const result = await runLocalJob({
+      manifest,
+      signal: abort.signal,
+      sink: stderrSink({ quiet: values.quiet === true }),
+      ...(options.backoffScale === undefined ? {} : { backoffScale: options.backoffScale }),
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+      ...(options.chaosMaxDelayMs === undefined ? {} : { chaosMaxDelayMs: options.chaosMaxDelayMs }),
+      chaos: options.chaos,
+    });
+    if (options.output !== undefined) process.stdout.write(formatJob(result.job, options.output));
+    if (values.quiet !== true) {
+      const s = result.job.status ?? {};
+      const chaos = result.chaosApplied.length + result.chaosSkipped === 0 ? '' : `, chaos applied ${result.chaosApplied.length}, skipped ${result.chaosSkipped}`;
+      process.stderr.write(`jobkit run: ${result.outcome}: succeeded ${s.succeeded ?? 0}, failed ${s.failed ?? 0}${chaos}\n`);
+    }
+    return result.outcome === 'Complete' ? RUN_EXIT.complete : RUN_EXIT.failed;
+  } catch (err) {
+    if (err instanceof InvalidManifestError) {
+      process.stderr.write(`jobkit run: ${err.message}\n`);
+      return RUN_EXIT.usage;
+    }
+    if (abort.signal.aborted) {
+      process.stderr.write(`jobkit run: ${(err as Error).message}; every pod was killed\n`);
+      return 130;
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Help texts of the `jobkit` command.
+ */
+
+export const MAIN_USAGE = `Usage: jobkit <command> [options]
+
+Commands:
+  run        Run a Kubernetes Job manifest locally, under an emulated Job controller
+  manifest   Write a Job manifest for a jobkit program
+  help       Show help for a command
+  version    Print the jobkit version
+
+Run "jobkit help <command>" for the options of a command.
+`;
+
+export const RUN_USAGE = `Usage: jobkit run -f <job.yaml|-> [options]
+
+Runs a batch/v1 Job locally: the Job controller's rules (completions,
+parallelism, Indexed mode, backoffLimit, backoffLimitPerIndex, podFailurePolicy,
+successPolicy, activeDeadlineSeconds, restartPolicy, grace periods) applied to
+pods that are local processes made from the first container's command.
+
+Options:
+  -f, --filename <path>     Job manifest, YAML or JSON ("-" reads stdin)
+  -o, --output <format>     Print the final Job object on stdout: json or yaml
+      --backoff-scale <F>   Multiply the pod re-creation back-off (10 s doubling,
+                            max 10 min) and the OnFailure restart back-off by F
+      --seed <N>            Seed for pod names, UIDs and chaos choices
+      --chaos <spec>        Inject failures: preempt=N,kill=N,duplicate=N
+                              preempt   DisruptionTarget (EvictionByEvictionAPI),
+                                        then SIGTERM, grace period, SIGKILL
+                              kill      SIGKILL, no condition
+                              duplicate a second pod for a running index
+      --chaos-max-delay <ms> Latest moment of a chaos action after the pod
+                            start it is tied to (default 1000)
+  -q, --quiet               Only pod output on stderr, no emulator events
+  -h, --help                Show this help
+
+Pod output goes to stderr, each line prefixed with [pod-name]. The parent's
+environment reaches every pod (JOBKIT_STORE etc.), under the manifest's env.
+
+Exit status: 0 the Job completed, 1 it failed (or can never progress),
+2 the manifest is invalid or the options are wrong (no pod ran).
+`;
+
+export const MANIFEST_USAGE = `Usage: jobkit manifest --name <name> --image <image> [options] [-- command args...]
+
+Writes an Indexed batch/v1 Job for a jobkit program: the downward-API env the
+runtime reads, restartPolicy Never, per-index retries, and a podFailurePolicy
+generated from jobkit's exit-code table (Ignore on DisruptionTarget first).
+
+Options:
+      --name <name>                 Job name (required)
+      --image <image>               Container image (required)
+      --namespace <ns>              metadata.namespace (default: none, kubectl's current)
+      --completions <N>             Number of indexes (default 1)
+      --parallelism <N>             Pods at once (default min(completions, 10))
+      --grace-period <s>            terminationGracePeriodSeconds and
+                                    JOBKIT_GRACE_PERIOD_SECONDS (default 30, min 5)
+      --backoff-limit-per-index <N> Retries per index (default 3)
+      --backoff-limit <N>           Job-wide retries instead of per-index ones
+      --max-failed-indexes <N>      Failed indexes tolerated before the Job fails
+      --active-deadline <s>         spec.activeDeadlineSeconds
+      --deadline <s>                JOBKIT_DEADLINE_SECONDS (jobkit's own deadline)
+      --ttl <s>                     spec.ttlSecondsAfterFinished
+      --store <url>                 JOBKIT_STORE (s3://bucket/prefix, file:///path)
+      --pushgateway <url>           JOBKIT_PUSHGATEWAY_URL
+      --log-level <level>           JOBKIT_LOG_LEVEL
+      --env <K=V>                   Extra env literal (repeatable)
+      --container-name <name>       Container name (default main)
+  -o, --output <format>             yaml (default) or json
+  -h, --help                        Show this help
+
+Everything after "--" is the container command; exec node directly
+(e.g. -- node dist/main.js) so that SIGTERM reaches the program.
+`;

@@ -1,0 +1,307 @@
+/**
+ * `jobkit run`: a local Job controller. Loads and validates a Job manifest,
+ * runs its pods as local processes under the emulated controller, injects
+ * seeded chaos, and returns the final Job object.
+ */
+import { hostname } from 'node:os';
+import { type ChaosAction, type ChaosKind, type ChaosSpec, NO_CHAOS, planChaos } from './chaos.ts';
+import { JobController } from './controller.ts';
+import { InvalidManifestError } from './errors.ts';
+import { invalid, required } from './field-errors.ts';
+import type { LocalPod } from './pod.ts';
+import { type PodRunnerSink, PodRunner } from './pod-runner.ts';
+import { parseManifestText, readJob } from './read-manifest.ts';
+import { SeededRandom } from './rng.ts';
+import type { Job } from './types.ts';
+import { applyJobDefaults, validateJob } from './validate.ts';
+
+/** Options of {@link runLocalJob}. */
+export interface RunLocalJobOptions {
+  /** The Job manifest (YAML or JSON), or an already parsed object. */
+  readonly manifest: string | object;
+  /** Multiplies the pod re-creation (and OnFailure restart) back-off. Default 1. */
+  readonly backoffScale?: number;
+  /** Seed for pod names, UIDs and chaos. Default: random. */
+  readonly seed?: number;
+  /** Chaos to inject. Default none. */
+  readonly chaos?: ChaosSpec;
+  /** Upper bound of the delay between a pod start and the chaos action tied to it, ms. Default 1000. */
+  readonly chaosMaxDelayMs?: number;
+  /** Environment passed to every pod under the manifest's env. Default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Where pod output and events go. Default: stderr, lines prefixed with `[pod-name]`. */
+  readonly sink?: PodRunnerSink;
+  /** spec.nodeName of the local pods. Default: the host name. */
+  readonly nodeName?: string;
+  /** Aborting stops every pod at once (SIGKILL) and rejects. */
+  readonly signal?: AbortSignal;
+}
+
+/** One chaos action that was carried out. */
+export interface AppliedChaos {
+  readonly kind: ChaosKind;
+  readonly pod: string;
+  /** For `duplicate`: the name of the second pod. */
+  readonly duplicate?: string;
+}
+
+/** The outcome of {@link runLocalJob}. */
+export interface LocalJobResult {
+  /** The final Job object, status in the API's shape. */
+  readonly job: Job;
+  /** Which terminal condition the Job reached; `Stalled` when it can never progress (e.g. parallelism 0). */
+  readonly outcome: 'Complete' | 'Failed' | 'Stalled';
+  /** Chaos actions carried out, in order. */
+  readonly chaosApplied: readonly AppliedChaos[];
+  /** Chaos actions that found no running pod before the Job finished. */
+  readonly chaosSkipped: number;
+}
+
+/**
+ * Reads, defaults and validates a Job manifest as the API server would.
+ * Throws {@link InvalidManifestError} with Kubernetes field paths.
+ *
+ * @example
+ * ```ts
+ * const job = loadJobManifest(readFileSync('job.yaml', 'utf8'), new SeededRandom(1));
+ * ```
+ */
+export function loadJobManifest(manifest: string | object, random: SeededRandom, now = new Date()): Job {
+  let raw: unknown;
+  try {
+    raw = typeof manifest === 'string' ? parseManifestText(manifest) : manifest;
+  } catch (err) {
+    throw new InvalidManifestError('', [invalid('<manifest>', '', (err as Error).message)]);
+  }
+  const { job, errors } = readJob(raw);
+  applyJobDefaults(job, { uid: random.uuid(), now, nameSuffix: random.nameSuffix() });
+  errors.push(...validateJob(job));
+  if (errors.length === 0) {
+    // Valid for the API server, but the emulator has no image to take an entrypoint from.
+    const container = job.spec.template.spec.containers[0];
+    if (container !== undefined && (container.command ?? []).length === 0) {
+      errors.push(required('spec.template.spec.containers[0].command', 'jobkit run has no container image to take an entrypoint from; set command'));
+    }
+    if (job.spec.suspend === true) errors.push(invalid('spec.suspend', true, 'jobkit run cannot run a suspended Job'));
+  }
+  if (errors.length > 0) throw new InvalidManifestError(job.metadata.name, errors);
+  return job;
+}
+
+/** The default sink: pod lines and events on stderr. */
+export function stderrSink(options: { quiet?: boolean } = {}): PodRunnerSink {
+  return {
+    podLine: (pod, line) => process.stderr.write(`[${pod.name}] ${line}\n`),
+    event: (message) => {
+      if (options.quiet !== true) process.stderr.write(`jobkit run: ${message}\n`);
+    },
+  };
+}
+
+/**
+ * Runs a Job locally to its end.
+ *
+ * @example
+ * ```ts
+ * const result = await runLocalJob({ manifest: readFileSync('job.yaml', 'utf8'), backoffScale: 0.01, seed: 1 });
+ * console.log(result.outcome, result.job.status?.succeeded);
+ * ```
+ */
+export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJobResult> {
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
+  const random = new SeededRandom(seed);
+  const chaosRandom = new SeededRandom(seed ^ 0x5bd1e995);
+  const job = loadJobManifest(options.manifest, random);
+  const sink = options.sink ?? stderrSink();
+  const backoffScale = options.backoffScale ?? 1;
+  const now = (): number => Date.now();
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, fn: () => void): void => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  };
+
+  let syncScheduled = false;
+  let done = false;
+  let resolveRun!: (r: LocalJobResult) => void;
+  let rejectRun!: (e: unknown) => void;
+  const finished = new Promise<LocalJobResult>((res, rej) => {
+    resolveRun = res;
+    rejectRun = rej;
+  });
+
+  const requestSync = (): void => {
+    if (syncScheduled || done) return;
+    syncScheduled = true;
+    setImmediate(runSync);
+  };
+
+  const controller: JobController = new JobController({
+    job,
+    podControl: { startPod: (p) => runner.startPod(p), deletePod: (p) => runner.deletePod(p) },
+    random,
+    now,
+    requeueAfter: (ms) => later(ms, requestSync),
+    backoffScale,
+  });
+
+  const chaos = new ChaosEngine({
+    plan: planChaos(options.chaos ?? NO_CHAOS, chaosRandom, {
+      podStarts: job.spec.completions ?? job.spec.parallelism ?? 1,
+      minDelayMs: Math.min(50, options.chaosMaxDelayMs ?? 1000),
+      maxDelayMs: options.chaosMaxDelayMs ?? 1000,
+    }),
+    random: chaosRandom,
+    later,
+    isDone: () => done || controller.isFinished,
+    runningPods: () => runner.runningPods().filter((p) => p.deletionTime === undefined),
+    preempt: (pod) => {
+      pod.conditions.push({
+        type: 'DisruptionTarget',
+        status: 'True',
+        reason: 'EvictionByEvictionAPI',
+        message: 'Eviction API: evicting',
+        lastTransitionTime: now(),
+      });
+      sink.event(`chaos: preempting pod ${pod.name} (DisruptionTarget, EvictionByEvictionAPI)`);
+      runner.deletePod(pod);
+      requestSync();
+    },
+    kill: (pod) => runner.killPod(pod),
+    duplicate: (pod) => {
+      const dup = controller.newPod(now(), pod.index);
+      Object.assign(dup.annotations, pod.annotations);
+      sink.event(`chaos: starting duplicate pod ${dup.name} for ${pod.index === undefined ? 'pod' : `index ${pod.index} of pod`} ${pod.name}`);
+      runner.startPod(dup);
+      // A pod created behind the controller's back is seen at its next batched sync.
+      later(SYNC_BATCH_PERIOD_MS, () => {
+        if (!controller.isFinished) controller.pods.push(dup);
+        requestSync();
+      });
+      return dup.name;
+    },
+  });
+
+  const runner: PodRunner = new PodRunner({
+    job,
+    baseEnv: options.env ?? process.env,
+    placement: { nodeName: options.nodeName ?? hostname(), hostIP: '127.0.0.1', podIP: '127.0.0.1', serviceAccountName: 'default' },
+    sink,
+    now,
+    onChange: requestSync,
+    backoffScale,
+    onStarted: (pod) => chaos.podStarted(pod),
+  });
+
+  const finish = (outcome: LocalJobResult['outcome']): void => {
+    done = true;
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
+    resolveRun({
+      job: { ...job, status: controller.status() },
+      outcome,
+      chaosApplied: chaos.applied,
+      chaosSkipped: chaos.pendingCount,
+    });
+  };
+
+  function runSync(): void {
+    syncScheduled = false;
+    if (done) return;
+    try {
+      controller.sync();
+    } catch (err) {
+      runner.shutdown();
+      done = true;
+      rejectRun(err);
+      return;
+    }
+    const terminal = controller.finishedCondition;
+    if (terminal !== undefined) {
+      // Pods the controller never saw (duplicates) are stopped too.
+      for (const pod of runner.runningPods()) runner.deletePod(pod);
+      if (runner.liveCount === 0) {
+        sink.event(`job ${job.metadata.name}: ${terminal.type}${terminal.reason === undefined ? '' : ` (${terminal.reason})`}`);
+        finish(terminal.type === 'Complete' ? 'Complete' : 'Failed');
+      }
+      return;
+    }
+    if (runner.liveCount === 0 && timers.size === 0) {
+      sink.event(`job ${job.metadata.name}: stalled, no pod can be created (parallelism ${job.spec.parallelism ?? 1})`);
+      finish('Stalled');
+    }
+  }
+
+  const onAbort = (): void => {
+    runner.shutdown();
+    done = true;
+    for (const t of timers) clearTimeout(t);
+    rejectRun(options.signal?.reason ?? new Error('aborted'));
+  };
+  if (options.signal?.aborted === true) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  requestSync();
+  try {
+    return await finished;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** syncJobBatchPeriod: how long a pod event can go unseen by the Job controller. */
+const SYNC_BATCH_PERIOD_MS = 1000;
+
+interface ChaosEngineOptions {
+  readonly plan: readonly ChaosAction[];
+  readonly random: SeededRandom;
+  readonly later: (ms: number, fn: () => void) => void;
+  readonly isDone: () => boolean;
+  readonly runningPods: () => LocalPod[];
+  readonly preempt: (pod: LocalPod) => void;
+  readonly kill: (pod: LocalPod) => void;
+  readonly duplicate: (pod: LocalPod) => string;
+}
+
+/** Fires the planned chaos actions at their pod starts. */
+class ChaosEngine {
+  readonly applied: AppliedChaos[] = [];
+  private readonly opts: ChaosEngineOptions;
+  private starts = 0;
+  private waiting: ChaosAction[] = [];
+  private unfired: ChaosAction[];
+
+  constructor(opts: ChaosEngineOptions) {
+    this.opts = opts;
+    this.unfired = [...opts.plan];
+  }
+
+  get pendingCount(): number {
+    return this.unfired.length;
+  }
+
+  podStarted(pod: LocalPod): void {
+    this.starts++;
+    const due = [...this.waiting, ...this.unfired.filter((a) => a.afterPodStart === this.starts && !this.waiting.includes(a))];
+    this.waiting = [];
+    for (const action of due) this.opts.later(action.delayMs, () => this.strike(action, pod));
+  }
+
+  private strike(action: ChaosAction, target: LocalPod): void {
+    if (this.opts.isDone() || !this.unfired.includes(action)) return;
+    const running = this.opts.runningPods();
+    let pod: LocalPod | undefined = running.includes(target) ? target : undefined;
+    if (pod === undefined && running.length > 0) pod = this.opts.random.pick([...running].sort((a, b) => a.name.localeCompare(b.name)));
+    if (pod === undefined) {
+      this.waiting.push(action);
+      return;
+    }
+    this.unfired = this.unfired.filter((a) => a !== action);
+    if (action.kind === 'preempt') this.opts.preempt(pod);
+    else if (action.kind === 'kill') this.opts.kill(pod);
+    if (action.kind === 'duplicate') this.applied.push({ kind: action.kind, pod: pod.name, duplicate: this.opts.duplicate(pod) });
+    else this.applied.push({ kind: action.kind, pod: pod.name });
+  }
+}

@@ -1,0 +1,354 @@
+/**
+ * API-server-equivalent defaulting and validation of a batch/v1 Job. Messages
+ * and field paths follow pkg/apis/batch/validation so that what `jobkit run`
+ * rejects is what the cluster would reject, with the same words.
+ */
+import { checkIndexesFormat } from './intervals.ts';
+import {
+  type FieldError,
+  OMIT_VALUE,
+  duplicate,
+  invalid,
+  nonNegative,
+  notSupported,
+  required,
+  tooLong,
+  tooMany,
+} from './field-errors.ts';
+import type { Container, Job, JobSpec, PodFailurePolicyRule } from './types.ts';
+
+const MAX_INT32 = 2147483647;
+const MAX_PARALLELISM_INDEXED = 100_000;
+const MAX_COMPLETIONS_PER_INDEX_BACKOFF = 100_000;
+const MAX_MAX_FAILED_INDEXES = 100_000;
+const MAX_POD_FAILURE_POLICY_RULES = 20;
+const MAX_ON_EXIT_CODES_VALUES = 255;
+const MAX_ON_POD_CONDITIONS_PATTERNS = 20;
+const MAX_SUCCESS_POLICY_RULES = 20;
+const MAX_SUCCEEDED_INDEXES_LENGTH = 64 * 1024;
+
+const ACTIONS = ['Count', 'FailIndex', 'FailJob', 'Ignore'];
+const OPERATORS = ['In', 'NotIn'];
+const CONDITION_STATUSES = ['False', 'True', 'Unknown'];
+const FIELD_REF_PATHS = [
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'spec.nodeName',
+  'spec.serviceAccountName',
+  'status.hostIP',
+  'status.hostIPs',
+  'status.podIP',
+  'status.podIPs',
+];
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const C_IDENTIFIER_ISH = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+const LABEL_SUBSCRIPT = /^metadata\.(labels|annotations)\['([^']*)'\]$/;
+
+/** The label and annotation keys the Job controller uses. */
+export const JOB_LABELS = {
+  jobName: 'batch.kubernetes.io/job-name',
+  controllerUid: 'batch.kubernetes.io/controller-uid',
+  legacyJobName: 'job-name',
+  legacyControllerUid: 'controller-uid',
+  completionIndex: 'batch.kubernetes.io/job-completion-index',
+  indexFailureCount: 'batch.kubernetes.io/job-index-failure-count',
+  indexIgnoredFailureCount: 'batch.kubernetes.io/job-index-ignored-failure-count',
+} as const;
+
+/**
+ * Applies the API server's defaults to a Job in place (parallelism,
+ * completions, backoffLimit, completionMode, suspend, podReplacementPolicy,
+ * onPodConditions status, grace period, generated selector and labels).
+ *
+ * @example
+ * ```ts
+ * applyJobDefaults(job, { uid: randomUUID(), now: new Date() });
+ * job.spec.backoffLimit; // 6
+ * ```
+ */
+export function applyJobDefaults(job: Job, ctx: { uid: string; now: Date; nameSuffix: string }): void {
+  const spec = job.spec;
+  const meta = job.metadata;
+  if (meta.name === '' && meta.generateName !== undefined) meta.name = `${meta.generateName}${ctx.nameSuffix}`;
+  if (meta.namespace === '') meta.namespace = 'default';
+  meta.uid = ctx.uid;
+  meta.generation = 1;
+  meta.creationTimestamp = formatTime(ctx.now.getTime());
+
+  if (spec.completions === undefined && spec.parallelism === undefined) {
+    spec.completions = 1;
+    spec.parallelism = 1;
+  }
+  spec.parallelism ??= 1;
+  spec.backoffLimit ??= spec.backoffLimitPerIndex === undefined ? 6 : MAX_INT32;
+  spec.completionMode ??= 'NonIndexed';
+  spec.suspend ??= false;
+  spec.podReplacementPolicy ??= spec.podFailurePolicy === undefined ? 'TerminatingOrFailed' : 'Failed';
+  for (const rule of spec.podFailurePolicy?.rules ?? []) {
+    for (const pattern of rule.onPodConditions ?? []) {
+      if ((pattern.status as string) === '') pattern.status = 'True';
+    }
+  }
+  spec.template.spec.terminationGracePeriodSeconds ??= 30;
+
+  if (spec.manualSelector !== true) {
+    const generated = {
+      [JOB_LABELS.controllerUid]: ctx.uid,
+      [JOB_LABELS.jobName]: meta.name,
+      [JOB_LABELS.legacyControllerUid]: ctx.uid,
+      [JOB_LABELS.legacyJobName]: meta.name,
+    };
+    spec.selector ??= { matchLabels: { [JOB_LABELS.controllerUid]: ctx.uid } };
+    const tmeta = (spec.template.metadata ??= {});
+    tmeta.labels = { ...(tmeta.labels ?? {}), ...generated };
+  }
+  if (meta.labels === undefined || Object.keys(meta.labels).length === 0) {
+    meta.labels = { ...(spec.template.metadata?.labels ?? {}) };
+  }
+}
+
+/** RFC 3339 with second precision, as metav1.Time marshals. */
+export function formatTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+function validateContainer(c: Container, path: string, errors: FieldError[]): void {
+  if (c.name === '') errors.push(required(`${path}.name`));
+  else if (!DNS1123_LABEL.test(c.name) || c.name.length > 63) {
+    errors.push(
+      invalid(
+        `${path}.name`,
+        c.name,
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+      ),
+    );
+  }
+  (c.env ?? []).forEach((e, i) => {
+    const ePath = `${path}.env[${i}]`;
+    if (e.name === '') errors.push(required(`${ePath}.name`));
+    else if (!C_IDENTIFIER_ISH.test(e.name)) {
+      errors.push(
+        invalid(
+          `${ePath}.name`,
+          e.name,
+          "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit",
+        ),
+      );
+    }
+    const fieldRef = e.valueFrom?.fieldRef;
+    if (e.value !== undefined && e.value !== '' && e.valueFrom !== undefined) {
+      errors.push(invalid(`${ePath}.valueFrom`, OMIT_VALUE, 'may not be specified when `value` is not empty'));
+    }
+    if (fieldRef !== undefined) {
+      const fp = `${ePath}.valueFrom.fieldRef.fieldPath`;
+      if (fieldRef.fieldPath === '') errors.push(required(fp));
+      else if (!FIELD_REF_PATHS.includes(fieldRef.fieldPath) && !LABEL_SUBSCRIPT.test(fieldRef.fieldPath)) {
+        errors.push(notSupported(fp, fieldRef.fieldPath, FIELD_REF_PATHS));
+      }
+    }
+  });
+}
+
+function validatePodFailureRule(spec: JobSpec, rule: PodFailurePolicyRule, path: string, containerNames: Set<string>, errors: FieldError[]): void {
+  const actionPath = `${path}.action`;
+  if ((rule.action as string) === '') errors.push(required(actionPath, `valid values: [${ACTIONS.map((a) => JSON.stringify(a)).join(' ')}]`));
+  else if (rule.action === 'FailIndex') {
+    if (spec.backoffLimitPerIndex === undefined) errors.push(invalid(actionPath, rule.action, 'requires the backoffLimitPerIndex to be set'));
+  } else if (!ACTIONS.includes(rule.action)) errors.push(notSupported(actionPath, rule.action, ACTIONS));
+
+  const onExitCodes = rule.onExitCodes;
+  if (onExitCodes !== undefined) {
+    const p = `${path}.onExitCodes`;
+    const opPath = `${p}.operator`;
+    if ((onExitCodes.operator as string) === '') errors.push(required(opPath, `valid values: [${OPERATORS.map((o) => JSON.stringify(o)).join(' ')}]`));
+    else if (!OPERATORS.includes(onExitCodes.operator)) errors.push(notSupported(opPath, onExitCodes.operator, OPERATORS));
+    if (onExitCodes.containerName !== undefined && !containerNames.has(onExitCodes.containerName)) {
+      errors.push(invalid(`${p}.containerName`, onExitCodes.containerName, 'must be one of the container or initContainer names in the pod template'));
+    }
+    const valuesPath = `${p}.values`;
+    const values = onExitCodes.values;
+    if (values.length === 0) errors.push(invalid(valuesPath, values, 'at least one value is required'));
+    else if (values.length > MAX_ON_EXIT_CODES_VALUES) errors.push(tooMany(valuesPath, values.length, MAX_ON_EXIT_CODES_VALUES));
+    else {
+      let ordered = true;
+      const seen = new Set<number>();
+      values.forEach((v, j) => {
+        const vPath = `${valuesPath}[${j}]`;
+        if (onExitCodes.operator === 'In' && v === 0) errors.push(invalid(vPath, v, 'must not be 0 for the In operator'));
+        if (seen.has(v)) errors.push(duplicate(vPath, v));
+        else seen.add(v);
+        if (j > 0 && values[j - 1]! > v) ordered = false;
+      });
+      if (!ordered) errors.push(invalid(valuesPath, values, 'must be ordered'));
+    }
+  }
+  const onPodConditions = rule.onPodConditions;
+  if (onPodConditions !== undefined && onPodConditions.length > 0) {
+    const p = `${path}.onPodConditions`;
+    if (onPodConditions.length > MAX_ON_POD_CONDITIONS_PATTERNS) errors.push(tooMany(p, onPodConditions.length, MAX_ON_POD_CONDITIONS_PATTERNS));
+    onPodConditions.forEach((pattern, j) => {
+      if (pattern.type === '') errors.push(required(`${p}[${j}].type`, 'name part must be non-empty'));
+      const statusPath = `${p}[${j}].status`;
+      if (!CONDITION_STATUSES.includes(pattern.status)) errors.push(notSupported(statusPath, pattern.status, CONDITION_STATUSES));
+    });
+  }
+  const hasConditions = onPodConditions !== undefined && onPodConditions.length > 0;
+  if (onExitCodes !== undefined && hasConditions) {
+    errors.push(invalid(path, OMIT_VALUE, 'specifying both OnExitCodes and OnPodConditions is not supported'));
+  }
+  if (onExitCodes === undefined && !hasConditions) {
+    errors.push(invalid(path, OMIT_VALUE, 'specifying one of OnExitCodes and OnPodConditions is required'));
+  }
+}
+
+function validateSuccessPolicy(spec: JobSpec, errors: FieldError[]): void {
+  const policy = spec.successPolicy;
+  if (policy === undefined) return;
+  if (spec.completionMode !== 'Indexed') {
+    errors.push(invalid('spec.successPolicy', policy, 'requires indexed completion mode'));
+    return;
+  }
+  const rulesPath = 'spec.successPolicy.rules';
+  if (policy.rules.length === 0) errors.push(required(rulesPath, 'at least one rules must be specified when the successPolicy is specified'));
+  if (policy.rules.length > MAX_SUCCESS_POLICY_RULES) errors.push(tooMany(rulesPath, policy.rules.length, MAX_SUCCESS_POLICY_RULES));
+  const completions = spec.completions ?? 0;
+  policy.rules.forEach((rule, i) => {
+    const p = `${rulesPath}[${i}]`;
+    if (rule.succeededCount === undefined && rule.succeededIndexes === undefined) {
+      errors.push(required(p, 'at least one of succeededCount or succeededIndexes must be specified'));
+    }
+    let totalIndexes = 0;
+    if (rule.succeededIndexes !== undefined) {
+      const ip = `${p}.succeededIndexes`;
+      if (rule.succeededIndexes.length > MAX_SUCCEEDED_INDEXES_LENGTH) errors.push(tooLong(ip, MAX_SUCCEEDED_INDEXES_LENGTH));
+      const checked = checkIndexesFormat(rule.succeededIndexes, completions);
+      if ('error' in checked) errors.push(invalid(ip, rule.succeededIndexes, `error parsing succeededIndexes: ${checked.error}`));
+      else totalIndexes = checked.total;
+    }
+    if (rule.succeededCount !== undefined) {
+      const cp = `${p}.succeededCount`;
+      errors.push(...nonNegative(cp, rule.succeededCount));
+      if (rule.succeededCount > completions) {
+        errors.push(invalid(cp, rule.succeededCount, `must be less than or equal to ${completions} (the number of specified completions)`));
+      }
+      if (rule.succeededIndexes !== undefined && rule.succeededCount > totalIndexes) {
+        errors.push(invalid(cp, rule.succeededCount, `must be less than or equal to ${totalIndexes} (the number of indexes in the specified succeededIndexes field)`));
+      }
+    }
+  });
+}
+
+/**
+ * Validates a defaulted Job as the API server does on create. Returns the
+ * errors (empty when valid).
+ *
+ * @example
+ * ```ts
+ * const errors = validateJob(job);
+ * if (errors.length > 0) console.error(formatInvalidJob(job.metadata.name, errors));
+ * ```
+ */
+export function validateJob(job: Job): FieldError[] {
+  const errors: FieldError[] = [];
+  const { metadata: meta, spec } = job;
+  const podSpec = spec.template.spec;
+
+  if (meta.name === '') errors.push(required('metadata.name', 'name or generateName is required'));
+  else if (!DNS1123_SUBDOMAIN.test(meta.name) || meta.name.length > 253) {
+    errors.push(
+      invalid(
+        'metadata.name',
+        meta.name,
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+      ),
+    );
+  } else if (meta.name.length > 63) {
+    // The name becomes the value of the job-name label on every pod.
+    errors.push(invalid('spec.template.labels', meta.name, 'must be no more than 63 characters'));
+  }
+  if (!DNS1123_LABEL.test(meta.namespace) || meta.namespace.length > 63) {
+    errors.push(invalid('metadata.namespace', meta.namespace, 'a lowercase RFC 1123 label must consist of lower case alphanumeric characters or \'-\''));
+  }
+
+  if (spec.parallelism !== undefined) errors.push(...nonNegative('spec.parallelism', spec.parallelism));
+  if (spec.completions !== undefined) errors.push(...nonNegative('spec.completions', spec.completions));
+  if (spec.activeDeadlineSeconds !== undefined) errors.push(...nonNegative('spec.activeDeadlineSeconds', spec.activeDeadlineSeconds));
+  if (spec.backoffLimit !== undefined) errors.push(...nonNegative('spec.backoffLimit', spec.backoffLimit));
+  if (spec.ttlSecondsAfterFinished !== undefined) errors.push(...nonNegative('spec.ttlSecondsAfterFinished', spec.ttlSecondsAfterFinished));
+  if (spec.backoffLimitPerIndex !== undefined) errors.push(...nonNegative('spec.backoffLimitPerIndex', spec.backoffLimitPerIndex));
+  if (spec.maxFailedIndexes !== undefined) {
+    errors.push(...nonNegative('spec.maxFailedIndexes', spec.maxFailedIndexes));
+    if (spec.backoffLimitPerIndex === undefined) errors.push(required('spec.backoffLimitPerIndex', 'when maxFailedIndexes is specified'));
+  }
+
+  const mode = spec.completionMode ?? 'NonIndexed';
+  if (mode !== 'NonIndexed' && mode !== 'Indexed') {
+    errors.push(notSupported('spec.completionMode', mode, ['NonIndexed', 'Indexed']));
+  }
+  if (mode === 'Indexed') {
+    if (spec.completions === undefined) errors.push(required('spec.completions', 'when completion mode is Indexed'));
+    if (spec.parallelism !== undefined && spec.parallelism > MAX_PARALLELISM_INDEXED) {
+      errors.push(invalid('spec.parallelism', spec.parallelism, `must be less than or equal to ${MAX_PARALLELISM_INDEXED} when completion mode is Indexed`));
+    }
+    if (spec.completions !== undefined && spec.maxFailedIndexes !== undefined && spec.maxFailedIndexes > spec.completions) {
+      errors.push(invalid('spec.maxFailedIndexes', spec.maxFailedIndexes, 'must be less than or equal to completions'));
+    }
+    if (spec.maxFailedIndexes !== undefined && spec.maxFailedIndexes > MAX_MAX_FAILED_INDEXES) {
+      errors.push(invalid('spec.maxFailedIndexes', spec.maxFailedIndexes, `must be less than or equal to ${MAX_MAX_FAILED_INDEXES}`));
+    }
+    if (spec.completions !== undefined && spec.completions > MAX_COMPLETIONS_PER_INDEX_BACKOFF && spec.backoffLimitPerIndex !== undefined) {
+      errors.push(
+        invalid('spec.completions', spec.completions, `must be less than or equal to ${MAX_COMPLETIONS_PER_INDEX_BACKOFF} when backoffLimitPerIndex is specified`),
+      );
+    }
+    if (spec.completions !== undefined && spec.completions > 0 && meta.name !== '') {
+      const hostname = `${meta.name}-${spec.completions - 1}`;
+      if (hostname.length > 63 || !DNS1123_LABEL.test(hostname)) {
+        errors.push(invalid('metadata.name', meta.name, `will not able to create pod with invalid DNS label: ${hostname}`));
+      }
+    }
+  } else {
+    if (spec.backoffLimitPerIndex !== undefined) errors.push(invalid('spec.backoffLimitPerIndex', spec.backoffLimitPerIndex, 'requires indexed completion mode'));
+    if (spec.maxFailedIndexes !== undefined) errors.push(invalid('spec.maxFailedIndexes', spec.maxFailedIndexes, 'requires indexed completion mode'));
+  }
+
+  if (spec.podFailurePolicy !== undefined) {
+    const rules = spec.podFailurePolicy.rules;
+    const rulesPath = 'spec.podFailurePolicy.rules';
+    if (rules.length > MAX_POD_FAILURE_POLICY_RULES) errors.push(tooMany(rulesPath, rules.length, MAX_POD_FAILURE_POLICY_RULES));
+    const names = new Set([...podSpec.containers, ...(podSpec.initContainers ?? [])].map((c) => c.name));
+    rules.forEach((rule, i) => validatePodFailureRule(spec, rule, `${rulesPath}[${i}]`, names, errors));
+  }
+  validateSuccessPolicy(spec, errors);
+
+  if (spec.podReplacementPolicy !== undefined) {
+    if (spec.podFailurePolicy !== undefined) {
+      if (spec.podReplacementPolicy !== 'Failed') errors.push(notSupported('spec.podReplacementPolicy', spec.podReplacementPolicy, ['Failed']));
+    } else if (spec.podReplacementPolicy !== 'Failed' && spec.podReplacementPolicy !== 'TerminatingOrFailed') {
+      errors.push(notSupported('spec.podReplacementPolicy', spec.podReplacementPolicy, ['Failed', 'TerminatingOrFailed']));
+    }
+  }
+
+  if (podSpec.containers.length === 0) errors.push(required('spec.template.spec.containers'));
+  podSpec.containers.forEach((c, i) => validateContainer(c, `spec.template.spec.containers[${i}]`, errors));
+  (podSpec.initContainers ?? []).forEach((c, i) => validateContainer(c, `spec.template.spec.initContainers[${i}]`, errors));
+  if (podSpec.terminationGracePeriodSeconds !== undefined) {
+    errors.push(...nonNegative('spec.template.spec.terminationGracePeriodSeconds', podSpec.terminationGracePeriodSeconds));
+  }
+
+  const restartPolicy = podSpec.restartPolicy;
+  const restartPath = 'spec.template.spec.restartPolicy';
+  if (restartPolicy === undefined || restartPolicy === '' || restartPolicy === 'Always') {
+    errors.push(required(restartPath, 'valid values: ["OnFailure" "Never"]'));
+  } else if (restartPolicy !== 'OnFailure' && restartPolicy !== 'Never') {
+    errors.push(notSupported(restartPath, restartPolicy, ['OnFailure', 'Never']));
+  } else if (spec.podFailurePolicy !== undefined && restartPolicy !== 'Never') {
+    errors.push(invalid(restartPath, restartPolicy, 'only "Never" is supported when podFailurePolicy is specified'));
+  } else if (spec.backoffLimitPerIndex !== undefined && restartPolicy !== 'Never') {
+    errors.push(invalid(restartPath, restartPolicy, 'only "Never" is supported when backoffLimitPerIndex is specified'));
+  }
+  return errors;
+}
