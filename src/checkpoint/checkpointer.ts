@@ -1,0 +1,600 @@
+/**
+ * The checkpointer: resume where the last attempt left off, correctly and cheaply.
+ *
+ * A save uploads data objects under unique keys, writes one immutable manifest
+ * (create-only), then commits by compare-and-swap on the head. A crash at any
+ * instant leaves the head pointing at the previous checkpoint; a writer whose
+ * epoch was superseded can never commit (fencing.ts). See docs/checkpoints.md.
+ */
+import { tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { ConfigurationError, FencedError } from '../runtime/errors.ts';
+import { requireConditionalWrites } from '../store/probe.ts';
+import { joinKey, scopePrefix } from '../store/keys.ts';
+import type { ObjectStore } from '../store/types.ts';
+import { canonicalJson } from '../util/canonical-json.ts';
+import { checksumOf } from './checksum.ts';
+import { downloadPart, removeSpooled } from './download.ts';
+import { CheckpointCorruptError, CheckpointStateError } from './errors.ts';
+import { casHead, type HeadState, readHead, takeEpoch } from './fencing.ts';
+import {
+  assertPartName,
+  committedHead,
+  encode,
+  type EpochOwner,
+  HEAD_KEY,
+  type HeadEntry,
+  type Manifest,
+  manifestKey,
+  parseManifest,
+  type StateRecord,
+  FORMAT_VERSION,
+} from './manifest.ts';
+import { createSchedule, type SaveSchedule } from './policy.ts';
+import { pruneCheckpoints } from './retention.ts';
+import { uploadPart, type UploadSettings } from './upload.ts';
+import type {
+  BackgroundSave,
+  CheckpointInfo,
+  CheckpointLogger,
+  CheckpointMetrics,
+  Checkpointer,
+  CheckpointerOptions,
+  ChecksumAlgorithm,
+  CommitInfo,
+  LoadedCheckpoint,
+  LoadedPart,
+  PartRecord,
+  PartSources,
+  SaveOptions,
+  Snapshot,
+} from './types.ts';
+
+const MiB = 2 ** 20;
+/** Defaults, chosen by bench/checkpoint.bench.ts (see docs/checkpoints.md). */
+export const CHECKPOINT_DEFAULTS = {
+  keep: 3,
+  partSize: 16 * MiB,
+  concurrency: 4,
+  inlineStateMaxBytes: 256 * 1024,
+  inMemoryMaxBytes: 64 * MiB,
+  finalSaveBudgetMs: 10_000,
+  checksum: 'sha256' as ChecksumAlgorithm,
+} as const;
+
+/** Reserved name of the data object holding state too large to inline. */
+const STATE_PART = 'state.json';
+
+const silentLog: CheckpointLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+function positiveInt(name: string, value: number | undefined, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new ConfigurationError(`checkpoint option ${name} must be an integer >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function serializeState(state: unknown): string {
+  try {
+    return canonicalJson(state);
+  } catch (err) {
+    throw new CheckpointStateError(`checkpoint state cannot be serialized as JSON: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function sameNames(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => k in b);
+}
+
+function partsSize(manifest: Manifest): number {
+  const stateSize = 'part' in manifest.state ? manifest.state.part.size : 0;
+  return Object.values(manifest.parts).reduce((sum, p) => sum + p.size, stateSize);
+}
+
+/** Race a promise against a signal; resolves undefined when the signal fires first. */
+async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return undefined;
+  return await new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
+interface Durable {
+  readonly manifest: Manifest;
+  readonly stateJson: string;
+}
+
+interface CommitRequest {
+  readonly stateJson: string;
+  readonly parts: PartSources;
+  readonly signal: AbortSignal | undefined;
+  /** Return the last durable checkpoint instead of committing an identical one. */
+  readonly skipIfUnchanged: boolean;
+}
+
+class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
+  readonly root: string;
+  readonly #store: ObjectStore;
+  readonly #headKey: string;
+  readonly #owner: EpochOwner;
+  readonly #log: CheckpointLogger;
+  readonly #metrics: CheckpointMetrics | undefined;
+  readonly #keep: number;
+  readonly #fencing: boolean;
+  readonly #algorithm: ChecksumAlgorithm;
+  readonly #partSize: number;
+  readonly #concurrency: number;
+  readonly #inlineMax: number;
+  readonly #inMemoryMax: number;
+  readonly #spoolDir: string;
+  readonly #schedule: SaveSchedule;
+  readonly #manifests = new Map<string, Manifest>();
+
+  #opening: Promise<HeadState> | undefined;
+  /** The head as this writer last read or wrote it. */
+  #head: HeadState | undefined;
+  /** A commit failed without a verdict (e.g. lost response): re-read the head before the next one. */
+  #headStale = false;
+  #fenced: FencedError | undefined;
+  #durable: Durable | undefined;
+  #swept = false;
+  /** Saves run one at a time, in call order. */
+  #saves: Promise<unknown> = Promise.resolve();
+  /** Retention runs one at a time, off the save path. */
+  #pruning: Promise<unknown> = Promise.resolve();
+  #inFlight: Promise<CommitInfo> | undefined;
+  #backgroundError: Error | undefined;
+  /** Aborts background saves when the final save's budget is spent. */
+  readonly #backgroundAbort = new AbortController();
+  #snapshot: (() => Snapshot<S> | Promise<Snapshot<S>>) | undefined;
+  #unregister: (() => void) | undefined;
+
+  constructor(options: CheckpointerOptions<S>) {
+    this.#store = options.store;
+    this.root = joinKey(scopePrefix(options.identity, { scope: options.scope, perIndex: options.perIndex ?? true }), 'checkpoints');
+    this.#headKey = joinKey(this.root, HEAD_KEY);
+    const { identity } = options;
+    this.#owner = { pod: identity.podName ?? null, podUid: identity.podUid ?? null, node: identity.nodeName ?? null, attempt: identity.attempt ?? null };
+    this.#log = options.log ?? silentLog;
+    this.#metrics = options.metrics;
+    this.#keep = positiveInt('keep', options.keep, CHECKPOINT_DEFAULTS.keep);
+    this.#fencing = options.fencing ?? true;
+    const checksum = options.checksum ?? CHECKPOINT_DEFAULTS.checksum;
+    if (checksum !== 'sha256' && checksum !== 'crc32') {
+      throw new ConfigurationError(`checkpoint option checksum must be "sha256" or "crc32", got ${JSON.stringify(checksum)}`);
+    }
+    this.#algorithm = checksum;
+    this.#partSize = positiveInt('partSize', options.partSize, CHECKPOINT_DEFAULTS.partSize, 5 * MiB);
+    this.#concurrency = positiveInt('concurrency', options.concurrency, CHECKPOINT_DEFAULTS.concurrency);
+    this.#inlineMax = positiveInt('inlineStateMaxBytes', options.inlineStateMaxBytes, CHECKPOINT_DEFAULTS.inlineStateMaxBytes, 0);
+    this.#inMemoryMax = positiveInt('inMemoryMaxBytes', options.inMemoryMaxBytes, CHECKPOINT_DEFAULTS.inMemoryMaxBytes, 0);
+    this.#spoolDir = options.spoolDir ?? tmpdir();
+    this.#schedule = createSchedule(options.saveEvery, performance.now());
+    this.#snapshot = options.snapshot;
+    if (options.lifecycle !== undefined && options.finalSave !== false) {
+      const budgetMs = positiveInt('finalSave.budgetMs', options.finalSave?.budgetMs, CHECKPOINT_DEFAULTS.finalSaveBudgetMs);
+      this.#unregister = options.lifecycle.onShutdown({
+        name: 'checkpoint.final-save',
+        phase: 'checkpoint',
+        budgetMs,
+        run: ({ signal, reason }) => this.#finalSave(signal, reason),
+      });
+    }
+  }
+
+  get epoch(): number | undefined {
+    return this.#head?.head.epoch;
+  }
+
+  async open(options: SaveOptions = {}): Promise<number> {
+    return (await this.#open(options.signal)).head.epoch;
+  }
+
+  #open(signal: AbortSignal | undefined): Promise<HeadState> {
+    this.#opening ??= (async () => {
+      if (this.#fencing) await requireConditionalWrites(this.#store, 'checkpoint fencing');
+      const taken = await takeEpoch(this.#store, this.#headKey, this.#owner, this.#fencing, signal);
+      this.#head = taken;
+      this.#log.info({ epoch: taken.head.epoch, root: this.root, checkpoints: taken.head.checkpoints.length }, 'checkpoint epoch taken');
+      return taken;
+    })().catch((err: unknown) => {
+      this.#opening = undefined;
+      throw err;
+    });
+    return this.#opening;
+  }
+
+  async load(options: SaveOptions = {}): Promise<LoadedCheckpoint<S> | undefined> {
+    const { signal } = options;
+    const started = performance.now();
+    const opened = await this.#saves.then(() => this.#open(signal));
+    const { head } = this.#head ?? opened;
+    for (const entry of head.checkpoints) {
+      const parts = new Map<string, LoadedPart>();
+      try {
+        const manifest = await this.#readManifest(entry, signal);
+        const state = await this.#readState(manifest, signal);
+        for (const [name, record] of Object.entries(manifest.parts)) {
+          parts.set(name, await downloadPart(this.#downloadSettings(signal), name, record));
+        }
+        this.#durable = { manifest, stateJson: serializeState(state) };
+        this.#metrics?.checkpointLoaded(partsSize(manifest), performance.now() - started);
+        this.#log.info({ seq: manifest.seq, epoch: manifest.epoch, parts: parts.size }, 'checkpoint loaded');
+        const dispose = (): Promise<void> => removeSpooled(parts.values());
+        return {
+          state: state as S,
+          seq: manifest.seq,
+          epoch: manifest.epoch,
+          createdAt: new Date(manifest.createdAt),
+          parts,
+          dispose,
+          [Symbol.asyncDispose]: dispose,
+        };
+      } catch (err) {
+        await removeSpooled(parts.values());
+        if (!(err instanceof CheckpointCorruptError)) throw err;
+        this.#log.warn(
+          { seq: entry.seq, manifest: entry.manifest, key: err.key, reason: err.message },
+          'checkpoint failed verification; falling back to the previous one',
+        );
+      }
+    }
+    if (head.checkpoints.length > 0) {
+      this.#log.error({ root: this.root, tried: head.checkpoints.length }, 'no checkpoint passed verification; starting from scratch');
+    }
+    return undefined;
+  }
+
+  async save(state: S, parts: PartSources = {}, options: SaveOptions = {}): Promise<CommitInfo> {
+    this.#throwIfFailed();
+    const request = this.#request(state, parts, options.signal, false);
+    return await this.#enqueue(request);
+  }
+
+  async saveInBackground(state: S, parts: PartSources = {}): Promise<BackgroundSave> {
+    this.#throwIfFailed();
+    const stateJson = serializeState(state);
+    while (this.#inFlight !== undefined) await this.#inFlight.catch(() => undefined);
+    this.#throwIfFailed();
+    const request: CommitRequest = { stateJson, parts: this.#checkParts(parts), signal: this.#backgroundAbort.signal, skipIfUnchanged: false };
+    const durable = this.#enqueue(request);
+    this.#inFlight = durable;
+    durable.then(
+      () => {
+        if (this.#inFlight === durable) this.#inFlight = undefined;
+      },
+      (err: unknown) => {
+        this.#backgroundError = err instanceof Error ? err : new Error(String(err));
+        if (this.#inFlight === durable) this.#inFlight = undefined;
+        this.#log.error({ err }, 'background checkpoint save failed');
+      },
+    );
+    return { durable };
+  }
+
+  track(snapshot: () => Snapshot<S> | Promise<Snapshot<S>>): void {
+    this.#snapshot = snapshot;
+  }
+
+  async progress(items = 1): Promise<void> {
+    this.#throwIfFailed();
+    const now = performance.now();
+    if (!this.#schedule.record(items, now)) return;
+    if (this.#snapshot === undefined) throw new TypeError('checkpoint progress() needs a snapshot: call track() or pass the snapshot option');
+    this.#schedule.reset(now);
+    const { state, parts } = await this.#snapshot();
+    await this.saveInBackground(state, parts);
+  }
+
+  async flush(): Promise<void> {
+    if (this.#inFlight !== undefined) await this.#inFlight.catch(() => undefined);
+    this.#throwIfFailed();
+  }
+
+  async list(options: SaveOptions = {}): Promise<CheckpointInfo[]> {
+    const current = await readHead(this.#store, this.#headKey, options.signal);
+    const infos: CheckpointInfo[] = [];
+    for (const entry of current?.head.checkpoints ?? []) {
+      try {
+        const m = await this.#readManifest(entry, options.signal);
+        infos.push({
+          seq: m.seq,
+          epoch: m.epoch,
+          createdAt: new Date(m.createdAt),
+          manifestKey: joinKey(this.root, ...entry.manifest.split('/')),
+          size: partsSize(m),
+          partNames: Object.keys(m.parts),
+        });
+      } catch (err) {
+        if (!(err instanceof CheckpointCorruptError)) throw err;
+      }
+    }
+    return infos;
+  }
+
+  async prune(options: SaveOptions = {}): Promise<{ deleted: number }> {
+    const current = await this.#open(options.signal);
+    const run = this.#pruning.then(() => this.#prune(this.#head ?? current, [], true, options.signal));
+    this.#pruning = run.catch(() => undefined);
+    return { deleted: await run };
+  }
+
+  async close(): Promise<void> {
+    this.#unregister?.();
+    this.#unregister = undefined;
+    await this.#inFlight?.catch(() => undefined);
+    await this.#saves.catch(() => undefined);
+    await this.#pruning;
+  }
+
+  // ---- internals ----
+
+  #throwIfFailed(): void {
+    if (this.#fenced !== undefined) throw this.#fenced;
+    const err = this.#backgroundError;
+    if (err !== undefined) {
+      // A transient background failure is reported once; the next save may succeed.
+      this.#backgroundError = undefined;
+      throw err;
+    }
+  }
+
+  #checkParts(parts: PartSources): PartSources {
+    for (const name of Object.keys(parts)) assertPartName(name);
+    return parts;
+  }
+
+  #request(state: S, parts: PartSources, signal: AbortSignal | undefined, skipIfUnchanged: boolean): CommitRequest {
+    return { stateJson: serializeState(state), parts: this.#checkParts(parts), signal, skipIfUnchanged };
+  }
+
+  #enqueue(request: CommitRequest): Promise<CommitInfo> {
+    const run = this.#saves.then(() => this.#commit(request));
+    this.#saves = run.catch(() => undefined);
+    return run;
+  }
+
+  #downloadSettings(signal: AbortSignal | undefined, inMemoryMaxBytes = this.#inMemoryMax): Parameters<typeof downloadPart>[0] {
+    return { store: this.#store, root: this.root, inMemoryMaxBytes, spoolDir: this.#spoolDir, signal };
+  }
+
+  #abs(relativeKey: string): string {
+    return joinKey(this.root, ...relativeKey.split('/'));
+  }
+
+  /** Read and verify a manifest named by a head entry. */
+  async #readManifest(entry: HeadEntry, signal: AbortSignal | undefined): Promise<Manifest> {
+    const cached = this.#manifests.get(entry.manifest);
+    if (cached !== undefined) return cached;
+    const key = this.#abs(entry.manifest);
+    const obj = await this.#store.get(key, { signal });
+    if (obj === undefined) throw new CheckpointCorruptError(key, `manifest of checkpoint ${entry.seq} is missing (${key})`);
+    if (obj.body.byteLength !== entry.size || (await checksumOf(obj.body, 'sha256')) !== entry.checksum) {
+      throw new CheckpointCorruptError(key, `manifest of checkpoint ${entry.seq} does not match the checksum recorded in the head`);
+    }
+    const manifest = parseManifest(obj.body, key);
+    if (manifest.seq !== entry.seq) throw new CheckpointCorruptError(key, `manifest says seq ${manifest.seq}, the head says ${entry.seq}`);
+    this.#manifests.set(entry.manifest, manifest);
+    return manifest;
+  }
+
+  async #readState(manifest: Manifest, signal: AbortSignal | undefined): Promise<unknown> {
+    if ('inline' in manifest.state) return manifest.state.inline;
+    const part = await downloadPart(this.#downloadSettings(signal, Number.POSITIVE_INFINITY), STATE_PART, manifest.state.part);
+    try {
+      return JSON.parse((await part.buffer()).toString('utf8'));
+    } catch {
+      throw new CheckpointCorruptError(this.#abs(manifest.state.part.key), 'checkpoint state is not valid JSON');
+    }
+  }
+
+  /** Upload, write the manifest, CAS the head. Runs one at a time. */
+  async #commit(request: CommitRequest): Promise<CommitInfo> {
+    const started = performance.now();
+    const { signal } = request;
+    if (this.#fenced !== undefined) throw this.#fenced;
+    let base = this.#head ?? (await this.#open(signal));
+    if (this.#headStale) {
+      const fresh = await readHead(this.#store, this.#headKey, signal);
+      if (fresh === undefined || fresh.head.epoch !== base.head.epoch) {
+        throw this.#fence(base.head.epoch, fresh === undefined ? 'the head was deleted' : `epoch ${fresh.head.epoch} was taken`);
+      }
+      base = fresh;
+      this.#head = fresh;
+      this.#headStale = false;
+    }
+    const epoch = base.head.epoch;
+    const previous = this.#durable?.manifest;
+    const settings: UploadSettings = {
+      store: this.#store,
+      root: this.root,
+      epoch,
+      algorithm: this.#algorithm,
+      partSize: this.#partSize,
+      concurrency: this.#concurrency,
+      signal,
+    };
+    const written: string[] = [];
+    let uploadedBytes = 0;
+    const reusedParts: string[] = [];
+    try {
+      const parts: Record<string, PartRecord> = {};
+      for (const [name, source] of Object.entries(request.parts)) {
+        const up = await uploadPart(settings, name, source, previous?.parts[name]);
+        parts[name] = up.record;
+        uploadedBytes += up.uploadedBytes;
+        if (up.reused) reusedParts.push(name);
+        else written.push(up.record.key);
+      }
+      let state: StateRecord;
+      const stateBytes = Buffer.from(request.stateJson, 'utf8');
+      if (stateBytes.byteLength <= this.#inlineMax) {
+        state = { inline: JSON.parse(request.stateJson) as unknown };
+      } else {
+        const prevState = previous !== undefined && 'part' in previous.state ? previous.state.part : undefined;
+        const up = await uploadPart(settings, STATE_PART, stateBytes, prevState);
+        state = { part: up.record };
+        uploadedBytes += up.uploadedBytes;
+        if (!up.reused) written.push(up.record.key);
+      }
+
+      const durable = this.#durable;
+      if (
+        request.skipIfUnchanged &&
+        durable !== undefined &&
+        durable.stateJson === request.stateJson &&
+        written.length === 0 &&
+        sameNames(parts, durable.manifest.parts)
+      ) {
+        this.#log.debug({ seq: durable.manifest.seq }, 'checkpoint unchanged since the last durable one; nothing to save');
+        return { seq: durable.manifest.seq, epoch, uploadedBytes: 0, reusedParts, durationMs: performance.now() - started };
+      }
+
+      for (;;) {
+        const seq = base.head.lastSeq + 1;
+        const manifest: Manifest = { format: FORMAT_VERSION, seq, epoch, createdAt: new Date().toISOString(), state, parts };
+        const bytes = encode(manifest);
+        const relKey = manifestKey(seq, epoch);
+        await this.#store.put(this.#abs(relKey), bytes, { ...(this.#fencing ? { ifNoneMatch: '*' } : {}), contentType: 'application/json', signal });
+        written.push(relKey);
+        const entry: HeadEntry = { seq, manifest: relKey, size: bytes.byteLength, checksum: await checksumOf(bytes, 'sha256') };
+        let result: HeadState;
+        try {
+          result = await casHead(
+            this.#store,
+            this.#headKey,
+            base,
+            (h) => (h.lastSeq === seq - 1 ? committedHead(h, entry, this.#keep) : undefined),
+            this.#fencing,
+            signal,
+          );
+        } catch (err) {
+          if (err instanceof FencedError) throw this.#fence(epoch, err.message);
+          // No verdict: the head may or may not have changed. Keep everything we wrote.
+          this.#headStale = true;
+          written.length = 0;
+          throw err;
+        }
+        if (result.head.checkpoints[0]?.manifest !== relKey) {
+          // Our own earlier commit (whose response was lost) moved the head: redo on top of it.
+          await this.#discard([relKey]);
+          written.pop();
+          base = result;
+          continue;
+        }
+        const dropped = base.head.checkpoints.filter((e) => !result.head.checkpoints.some((k) => k.manifest === e.manifest));
+        this.#head = result;
+        this.#manifests.set(relKey, manifest);
+        this.#durable = { manifest, stateJson: request.stateJson };
+        const durationMs = performance.now() - started;
+        this.#metrics?.checkpointSaved(uploadedBytes, durationMs);
+        this.#log.debug({ seq, epoch, uploadedBytes, reusedParts, durationMs: Math.round(durationMs) }, 'checkpoint committed');
+        this.#schedulePrune(result, dropped);
+        return { seq, epoch, uploadedBytes, reusedParts, durationMs };
+      }
+    } catch (err) {
+      if (written.length > 0 && !this.#headStale) await this.#discard(written);
+      throw err;
+    }
+  }
+
+  #fence(epoch: number, why: string): FencedError {
+    this.#fenced ??= new FencedError(`checkpoint writer with epoch ${epoch} of ${this.root} is fenced: ${why}`);
+    this.#log.warn({ epoch, root: this.root, why }, 'checkpoint writer fenced: another pod owns this index');
+    return this.#fenced;
+  }
+
+  /** Best-effort removal of objects of a save that will never commit (a later run sweeps what is left). */
+  async #discard(relativeKeys: readonly string[]): Promise<void> {
+    for (const rel of relativeKeys) await this.#store.delete(this.#abs(rel)).catch(() => undefined);
+  }
+
+  #schedulePrune(head: HeadState, dropped: HeadEntry[]): void {
+    const sweep = !this.#swept;
+    if (dropped.length === 0 && !sweep) return;
+    this.#swept = true;
+    const run = this.#pruning.then(() => this.#prune(head, dropped, sweep, this.#backgroundAbort.signal));
+    this.#pruning = run.catch((err: unknown) => {
+      if (sweep) this.#swept = false;
+      this.#log.warn({ err }, 'checkpoint retention failed; a later save retries');
+    });
+  }
+
+  #prune(head: HeadState, dropped: HeadEntry[], sweep: boolean, signal: AbortSignal | undefined): Promise<number> {
+    return pruneCheckpoints(
+      {
+        store: this.#store,
+        root: this.root,
+        head: head.head,
+        readManifest: async (rel) => {
+          const entry = head.head.checkpoints.find((e) => e.manifest === rel) ?? dropped.find((e) => e.manifest === rel);
+          if (entry !== undefined) return await this.#readManifest(entry, signal);
+          const key = this.#abs(rel);
+          const obj = await this.#store.get(key, { signal });
+          if (obj === undefined) throw new CheckpointCorruptError(key, 'manifest is gone');
+          return parseManifest(obj.body, key);
+        },
+        log: this.#log,
+        signal,
+      },
+      dropped,
+      { sweep },
+    );
+  }
+
+  async #finalSave(signal: AbortSignal, reason: string): Promise<void> {
+    const snapshot = this.#snapshot;
+    if (snapshot === undefined || this.#fenced !== undefined) return;
+    const started = performance.now();
+    signal.addEventListener('abort', () => this.#backgroundAbort.abort(signal.reason), { once: true });
+    if (this.#inFlight !== undefined) await untilAborted(this.#inFlight.catch(() => undefined), signal);
+    const { state, parts } = await snapshot();
+    const request = this.#request(state, parts ?? {}, signal, true);
+    this.#backgroundError = undefined;
+    try {
+      const info = await this.#enqueue(request);
+      this.#log.info(
+        { reason, seq: info.seq, uploadedBytes: info.uploadedBytes, reusedParts: info.reusedParts, durationMs: Math.round(performance.now() - started) },
+        'final checkpoint durable',
+      );
+    } catch (err) {
+      this.#log.error({ err, reason }, 'final checkpoint save failed; the previous checkpoint stays the latest');
+      throw err;
+    }
+  }
+}
+
+/**
+ * Create a checkpointer for one job index (or an explicit scope). Nothing is
+ * read or written until `open()`, `load()` or the first save.
+ *
+ * @example
+ * ```ts
+ * const cp = createCheckpointer<{ next: number }>({
+ *   store: openStore(process.env.JOBKIT_STORE ?? 'file:///tmp/jobkit'),
+ *   identity: job.identity, lifecycle: job.lifecycle, log: job.log,
+ *   saveEvery: { items: 1_000, seconds: 60 },
+ * });
+ * const resumed = await cp.load();
+ * let next = resumed?.state.next ?? 0;
+ * cp.track(() => ({ state: { next } }));
+ * for (; next < 10_000; next++) { await work(next); await cp.progress(); }
+ * await cp.save({ next });
+ * ```
+ */
+export function createCheckpointer<S = unknown>(options: CheckpointerOptions<S>): Checkpointer<S> {
+  return new ObjectStoreCheckpointer<S>(options);
+}

@@ -1,0 +1,106 @@
+/**
+ * Reading one part back with verification. The bytes are hashed as they
+ * arrive; small parts stay in memory, large ones are spooled to a local file
+ * in the same pass, so a part is downloaded once, verified before load()
+ * returns, and memory stays bounded whatever its size.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ObjectStore } from '../store/types.ts';
+import { joinKey } from '../store/keys.ts';
+import { checksumAlgorithm, createHasher } from './checksum.ts';
+import { CheckpointCorruptError } from './errors.ts';
+import type { LoadedPart, PartRecord } from './types.ts';
+
+/** How a part is read. */
+export interface DownloadSettings {
+  readonly store: ObjectStore;
+  readonly root: string;
+  readonly inMemoryMaxBytes: number;
+  readonly spoolDir: string;
+  readonly signal: AbortSignal | undefined;
+}
+
+/**
+ * Download and verify a part. Throws CheckpointCorruptError when it is missing,
+ * has the wrong size or the wrong checksum (any spooled file is removed then).
+ *
+ * @example
+ * ```ts
+ * const part = await downloadPart(settings, 'weights', manifest.parts.weights);
+ * const bytes = await part.buffer();
+ * ```
+ */
+export async function downloadPart(settings: DownloadSettings, name: string, record: PartRecord): Promise<LoadedPart> {
+  const { store, root, signal } = settings;
+  const key = joinKey(root, ...record.key.split('/'));
+  const algorithm = checksumAlgorithm(record.checksum);
+  if (algorithm === undefined) throw new CheckpointCorruptError(key, `part "${name}" has an unknown checksum algorithm`);
+  const object = await store.getStream(key, { signal });
+  if (object === undefined) throw new CheckpointCorruptError(key, `part "${name}" is missing (${key})`);
+  if (object.info.size !== record.size) {
+    object.body.destroy();
+    throw new CheckpointCorruptError(key, `part "${name}" has ${object.info.size} bytes, the manifest says ${record.size}`);
+  }
+  const hasher = createHasher(algorithm);
+  let received = 0;
+  const verify = async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of source) {
+      hasher.update(chunk);
+      received += chunk.byteLength;
+      yield chunk;
+    }
+  };
+  const check = (): void => {
+    const sum = hasher.digest();
+    if (received !== record.size) throw new CheckpointCorruptError(key, `part "${name}" ended after ${received} of ${record.size} bytes`);
+    if (sum !== record.checksum) throw new CheckpointCorruptError(key, `part "${name}" fails its checksum: expected ${record.checksum}, got ${sum}`);
+  };
+
+  if (record.size <= settings.inMemoryMaxBytes) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of verify(object.body as AsyncIterable<Buffer>)) chunks.push(chunk);
+    check();
+    const bytes = Buffer.concat(chunks, received);
+    return {
+      name,
+      size: record.size,
+      path: undefined,
+      buffer: () => Promise.resolve(bytes),
+      stream: () => Readable.from([bytes]),
+    };
+  }
+
+  const path = join(settings.spoolDir, `jobkit-part-${randomBytes(8).toString('hex')}`);
+  try {
+    await pipeline(object.body, verify, createWriteStream(path), { signal });
+    check();
+  } catch (err) {
+    await rm(path, { force: true });
+    throw err;
+  }
+  return {
+    name,
+    size: record.size,
+    path,
+    buffer: () => readFile(path),
+    stream: () => createReadStream(path, { highWaterMark: 2 ** 20 }),
+  };
+}
+
+/**
+ * Remove spooled files of loaded parts.
+ *
+ * @example
+ * ```ts
+ * await removeSpooled(parts.values());
+ * ```
+ */
+export async function removeSpooled(parts: Iterable<LoadedPart>): Promise<void> {
+  const spooled = [...parts].flatMap((p) => (p.path === undefined ? [] : [p.path]));
+  await Promise.all(spooled.map((path) => rm(path, { force: true })));
+}

@@ -1,0 +1,63 @@
+/**
+ * Errors of the checkpointer. Each maps to a row of the exit-code table through
+ * its base class; a fenced writer uses FencedError (exit 73) from runtime/errors.
+ */
+import { ConfigurationError, PermanentError } from '../runtime/errors.ts';
+
+/**
+ * A head or manifest was written by a newer jobkit (higher format version).
+ * Nothing is overwritten; exits 78 (configuration): an older image runs against
+ * newer checkpoints, which every index would hit the same way.
+ *
+ * @example
+ * ```ts
+ * try { await cp.load(); } catch (err) { if (err instanceof CheckpointFormatError) console.error(err.found); }
+ * ```
+ */
+export class CheckpointFormatError extends ConfigurationError {
+  /** Format version found in the store. */
+  readonly found: number;
+  /** Highest format version this jobkit understands. */
+  readonly supported: number;
+
+  constructor(what: string, found: number, supported: number) {
+    super(
+      `${what} has checkpoint format version ${found}, but this jobkit understands up to ${supported}; ` +
+        'it was written by a newer jobkit: upgrade the image. Nothing was overwritten.',
+    );
+    this.found = found;
+    this.supported = supported;
+  }
+}
+
+/**
+ * The state handed to `save()` cannot be serialized as JSON (a function, a
+ * bigint, a cycle, a class instance, NaN...). The message names the path,
+ * e.g. `$.model.step`. Exits 65: the same code on the same input fails again.
+ *
+ * @example
+ * ```ts
+ * await cp.save({ n: 10n }); // CheckpointStateError: ... cannot serialize a bigint at $.n
+ * ```
+ */
+export class CheckpointStateError extends PermanentError {}
+
+/**
+ * A checkpoint failed verification (missing or corrupt manifest or part). `load()`
+ * handles it by falling back to an older checkpoint; it only escapes from a
+ * lazy read of a part whose bytes changed after load.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof CheckpointCorruptError) log.warn({ key: err.key }, err.message);
+ * ```
+ */
+export class CheckpointCorruptError extends PermanentError {
+  /** The store key that failed verification. */
+  readonly key: string;
+
+  constructor(key: string, message: string) {
+    super(message);
+    this.key = key;
+  }
+}

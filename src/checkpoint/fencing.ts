@@ -1,0 +1,116 @@
+/**
+ * Epochs and commits, both as compare-and-swap on the one head object.
+ *
+ * Taking an epoch writes `epoch + 1` into the head with If-Match on the etag
+ * just read (or If-None-Match: * when there is no head yet). Committing writes
+ * the new checkpoint list into the head with If-Match on the etag this writer
+ * last saw. Every write changes the head's bytes (a fresh nonce), hence its
+ * etag, so once a newer epoch is taken every CAS of an older writer fails; on a
+ * failed CAS the writer re-reads, and if the epoch is no longer its own it is
+ * fenced. There is no window between "check" and "commit": the check IS the
+ * commit.
+ */
+import { FencedError } from '../runtime/errors.ts';
+import { PreconditionFailedError } from '../store/errors.ts';
+import type { ObjectStore, PutOptions } from '../store/types.ts';
+import { encode, type EpochOwner, type Head, nextHead, parseHead } from './manifest.ts';
+
+/** A head and the etag it was read or written with. */
+export interface HeadState {
+  readonly head: Head;
+  readonly etag: string;
+}
+
+/** How many times a CAS that lost a race with a legitimate writer is retried. */
+const CAS_ATTEMPTS = 16;
+
+/**
+ * Read the head; undefined when the line has no head yet.
+ *
+ * @example
+ * ```ts
+ * const current = await readHead(store, headKey);
+ * ```
+ */
+export async function readHead(store: ObjectStore, key: string, signal?: AbortSignal): Promise<HeadState | undefined> {
+  const obj = await store.get(key, { signal });
+  return obj === undefined ? undefined : { head: parseHead(obj.body, key), etag: obj.info.etag };
+}
+
+/**
+ * Take the next epoch. Every older writer is fenced from the moment this
+ * resolves. Retries when another starter changed the head in between.
+ *
+ * @example
+ * ```ts
+ * const { head } = await takeEpoch(store, headKey, owner, true);
+ * console.log(head.epoch);
+ * ```
+ */
+export async function takeEpoch(
+  store: ObjectStore,
+  key: string,
+  owner: EpochOwner,
+  conditional: boolean,
+  signal?: AbortSignal,
+): Promise<HeadState> {
+  for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+    const current = await readHead(store, key, signal);
+    const next = nextHead(current?.head, (current?.head.epoch ?? 0) + 1, owner);
+    const condition: PutOptions = !conditional ? {} : current === undefined ? { ifNoneMatch: '*' } : { ifMatch: current.etag };
+    try {
+      const info = await store.put(key, encode(next), { ...condition, contentType: 'application/json', signal });
+      return { head: next, etag: info.etag };
+    } catch (err) {
+      if (!(err instanceof PreconditionFailedError)) throw err;
+    }
+  }
+  throw new FencedError(`could not take a checkpoint epoch on ${key}: the head kept changing (${CAS_ATTEMPTS} attempts)`);
+}
+
+/**
+ * Replace the head by `build(current)` with compare-and-swap, as the owner of
+ * `epoch`. When the CAS fails: if the head now has another epoch, the writer is
+ * fenced (FencedError); if it is still ours (our own earlier commit whose
+ * response was lost), `build` runs again on the fresh head. `build` returning
+ * undefined means "already done" (e.g. the lost response did commit).
+ *
+ * @example
+ * ```ts
+ * const next = await casHead(store, key, mine, (h) => ({ ...h, lastSeq: h.lastSeq + 1 }), true);
+ * ```
+ */
+export async function casHead(
+  store: ObjectStore,
+  key: string,
+  current: HeadState,
+  build: (head: Head) => Head | undefined,
+  conditional: boolean,
+  signal?: AbortSignal,
+): Promise<HeadState> {
+  const epoch = current.head.epoch;
+  let base: HeadState = current;
+  for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+    const next = build(base.head);
+    if (next === undefined) return base;
+    try {
+      const info = await store.put(key, encode(next), {
+        ...(conditional ? { ifMatch: base.etag } : {}),
+        contentType: 'application/json',
+        signal,
+      });
+      return { head: next, etag: info.etag };
+    } catch (err) {
+      if (!(err instanceof PreconditionFailedError)) throw err;
+    }
+    const fresh = await readHead(store, key, signal);
+    if (fresh === undefined || fresh.head.epoch !== epoch) {
+      throw new FencedError(
+        `checkpoint writer with epoch ${epoch} is fenced: ` +
+          (fresh === undefined ? `the head ${key} was deleted` : `epoch ${fresh.head.epoch} was taken by pod ${fresh.head.owner.pod ?? '(unknown)'}`),
+      );
+    }
+    base = fresh;
+  }
+  throw new FencedError(`checkpoint writer with epoch ${epoch} could not commit on ${key}: the head kept changing`);
+}

@@ -1,0 +1,25 @@
+/**
+ * Checkpoint/resume on an ObjectStore: atomic commits, fencing epochs,
+ * verified loads with fallback, retention, autosave and a final save on SIGTERM.
+ */
+export { createCheckpointer, CHECKPOINT_DEFAULTS } from './checkpointer.ts';
+export { CheckpointCorruptError, CheckpointFormatError, CheckpointStateError } from './errors.ts';
+export { FORMAT_VERSION as CHECKPOINT_FORMAT_VERSION } from './manifest.ts';
+export type {
+  BackgroundSave,
+  CheckpointInfo,
+  CheckpointLogger,
+  CheckpointMetrics,
+  Checkpointer,
+  CheckpointerOptions,
+  ChecksumAlgorithm,
+  CommitInfo,
+  LoadedCheckpoint,
+  LoadedPart,
+  PartRecord,
+  PartSource,
+  PartSources,
+  SaveOptions,
+  SavePolicy,
+  Snapshot,
+} from './types.ts';

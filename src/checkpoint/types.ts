@@ -1,0 +1,218 @@
+/**
+ * Public types of the checkpointer: what a save takes, what a load gives back,
+ * and the options of {@link createCheckpointer}.
+ */
+import type { Readable } from 'node:stream';
+import type { ObjectStore } from '../store/types.ts';
+import type { JobIdentity, Lifecycle } from '../runtime/types.ts';
+
+/**
+ * A named binary part of a checkpoint (model weights, an index, a spill file).
+ * Bytes are uploaded as they are; a stream is consumed once; `{ file }` is read
+ * from disk. Large parts are streamed through multipart uploads with bounded memory.
+ *
+ * Buffers handed to a background save must not be mutated until that save is
+ * durable: pass a copy when the job keeps writing into the same buffer.
+ */
+export type PartSource = Uint8Array | Readable | AsyncIterable<Uint8Array> | { readonly file: string };
+
+/** Named parts of a checkpoint; names are free-form non-empty strings (at most 100 characters). */
+export type PartSources = Readonly<Record<string, PartSource>>;
+
+/** What a checkpoint holds: JSON state plus optional named parts. */
+export interface Snapshot<S> {
+  /** JSON-serializable state (plain objects, arrays, strings, finite numbers, booleans, null; Dates become ISO strings). */
+  readonly state: S;
+  /** Named binary parts. */
+  readonly parts?: PartSources;
+}
+
+/** Checksum used for parts; recorded per part in the manifest so either loads. */
+export type ChecksumAlgorithm = 'sha256' | 'crc32';
+
+/** Where a committed part lives and how to verify it. */
+export interface PartRecord {
+  /** Key relative to the checkpoint root (`data/e<epoch>/...`). */
+  readonly key: string;
+  /** Size in bytes. */
+  readonly size: number;
+  /** `<algorithm>:<hex>`, e.g. `sha256:ab12...`. */
+  readonly checksum: string;
+}
+
+/** Result of a committed save. */
+export interface CommitInfo {
+  /** Sequence number of the new checkpoint (1, 2, ...), increasing across attempts. */
+  readonly seq: number;
+  /** Writer epoch that committed it. */
+  readonly epoch: number;
+  /** Bytes uploaded by this save (parts whose content was already durable are reused, not uploaded). */
+  readonly uploadedBytes: number;
+  /** Names of parts reused from the previous durable checkpoint without upload. */
+  readonly reusedParts: readonly string[];
+  /** Wall time of the save in milliseconds. */
+  readonly durationMs: number;
+}
+
+/** One part of a loaded checkpoint, already verified against its checksum. */
+export interface LoadedPart {
+  readonly name: string;
+  readonly size: number;
+  /**
+   * Local file holding the verified bytes when the part was larger than
+   * `inMemoryMaxBytes` (spooled while verifying); undefined for in-memory parts.
+   */
+  readonly path: string | undefined;
+  /** The bytes in memory (reads the spooled file for large parts). */
+  buffer(): Promise<Buffer>;
+  /** The bytes as a stream (from memory or from the spooled file). */
+  stream(): Readable;
+}
+
+/** A checkpoint returned by `load()`: every part verified. */
+export interface LoadedCheckpoint<S> {
+  readonly state: S;
+  readonly seq: number;
+  /** Epoch of the writer that committed it. */
+  readonly epoch: number;
+  readonly createdAt: Date;
+  readonly parts: ReadonlyMap<string, LoadedPart>;
+  /** Delete spooled part files. Also run by `await using`. */
+  dispose(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** A committed checkpoint as listed (newest first) by `list()`. */
+export interface CheckpointInfo {
+  readonly seq: number;
+  readonly epoch: number;
+  readonly createdAt: Date;
+  /** Manifest key relative to the store root. */
+  readonly manifestKey: string;
+  /** Total bytes of state and parts. */
+  readonly size: number;
+  readonly partNames: readonly string[];
+}
+
+/** When autosave (`progress()`) takes a background save. Either bound triggers it. */
+export interface SavePolicy {
+  /** Save after this many items reported through `progress()`. */
+  readonly items?: number;
+  /** Save when this many seconds passed since the last save (checked on `progress()`). */
+  readonly seconds?: number;
+}
+
+/** The subset of a pino logger the checkpointer uses. */
+export interface CheckpointLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** The subset of JobMetrics the checkpointer records into (telemetry/metrics.ts). */
+export interface CheckpointMetrics {
+  checkpointSaved(bytes: number, durationMs: number): void;
+  checkpointLoaded(bytes: number, durationMs: number): void;
+}
+
+/** Options of {@link createCheckpointer}. */
+export interface CheckpointerOptions<S> {
+  /** Where checkpoints live. */
+  readonly store: ObjectStore;
+  /** Who is writing; decides the default key scope and is recorded as the epoch owner. */
+  readonly identity: JobIdentity;
+  /** When given, a final save runs in the `checkpoint` shutdown phase (see `finalSave`). */
+  readonly lifecycle?: Lifecycle;
+  readonly log?: CheckpointLogger;
+  readonly metrics?: CheckpointMetrics;
+  /**
+   * Explicit scope shared across Jobs (e.g. all runs of a CronJob): keys live
+   * under `scopes/<scope>/...` instead of `jobs/<namespace>/<job>/...`.
+   */
+  readonly scope?: string;
+  /** One checkpoint line per index (default true); false shares one across indexes. */
+  readonly perIndex?: boolean;
+  /** Committed checkpoints kept (default 3, at least 1); older ones are deleted after a new one is durable. */
+  readonly keep?: number;
+  /**
+   * Fence stale writers with epochs and compare-and-swap commits (default true).
+   * Needs a store with conditional writes; false is only for stores without them
+   * and a single writer per index (last writer wins).
+   */
+  readonly fencing?: boolean;
+  /** Part checksum (default `sha256`, also used to skip re-uploading unchanged parts). */
+  readonly checksum?: ChecksumAlgorithm;
+  /** Multipart part size in bytes (default 16 MiB, at least 5 MiB). */
+  readonly partSize?: number;
+  /** Multipart parts in flight (default 4); memory is about partSize x concurrency. */
+  readonly concurrency?: number;
+  /** State whose JSON is at most this many bytes is stored inside the manifest (default 256 KiB). */
+  readonly inlineStateMaxBytes?: number;
+  /** Loaded parts up to this size stay in memory; larger ones are spooled to `spoolDir` (default 64 MiB). */
+  readonly inMemoryMaxBytes?: number;
+  /** Directory for spooled large parts on load (default the OS temp dir). */
+  readonly spoolDir?: string;
+  /** Autosave policy used by `progress()`. */
+  readonly saveEvery?: SavePolicy;
+  /**
+   * Final save on shutdown from the snapshot registered with `track()`: its
+   * budget in ms (default 10 000, inside the grace period), or false to disable.
+   */
+  readonly finalSave?: { readonly budgetMs?: number } | false;
+  /** Snapshot provider (same as calling `track()`). */
+  readonly snapshot?: () => Snapshot<S> | Promise<Snapshot<S>>;
+}
+
+/** Options of a single save. */
+export interface SaveOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** A save accepted by `saveInBackground()`. */
+export interface BackgroundSave {
+  /** Settles when the checkpoint is committed (or the save failed). */
+  readonly durable: Promise<CommitInfo>;
+}
+
+/**
+ * The checkpointer: `load()` the latest valid checkpoint, `save()` new ones.
+ *
+ * @example
+ * ```ts
+ * const cp = createCheckpointer<{ next: number }>({ store, identity, lifecycle, log });
+ * const resumed = await cp.load();
+ * let next = resumed?.state.next ?? 0;
+ * cp.track(() => ({ state: { next } }));
+ * for (; next < items.length; next++) { await handle(items[next]); await cp.progress(); }
+ * ```
+ */
+export interface Checkpointer<S> {
+  /** Root key of this checkpoint line (`jobs/<ns>/<job>/index-<n>/checkpoints`). */
+  readonly root: string;
+  /** This writer's epoch, once taken (by `open()`, `load()` or the first save). */
+  readonly epoch: number | undefined;
+  /** Take a new writer epoch, fencing every older writer. Idempotent. */
+  open(options?: SaveOptions): Promise<number>;
+  /** The latest checkpoint whose manifest and parts verify, falling back to older ones; undefined when none. */
+  load(options?: SaveOptions): Promise<LoadedCheckpoint<S> | undefined>;
+  /** Commit a new checkpoint and wait until it is durable. */
+  save(state: S, parts?: PartSources, options?: SaveOptions): Promise<CommitInfo>;
+  /**
+   * Snapshot now, upload in the background. At most one save is in flight:
+   * resolves once this one is accepted (waiting for the previous one: back-pressure).
+   */
+  saveInBackground(state: S, parts?: PartSources): Promise<BackgroundSave>;
+  /** Register the snapshot used by autosave and the final save on shutdown. */
+  track(snapshot: () => Snapshot<S> | Promise<Snapshot<S>>): void;
+  /** Report processed items; starts a background save when the policy says so. */
+  progress(items?: number): Promise<void>;
+  /** Wait for the background save in flight, if any; rethrows its error. */
+  flush(): Promise<void>;
+  /** Committed checkpoints, newest first (does not take an epoch). */
+  list(options?: SaveOptions): Promise<CheckpointInfo[]>;
+  /** Delete checkpoints beyond `keep` and leftovers of older writers (crashed or fenced saves). */
+  prune(options?: SaveOptions): Promise<{ deleted: number }>;
+  /** Wait for in-flight work and unregister the shutdown hook. */
+  close(): Promise<void>;
+}
