@@ -52,7 +52,7 @@ export function readInteger(env: Env, name: string, bounds: NumberBounds = {}): 
   if (value === undefined) return undefined;
   const parsed = INTEGER.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(parsed)) {
-    throw new ConfigurationError(`${name} must be a non-negative integer${describeBounds(bounds)}, got "${value}"`);
+    throw new ConfigurationError(`${name} must be ${describeKind('integer', bounds)}, got "${value}"`);
   }
   checkBounds(name, value, parsed, bounds, 'an integer');
   return parsed;
@@ -71,7 +71,7 @@ export function readNumber(env: Env, name: string, bounds: NumberBounds = {}): n
   if (value === undefined) return undefined;
   const parsed = DECIMAL.test(value) ? Number(value) : Number.NaN;
   if (!Number.isFinite(parsed)) {
-    throw new ConfigurationError(`${name} must be a non-negative number${describeBounds(bounds)}, got "${value}"`);
+    throw new ConfigurationError(`${name} must be ${describeKind('number', bounds)}, got "${value}"`);
   }
   checkBounds(name, value, parsed, bounds, 'a number');
   return parsed;
@@ -125,6 +125,12 @@ function checkBounds(name: string, raw: string, value: number, bounds: NumberBou
   if (tooSmall || tooLarge) {
     throw new ConfigurationError(`${name} must be ${kind}${describeBounds(bounds)}, got "${raw}"`);
   }
+}
+
+/** "a non-negative integer" without bounds, "an integer >= 1" with (the parsers never accept a sign). */
+function describeKind(kind: 'integer' | 'number', bounds: NumberBounds): string {
+  const article = kind === 'integer' ? 'an' : 'a';
+  return bounds.min === undefined && bounds.max === undefined ? `a non-negative ${kind}` : `${article} ${kind}${describeBounds(bounds)}`;
 }
 
 function describeBounds({ min, max, minExclusive = false }: NumberBounds): string {

@@ -104,7 +104,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: (label) => ({ level: label }),
       log: (obj) => redactor(obj),
     },
-    serializers: { err: (err: Error) => redactor(pino.stdSerializers.err(err)) },
+    // The serialised error has a non-plain prototype, which the redactor does not
+    // walk into; spreading it keeps its own fields (type, message, stack, custom props).
+    serializers: { err: (err: Error) => redactor({ ...pino.stdSerializers.err(err) }) },
   };
   if (options.mixin !== undefined) pinoOptions.mixin = options.mixin;
   if (options.redactPaths !== undefined && options.redactPaths.length > 0) {
