@@ -13,12 +13,12 @@ import type { Logger } from 'pino';
 import { ConfigurationError } from '../runtime/errors.ts';
 import type { JobIdentity } from '../runtime/types.ts';
 import { PreconditionFailedError } from '../store/errors.ts';
-import { joinKey, keySegment, scopePrefix } from '../store/keys.ts';
 import { requireConditionalWrites } from '../store/probe.ts';
 import type { ObjectInfo, ObjectStore } from '../store/types.ts';
 import { sha256Hex } from '../util/hash.ts';
 import { fingerprint, resumePosition } from './cursor.ts';
 import { ShardPlanError } from './errors.ts';
+import { childKey, moduleDir } from './keys.ts';
 import {
   PLAN_FORMAT,
   PLAN_VERSION,
@@ -88,12 +88,12 @@ export interface FreezeShardPlanOptions extends ShardPlanLocation {
  * ```
  */
 export function shardPlanKey(location: ShardPlanLocation): string {
-  return joinKey(planDir(location), 'plan.json');
+  return childKey(planDir(location), 'plan.json');
 }
 
 function planDir(location: ShardPlanLocation): string {
   const name = location.name ?? `prefix:${location.prefix}`;
-  return joinKey(scopePrefix(location.identity, { perIndex: false, scope: location.scope }), 'shard-plans', keySegment(name));
+  return moduleDir(location.identity, location.scope, 'shard-plans', name);
 }
 
 /**
@@ -211,7 +211,7 @@ async function listAndWritePages(
   for (let i = 0; i < objects.length; i++) order[next[shardOf[i]!]!++] = i;
 
   const planId = randomUUID();
-  const pagesDir = joinKey(planDir(options), 'pages', planId);
+  const pagesDir = childKey(planDir(options), 'pages', planId);
   const pageCount = Math.ceil(objects.length / pageSize);
   const pages = new Array<PlanPageRef>(pageCount);
   let nextPage = 0;
@@ -224,7 +224,7 @@ async function listAndWritePages(
         entries.push([o.key, o.size, o.etag]);
       }
       const body = encodePage(entries);
-      const key = joinKey(pagesDir, `${String(p).padStart(6, '0')}.json`);
+      const key = childKey(pagesDir, `${String(p).padStart(6, '0')}.json`);
       await store.put(key, body, { ifNoneMatch: '*', contentType: 'application/json', signal });
       pages[p] = { key, sha256: sha256Hex(body), entries: entries.length };
     }

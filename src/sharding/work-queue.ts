@@ -27,10 +27,10 @@ import type { Logger } from 'pino';
 import { ConfigurationError, PermanentError } from '../runtime/errors.ts';
 import type { JobIdentity, Lifecycle } from '../runtime/types.ts';
 import { PreconditionFailedError } from '../store/errors.ts';
-import { joinKey, keySegment, scopePrefix } from '../store/keys.ts';
 import { requireConditionalWrites } from '../store/probe.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { LeaseLostError } from './errors.ts';
+import { childKey, moduleDir } from './keys.ts';
 import { contiguousBounds } from './strategies.ts';
 import { assertPositiveInteger, validateShardSpec } from './validate.ts';
 
@@ -205,16 +205,12 @@ export class WorkQueue {
     validateShardSpec(options.identity, 'identity');
     this.workerId = options.workerId ?? `${options.identity.podName ?? hostname()}/${randomUUID().slice(0, 8)}`;
     this.#signal = options.signal ?? options.lifecycle?.signal;
-    this.dir = joinKey(
-      scopePrefix(options.identity, { perIndex: false, scope: options.scope }),
-      'work-queues',
-      keySegment(options.name ?? 'default'),
-    );
+    this.dir = moduleDir(options.identity, options.scope, 'work-queues', options.name ?? 'default');
   }
 
   /** Store key of a chunk's record. */
   chunkKey(chunk: number): string {
-    return joinKey(this.dir, 'chunks', `${String(chunk).padStart(8, '0')}.json`);
+    return childKey(this.dir, 'chunks', `${String(chunk).padStart(8, '0')}.json`);
   }
 
   /**
@@ -253,7 +249,7 @@ export class WorkQueue {
   /** Read every chunk's record (missing chunks are unclaimed), for status and tests. */
   async status(): Promise<Map<number, ChunkRecord>> {
     const out = new Map<number, ChunkRecord>();
-    for await (const info of this.#o.store.list(joinKey(this.dir, 'chunks') + '/')) {
+    for await (const info of this.#o.store.list(childKey(this.dir, 'chunks') + '/')) {
       const obj = await this.#o.store.get(info.key);
       if (obj !== undefined) {
         const record = parseRecord(info.key, obj.body);
@@ -264,7 +260,7 @@ export class WorkQueue {
   }
 
   async #ensureQueue(): Promise<void> {
-    const key = joinKey(this.dir, 'queue.json');
+    const key = childKey(this.dir, 'queue.json');
     const body = JSON.stringify({ version: 1, chunks: this.chunks, createdAtMs: Date.now(), createdBy: this.workerId });
     try {
       await this.#o.store.put(key, body, { ifNoneMatch: '*', contentType: 'application/json' });
@@ -284,7 +280,7 @@ export class WorkQueue {
   async #claimNext(): Promise<Held | 'all-done' | undefined> {
     const store = this.#o.store;
     const etags = new Map<number, string>();
-    for await (const info of store.list(joinKey(this.dir, 'chunks') + '/', { signal: this.#signal })) {
+    for await (const info of store.list(childKey(this.dir, 'chunks') + '/', { signal: this.#signal })) {
       const chunk = Number(info.key.slice(info.key.lastIndexOf('/') + 1, -'.json'.length));
       if (Number.isSafeInteger(chunk) && chunk >= 0 && chunk < this.chunks) etags.set(chunk, info.etag);
     }
