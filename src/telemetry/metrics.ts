@@ -175,13 +175,14 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
       this.set(((endedAtMs ?? now()) - startedAtMs) / 1000);
     },
   });
-  const endTime = new Gauge({ name: 'jobkit_job_end_time_seconds', help: 'End time of this run, in seconds since the epoch.', registers });
-  const lastSuccess = new Gauge({
+  // A label-less prom-client gauge reads 0 until set, and 0 is a real exit code
+  // and a real timestamp: these appear only once they have a value.
+  const endTime = lateGauge(registry, { name: 'jobkit_job_end_time_seconds', help: 'End time of this run, in seconds since the epoch.' });
+  const lastSuccess = lateGauge(registry, {
     name: 'jobkit_job_last_success_time_seconds',
     help: 'End time of the last successful run, in seconds since the epoch.',
-    registers,
   });
-  const exitCode = new Gauge({ name: 'jobkit_job_exit_code', help: 'Exit code this run ended with.', registers });
+  const exitCode = lateGauge(registry, { name: 'jobkit_job_exit_code', help: 'Exit code this run ended with.' });
 
   const items = new Counter({
     name: 'jobkit_items_total',
@@ -219,7 +220,7 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
   });
   const savedBytes = new Counter({ name: 'jobkit_checkpoint_saved_bytes_total', help: 'Checkpoint bytes written.', registers });
   const loadedBytes = new Counter({ name: 'jobkit_checkpoint_loaded_bytes_total', help: 'Checkpoint bytes read.', registers });
-  const lastSaveBytes = new Gauge({ name: 'jobkit_checkpoint_last_save_bytes', help: 'Size of the latest checkpoint save.', registers });
+  const lastSaveBytes = lateGauge(registry, { name: 'jobkit_checkpoint_last_save_bytes', help: 'Size of the latest checkpoint save.' });
   const idempotencyResults = new Counter({
     name: 'jobkit_idempotency_results_total',
     help: 'Idempotency checks, by result: hit (already done, skipped), miss (executed), conflict (held or payload mismatch).',
@@ -275,6 +276,20 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
     counter: (config) => new Counter({ ...config, registers }),
     gauge: (config) => new Gauge({ ...config, registers }),
     histogram: (config) => new Histogram({ ...config, registers }),
+  };
+}
+
+/** A label-less gauge registered on its first set(), so it is absent (not 0) until then. */
+function lateGauge(registry: Registry, config: { readonly name: string; readonly help: string }): { set(value: number): void } {
+  const gauge = new Gauge({ ...config, registers: [] });
+  let registered = false;
+  return {
+    set(value) {
+      gauge.set(value);
+      if (registered) return;
+      registered = true;
+      registry.registerMetric(gauge);
+    },
   };
 }
 

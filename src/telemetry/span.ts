@@ -103,12 +103,12 @@ export function failSpan(span: Span, err: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
 }
 
-/** The fields {@link traceLogMixin} adds to a log line. */
-export interface TraceLogFields {
+/** The fields {@link traceLogMixin} adds to a log line (a type alias, so it fits pino's `Record<string, unknown>`). */
+export type TraceLogFields = {
   readonly trace_id?: string;
   readonly span_id?: string;
   readonly trace_flags?: string;
-}
+};
 
 const NO_TRACE: TraceLogFields = Object.freeze({});
 
