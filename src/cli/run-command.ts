@@ -22,7 +22,7 @@ function parseNumber(option: string, text: string | undefined, check: (n: number
 
 /** Formats the final Job for `-o`. */
 export function formatJob(job: object, format: 'json' | 'yaml'): string {
-  return format === 'json' ? `${JSON.stringify(job, null, 2)}\n` : stringify(job);
+  return format === 'json' ? `${JSON.stringify(job, null, 2)}\n` : stringify(job, { aliasDuplicateObjects: false });
 }
 
 /**
