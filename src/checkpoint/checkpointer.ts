@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ConfigurationError, FencedError } from '../runtime/errors.ts';
 import { requireConditionalWrites } from '../store/probe.ts';
-import { joinKey, scopePrefix } from '../store/keys.ts';
+import { scopePrefix } from '../store/keys.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { canonicalJson } from '../util/canonical-json.ts';
 import { checksumOf } from './checksum.ts';
@@ -27,6 +27,7 @@ import {
   type Manifest,
   manifestKey,
   parseManifest,
+  resolveKey,
   type StateRecord,
   FORMAT_VERSION,
 } from './manifest.ts';
@@ -164,8 +165,8 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
 
   constructor(options: CheckpointerOptions<S>) {
     this.#store = options.store;
-    this.root = joinKey(scopePrefix(options.identity, { scope: options.scope, perIndex: options.perIndex ?? true }), 'checkpoints');
-    this.#headKey = joinKey(this.root, HEAD_KEY);
+    this.root = resolveKey(scopePrefix(options.identity, { scope: options.scope, perIndex: options.perIndex ?? true }), 'checkpoints');
+    this.#headKey = resolveKey(this.root, HEAD_KEY);
     const { identity } = options;
     this.#owner = { pod: identity.podName ?? null, podUid: identity.podUid ?? null, node: identity.nodeName ?? null, attempt: identity.attempt ?? null };
     this.#log = options.log ?? silentLog;
@@ -314,7 +315,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
           seq: m.seq,
           epoch: m.epoch,
           createdAt: new Date(m.createdAt),
-          manifestKey: joinKey(this.root, ...entry.manifest.split('/')),
+          manifestKey: resolveKey(this.root, entry.manifest),
           size: partsSize(m),
           partNames: Object.keys(m.parts),
         });
@@ -372,7 +373,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
   }
 
   #abs(relativeKey: string): string {
-    return joinKey(this.root, ...relativeKey.split('/'));
+    return resolveKey(this.root, relativeKey);
   }
 
   /** Read and verify a manifest named by a head entry. */

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectStore } from '../store/types.ts';
-import { joinKey } from '../store/keys.ts';
 import { checksumAlgorithm, createHasher } from './checksum.ts';
 import { CheckpointCorruptError } from './errors.ts';
+import { resolveKey } from './manifest.ts';
 import type { LoadedPart, PartRecord } from './types.ts';
 
 /** How a part is read. */
@@ -37,7 +37,7 @@ export interface DownloadSettings {
  */
 export async function downloadPart(settings: DownloadSettings, name: string, record: PartRecord): Promise<LoadedPart> {
   const { store, root, signal } = settings;
-  const key = joinKey(root, ...record.key.split('/'));
+  const key = resolveKey(root, record.key);
   const algorithm = checksumAlgorithm(record.checksum);
   if (algorithm === undefined) throw new CheckpointCorruptError(key, `part "${name}" has an unknown checksum algorithm`);
   const object = await store.getStream(key, { signal });

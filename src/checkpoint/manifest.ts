@@ -103,6 +103,19 @@ export function dataKey(epoch: number, partName: string): string {
   return joinKey(DATA_DIR, `e${pad(epoch, EPOCH_DIGITS)}`, `${nonce()}-${keySegment(partName)}`);
 }
 
+/**
+ * The store key of a key relative to a root; both are validated segment by
+ * segment, so a relative key read from a manifest can never leave the root.
+ *
+ * @example
+ * ```ts
+ * resolveKey('jobs/default/etl/index-0/checkpoints', 'head.json');
+ * ```
+ */
+export function resolveKey(root: string, relativeKey: string): string {
+  return joinKey(...root.split('/'), ...relativeKey.split('/'));
+}
+
 /** The epoch a manifest or data key was written under, or undefined for a foreign key. */
 export function epochOfKey(relativeKey: string): number | undefined {
   const m = MANIFEST_KEY.exec(relativeKey) ?? DATA_KEY.exec(relativeKey);

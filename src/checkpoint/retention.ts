@@ -11,9 +11,8 @@
  *   save in flight.
  */
 import type { ObjectStore } from '../store/types.ts';
-import { joinKey } from '../store/keys.ts';
 import { CheckpointCorruptError } from './errors.ts';
-import { epochOfKey, type Head, type HeadEntry, IMMUTABLE_DIRS, type Manifest } from './manifest.ts';
+import { epochOfKey, type Head, type HeadEntry, IMMUTABLE_DIRS, type Manifest, resolveKey } from './manifest.ts';
 import type { CheckpointLogger } from './types.ts';
 
 /** What pruning needs. */
@@ -62,7 +61,7 @@ export async function pruneCheckpoints(ctx: PruneContext, dropped: readonly Head
     const manifest = await readOrSkip(ctx, entry.manifest);
     if (manifest !== undefined) for (const k of dataKeysOf(manifest)) referenced.add(k);
   }
-  const absolute = (rel: string): string => joinKey(root, ...rel.split('/'));
+  const absolute = (rel: string): string => resolveKey(root, rel);
   let deleted = 0;
   const remove = async (rel: string): Promise<void> => {
     await store.delete(absolute(rel), { signal });
@@ -79,7 +78,7 @@ export async function pruneCheckpoints(ctx: PruneContext, dropped: readonly Head
   if (options.sweep) {
     // Manifests before data, so no listed manifest ever points at deleted data.
     for (const dir of IMMUTABLE_DIRS) {
-      const prefix = `${joinKey(root, dir)}/`;
+      const prefix = `${resolveKey(root, dir)}/`;
       const leftovers: string[] = [];
       for await (const info of store.list(prefix, { signal })) {
         const rel = info.key.slice(root.length + 1);

@@ -8,9 +8,8 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { ObjectStore } from '../store/types.ts';
-import { joinKey } from '../store/keys.ts';
 import { checksumAlgorithm, checksumOf, createHasher, type Hasher } from './checksum.ts';
-import { dataKey } from './manifest.ts';
+import { dataKey, resolveKey } from './manifest.ts';
 import type { ChecksumAlgorithm, PartRecord, PartSource } from './types.ts';
 
 /** What an upload needs to know. */
@@ -79,7 +78,7 @@ export async function uploadPart(
   const { store, root, epoch, algorithm, partSize, concurrency, signal } = settings;
   const reusable = previous !== undefined && checksumAlgorithm(previous.checksum) !== undefined ? previous : undefined;
   const relKey = dataKey(epoch, name);
-  const key = joinKey(root, ...relKey.split('/'));
+  const key = resolveKey(root, relKey);
   const streamOptions = { partSize, concurrency, signal };
 
   if (source instanceof Uint8Array || isFileSource(source)) {

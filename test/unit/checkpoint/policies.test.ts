@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { createCheckpointer } from '../../../src/checkpoint/checkpointer.ts';
+import { createSchedule } from '../../../src/checkpoint/policy.ts';
+import { FencedError } from '../../../src/runtime/errors.ts';
+import { MemoryStore } from '../../../src/store/memory.ts';
+import { fakeLifecycle, InterceptingStore, recordingLog, testIdentity } from './helpers.ts';
+
+interface State {
+  next: number;
+}
+const identity = testIdentity();
+
+/** A gate the test opens to let paused part uploads through. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+describe('save schedule', () => {
+  it('is due after N items or T seconds, whichever first, and restarts after a save', () => {
+    const s = createSchedule({ items: 3, seconds: 10 }, 0);
+    expect(s.record(1, 1000)).toBe(false);
+    expect(s.record(1, 2000)).toBe(false);
+    expect(s.record(1, 3000)).toBe(true);
+    s.reset(3000);
+    expect(s.record(1, 12_999)).toBe(false);
+    expect(s.record(1, 13_000)).toBe(true);
+  });
+
+  it('is never due without a policy, and rejects bad bounds naming the option', () => {
+    expect(createSchedule(undefined, 0).record(1_000_000, 1e12)).toBe(false);
+    expect(() => createSchedule({ items: 0 }, 0)).toThrow(/saveEvery.items must be an integer >= 1, got 0/);
+    expect(() => createSchedule({ seconds: Number.NaN }, 0)).toThrow(/saveEvery.seconds/);
+  });
+});
+
+describe('background saves', () => {
+  it('keeps at most one save in flight: the next call waits (back-pressure)', async () => {
+    const store = new InterceptingStore(new MemoryStore());
+    const cp = createCheckpointer<State>({ store, identity });
+    await cp.open();
+    const g = gate();
+    store.around = async (op, key, run) => {
+      if (op === 'put' && key.includes('/data/')) await g.opened;
+      return await run();
+    };
+    const first = await cp.saveInBackground({ next: 1 }, { blob: Buffer.from('one') });
+    let secondAccepted = false;
+    const second = cp.saveInBackground({ next: 2 }, { blob: Buffer.from('two') }).then((s) => {
+      secondAccepted = true;
+      return s;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(secondAccepted).toBe(false);
+    g.open();
+    expect((await first.durable).seq).toBe(1);
+    expect((await (await second).durable).seq).toBe(2);
+    expect((await createCheckpointer<State>({ store: store.inner, identity }).load())?.state).toEqual({ next: 2 });
+  });
+
+  it('snapshots the state when called, not when the upload runs', async () => {
+    const store = new MemoryStore();
+    const cp = createCheckpointer<State>({ store, identity });
+    const state = { next: 1 };
+    const { durable } = await cp.saveInBackground(state);
+    state.next = 99;
+    await durable;
+    expect((await createCheckpointer<State>({ store, identity }).load())?.state).toEqual({ next: 1 });
+  });
+
+  it('reports a fenced background save on the next call', async () => {
+    const store = new MemoryStore();
+    const zombie = createCheckpointer<State>({ store, identity });
+    await zombie.open();
+    await createCheckpointer<State>({ store, identity }).open();
+    const { durable } = await zombie.saveInBackground({ next: 1 });
+    await expect(durable).rejects.toBeInstanceOf(FencedError);
+    await expect(zombie.progress()).rejects.toBeInstanceOf(FencedError);
+    await expect(zombie.flush()).rejects.toBeInstanceOf(FencedError);
+  });
+
+  it('autosaves through progress() every N items from the tracked snapshot', async () => {
+    const store = new MemoryStore();
+    const cp = createCheckpointer<State>({ store, identity, saveEvery: { items: 5 } });
+    let next = 0;
+    cp.track(() => ({ state: { next } }));
+    for (; next < 12; next++) await cp.progress();
+    await cp.flush();
+    expect((await cp.list()).map((c) => c.seq)).toEqual([2, 1]);
+    expect((await createCheckpointer<State>({ store, identity }).load())?.state).toEqual({ next: 9 });
+  });
+
+  it('progress() without a snapshot is a clear error once a save is due', async () => {
+    const cp = createCheckpointer<State>({ store: new MemoryStore(), identity, saveEvery: { items: 1 } });
+    await expect(cp.progress()).rejects.toThrow(/track\(\)/);
+  });
+});
+
+describe('final save on shutdown', () => {
+  it('registers a checkpoint-phase hook that commits the tracked snapshot', async () => {
+    const store = new MemoryStore();
+    const lifecycle = fakeLifecycle();
+    const log = recordingLog();
+    const cp = createCheckpointer<State>({ store, identity, lifecycle, log, finalSave: { budgetMs: 5000 } });
+    let next = 41;
+    cp.track(() => ({ state: { next } }));
+    next = 42;
+    const [hook] = lifecycle.hooks;
+    expect(hook).toMatchObject({ name: 'checkpoint.final-save', phase: 'checkpoint', budgetMs: 5000 });
+    await hook!.run({ reason: 'signal', signal: new AbortController().signal, budgetMs: 5000 });
+    expect((await createCheckpointer<State>({ store, identity }).load())?.state).toEqual({ next: 42 });
+    expect(log.lines.some((l) => l.msg === 'final checkpoint durable')).toBe(true);
+    await cp.close();
+    expect(lifecycle.hooks).toHaveLength(0);
+  });
+
+  it('uploads only what is not yet durable: unchanged parts are reused, an unchanged checkpoint is not rewritten', async () => {
+    const store = new InterceptingStore(new MemoryStore());
+    const lifecycle = fakeLifecycle();
+    const cp = createCheckpointer<State>({ store, identity, lifecycle });
+    const weights = Buffer.alloc(200_000, 7);
+    let next = 1;
+    cp.track(() => ({ state: { next }, parts: { weights } }));
+    await cp.save({ next }, { weights });
+    const uploads: string[] = [];
+    store.around = async (op, key, run) => {
+      if (op === 'put' || op === 'putStream') uploads.push(key);
+      return await run();
+    };
+    const hook = lifecycle.hooks[0]!;
+    const ctx = { reason: 'signal' as const, signal: new AbortController().signal, budgetMs: 5000 };
+    await hook.run(ctx);
+    expect(uploads).toEqual([]);
+    next = 2;
+    await hook.run(ctx);
+    expect(uploads.filter((k) => k.includes('/data/'))).toEqual([]);
+    expect(uploads.filter((k) => k.includes('/manifests/'))).toHaveLength(1);
+    const loaded = await createCheckpointer<State>({ store: store.inner, identity }).load();
+    expect(loaded?.state).toEqual({ next: 2 });
+    expect(await loaded!.parts.get('weights')!.buffer()).toEqual(weights);
+  });
+
+  it('waits for the background save in flight, then commits on top of it', async () => {
+    const store = new InterceptingStore(new MemoryStore());
+    const lifecycle = fakeLifecycle();
+    const cp = createCheckpointer<State>({ store, identity, lifecycle });
+    let next = 1;
+    cp.track(() => ({ state: { next } }));
+    const g = gate();
+    store.around = async (op, key, run) => {
+      if (op === 'put' && key.includes('/manifests/')) await g.opened;
+      return await run();
+    };
+    await cp.saveInBackground({ next: 1 });
+    next = 2;
+    const final = lifecycle.hooks[0]!.run({ reason: 'signal', signal: new AbortController().signal, budgetMs: 5000 });
+    g.open();
+    await final;
+    expect((await cp.list()).map((c) => c.seq)).toEqual([2, 1]);
+  });
+
+  it('gives up when its budget is spent, leaving the previous checkpoint the latest', async () => {
+    const store = new InterceptingStore(new MemoryStore());
+    const lifecycle = fakeLifecycle();
+    const cp = createCheckpointer<State>({ store, identity, lifecycle });
+    await cp.save({ next: 1 });
+    cp.track(() => ({ state: { next: 2 } }));
+    const budget = new AbortController();
+    store.around = async (op, key, run) => {
+      if (op === 'put' && key.includes('/manifests/')) {
+        budget.abort(new Error('budget spent'));
+        throw new Error('aborted');
+      }
+      return await run();
+    };
+    await expect(lifecycle.hooks[0]!.run({ reason: 'signal', signal: budget.signal, budgetMs: 10 })).rejects.toThrow('aborted');
+    expect((await createCheckpointer<State>({ store: store.inner, identity }).load())?.state).toEqual({ next: 1 });
+  });
+});
