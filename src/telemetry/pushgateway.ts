@@ -233,12 +233,14 @@ export function createMetricsPusher(options: MetricsPusherOptions): MetricsPushe
   let stopped = false;
   let inFlight: AbortController | undefined;
 
-  const send = async (method: 'PUT' | 'DELETE', signal: AbortSignal | undefined, timeoutMs: number): Promise<boolean> => {
+  const request = async (method: 'PUT' | 'DELETE', signal: AbortSignal | undefined, timeoutMs: number): Promise<boolean> => {
+    if (signal?.aborted === true) return false;
     const controller = new AbortController();
     inFlight = controller;
-    const signals = [controller.signal, AbortSignal.timeout(timeoutMs)];
-    if (signal !== undefined) signals.push(signal);
     try {
+      // AbortSignal.timeout() takes whole milliseconds only; budgets arrive fractional.
+      const signals = [controller.signal, AbortSignal.timeout(Math.max(1, Math.ceil(timeoutMs)))];
+      if (signal !== undefined) signals.push(signal);
       const headers: Record<string, string> = {};
       if (config.authorization !== undefined) headers.authorization = config.authorization;
       let body: string | undefined;
@@ -267,6 +269,16 @@ export function createMetricsPusher(options: MetricsPusherOptions): MetricsPushe
     } finally {
       if (inFlight === controller) inFlight = undefined;
     }
+  };
+
+  // One request at a time, each collecting the registry when it starts: two
+  // overlapping PUTs could reach the gateway out of order and leave the group
+  // with the older values.
+  let queue: Promise<unknown> = Promise.resolve();
+  const send = (method: 'PUT' | 'DELETE', signal: AbortSignal | undefined, timeoutMs: number): Promise<boolean> => {
+    const next = queue.then(() => request(method, signal, timeoutMs));
+    queue = next;
+    return next;
   };
 
   let periodicBusy = false;
@@ -301,7 +313,7 @@ export function createMetricsPusher(options: MetricsPusherOptions): MetricsPushe
       // group with stale values: cancel it first.
       inFlight?.abort();
       if (!metrics.isFinished) metrics.finished({ exitCode: exitCodeForReason(ctx.reason) });
-      const timeoutMs = Math.max(1, Math.min(config.timeoutMs, ctx.budgetMs));
+      const timeoutMs = Math.min(config.timeoutMs, ctx.budgetMs);
       const method = config.deleteOnSuccess && ctx.reason === 'completed' ? 'DELETE' : 'PUT';
       return await send(method, ctx.signal, timeoutMs);
     },
