@@ -213,7 +213,7 @@ describe('fencing', () => {
     const results = await Promise.allSettled([zombie.save({ next: 100 }), owner.save({ next: 1 })]);
     expect(results[0].status).toBe('rejected');
     expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(FencedError);
-    expect((results[0] as PromiseRejectedResult).reason.exitCode).toBe(73);
+    expect(((results[0] as PromiseRejectedResult).reason as FencedError).exitCode).toBe(73);
     expect(results[1].status).toBe('fulfilled');
     await expect(zombie.save({ next: 101 })).rejects.toBeInstanceOf(FencedError);
     expect((await createCheckpointer<State>({ store, identity }).load())?.state).toEqual({ next: 1 });
