@@ -13,8 +13,8 @@ import type { ObjectStore, StoreCapabilities } from './types.ts';
 /** Where probe objects live, relative to the store root. */
 export const PROBE_PREFIX = '_jobkit/probe/';
 
-/** An etag no real object can have. */
-const IMPOSSIBLE_ETAG = '"00000000000000000000000000000000-probe"';
+/** An etag no real object can have (probes compare against it). */
+export const IMPOSSIBLE_ETAG = '"00000000000000000000000000000000-probe"';
 
 /**
  * Run `attempt`; resolve true when it fails with PreconditionFailedError (the

@@ -6,6 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigurationError } from '../../../src/runtime/errors.ts';
 import { PreconditionFailedError } from '../../../src/store/errors.ts';
 import type { ObjectInfo, ObjectStore } from '../../../src/store/types.ts';
 
@@ -25,6 +26,12 @@ export interface ConformanceOptions {
   readonly partSize?: number;
   /** Concurrent creators in the race test. */
   readonly racers?: number;
+  /**
+   * Whether the server honours If-Match when committing a streamed upload of
+   * several parts. When it does not (moto), the store must refuse such an
+   * upload with a ConfigurationError rather than silently ignore the condition.
+   */
+  readonly streamedIfMatch?: 'honoured' | 'refused';
 }
 
 async function collect(iterable: AsyncIterable<ObjectInfo>): Promise<ObjectInfo[]> {
@@ -69,6 +76,7 @@ export function describeStoreConformance(
   const manyKeys = options.manyKeys ?? 250;
   const partSize = options.partSize ?? 64 * 1024;
   const racers = options.racers ?? 16;
+  const streamedIfMatch = options.streamedIfMatch ?? 'honoured';
 
   describe(`ObjectStore conformance: ${name}`, () => {
     let fx: StoreFixture;
@@ -248,7 +256,7 @@ export function describeStoreConformance(
       expect(Buffer.from((await store.get('stream/small'))!.body).toString()).toBe('hello world');
     });
 
-    it('applies conditions to streamed uploads at commit', async () => {
+    it('applies create-only to streamed uploads at commit', async () => {
       const first = await store.putStream('stream/cond', Readable.from(patterned(partSize * 2 + 1, 40_000)), {
         partSize,
         ifNoneMatch: '*',
@@ -257,14 +265,29 @@ export function describeStoreConformance(
         store.putStream('stream/cond', Readable.from(patterned(partSize * 2 + 7, 40_000)), { partSize, ifNoneMatch: '*' }),
       ).rejects.toBeInstanceOf(PreconditionFailedError);
       expect((await store.head('stream/cond'))!.etag).toBe(first.etag);
-      const second = await store.putStream('stream/cond', Readable.from(patterned(partSize + 3, 40_000)), {
-        partSize,
-        ifMatch: first.etag,
-      });
+      expect((await store.head('stream/cond'))!.size).toBe(partSize * 2 + 1);
+      expect(await fx.leftovers?.()).toEqual(fx.leftovers ? [] : undefined);
+    });
+
+    it('applies compare-and-swap to streamed uploads at commit, or refuses them', async () => {
+      const first = await store.put('stream/cas', 'v1');
+      const upload = (ifMatch: string): Promise<ObjectInfo> =>
+        store.putStream('stream/cas', Readable.from(patterned(partSize * 2 + 3, 40_000)), { partSize, ifMatch });
+      if (streamedIfMatch === 'refused') {
+        await expect(upload(first.etag)).rejects.toBeInstanceOf(ConfigurationError);
+        expect((await store.head('stream/cas'))!.etag).toBe(first.etag);
+      } else {
+        const second = await upload(first.etag);
+        await expect(upload(first.etag)).rejects.toBeInstanceOf(PreconditionFailedError);
+        expect((await store.head('stream/cas'))!.etag).toBe(second.etag);
+      }
+      // A body that fits in one part is a single conditional request everywhere.
+      const current = (await store.head('stream/cas'))!.etag;
       await expect(
-        store.putStream('stream/cond', Readable.from(patterned(10, 10)), { partSize, ifMatch: first.etag }),
+        store.putStream('stream/cas', Readable.from(patterned(10, 10)), { partSize, ifMatch: first.etag === current ? '"stale"' : first.etag }),
       ).rejects.toBeInstanceOf(PreconditionFailedError);
-      expect((await store.head('stream/cond'))!.etag).toBe(second.etag);
+      const small = await store.putStream('stream/cas', Readable.from(patterned(10, 10)), { partSize, ifMatch: current });
+      expect((await store.head('stream/cas'))!.etag).toBe(small.etag);
       expect(await fx.leftovers?.()).toEqual(fx.leftovers ? [] : undefined);
     });
 
@@ -285,9 +308,11 @@ export function describeStoreConformance(
     it('leaves nothing when the upload is aborted by its signal', async () => {
       const controller = new AbortController();
       async function* slow(): AsyncGenerator<Uint8Array> {
+        // Abort once about two and a half parts have been read: parts are in flight.
+        const abortAt = Math.ceil((partSize * 2.5) / 30_000);
         let n = 0;
         for (const chunk of patterned(partSize * 4, 30_000)) {
-          if (n++ === 3) controller.abort(new Error('stop now'));
+          if (n++ === abortAt) controller.abort(new Error('stop now'));
           yield chunk;
           await new Promise((r) => setImmediate(r));
         }

@@ -1,0 +1,183 @@
+/**
+ * Options of the S3 store, and how they are read from the environment. Code
+ * options win over env; a bad value is a ConfigurationError naming the
+ * variable and the value.
+ */
+import { ConfigurationError } from '../runtime/errors.ts';
+
+/** S3 server-side encryption modes. */
+export type S3ServerSideEncryption = 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+
+/** When the SDK adds CRC checksums to requests / validates them on responses. */
+export type S3ChecksumMode = 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
+
+/** Tunables of the S3 store (all optional; see docs/stores.md). */
+export interface S3Tuning {
+  /** Custom endpoint (MinIO, moto, R2, a VPC endpoint). Env: JOBKIT_S3_ENDPOINT, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL. */
+  readonly endpoint?: string;
+  /** Region. Env: AWS_REGION, AWS_DEFAULT_REGION; default us-east-1 (region redirects are followed). */
+  readonly region?: string;
+  /** Path-style addressing (`endpoint/bucket/key`). Env: JOBKIT_S3_FORCE_PATH_STYLE; default true with a custom endpoint. */
+  readonly forcePathStyle?: boolean;
+  /**
+   * `WHEN_SUPPORTED` (SDK default): CRC32 checksums on every upload.
+   * `WHEN_REQUIRED`: only where the API demands one; needed by S3-compatible
+   * stores that reject the newer checksum headers. Env: JOBKIT_S3_CHECKSUMS.
+   */
+  readonly requestChecksumCalculation?: S3ChecksumMode;
+  /** Same choice for validating response checksums. Env: JOBKIT_S3_CHECKSUMS. */
+  readonly responseChecksumValidation?: S3ChecksumMode;
+  /** Server-side encryption of written objects. Env: JOBKIT_S3_SSE. */
+  readonly serverSideEncryption?: S3ServerSideEncryption;
+  /** KMS key for `aws:kms`. Env: JOBKIT_S3_SSE_KMS_KEY_ID. */
+  readonly sseKmsKeyId?: string;
+  /** Most sockets open to S3 at once (default 32). Env: JOBKIT_S3_MAX_SOCKETS. */
+  readonly maxSockets?: number;
+  /** Multipart part size in bytes (default 8 MiB, 5 MiB..5 GiB). Env: JOBKIT_S3_PART_SIZE_MB. */
+  readonly partSize?: number;
+  /** Parts uploaded at once per stream (default 4). Env: JOBKIT_S3_UPLOAD_CONCURRENCY. */
+  readonly uploadConcurrency?: number;
+  /** Attempts per request, including the SDK's retries (default 3). Env: JOBKIT_S3_MAX_ATTEMPTS. */
+  readonly maxAttempts?: number;
+  /** Per-request socket timeout in ms (default 60 000). Env: JOBKIT_S3_REQUEST_TIMEOUT_MS. */
+  readonly requestTimeoutMs?: number;
+}
+
+export const MIB = 1024 * 1024;
+/** S3's smallest part (except the last). */
+export const MIN_PART_SIZE = 5 * MIB;
+/** S3's largest part. */
+export const MAX_PART_SIZE = 5 * 1024 * MIB;
+
+export const S3_DEFAULTS = {
+  maxSockets: 32,
+  partSize: 8 * MIB,
+  uploadConcurrency: 4,
+  maxAttempts: 3,
+  requestTimeoutMs: 60_000,
+  connectionTimeoutMs: 10_000,
+} as const;
+
+function bad(variable: string, value: string, expected: string): ConfigurationError {
+  return new ConfigurationError(`${variable} must be ${expected}, got ${JSON.stringify(value)}`);
+}
+
+function intFrom(env: NodeJS.ProcessEnv, variable: string, min: number, max: number): number | undefined {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw bad(variable, raw, `an integer from ${min} to ${max}`);
+  return n;
+}
+
+function boolFrom(env: NodeJS.ProcessEnv, variable: string): boolean | undefined {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return undefined;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  throw bad(variable, raw, 'true or false');
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, variable: string, allowed: readonly T[]): T | undefined {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return undefined;
+  if (!(allowed as readonly string[]).includes(raw)) throw bad(variable, raw, `one of ${allowed.join(', ')}`);
+  return raw as T;
+}
+
+function endpointFrom(env: NodeJS.ProcessEnv): string | undefined {
+  for (const variable of ['JOBKIT_S3_ENDPOINT', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL']) {
+    const raw = env[variable];
+    if (raw === undefined || raw === '') continue;
+    assertEndpoint(raw, variable);
+    return raw;
+  }
+  return undefined;
+}
+
+/**
+ * Throw a ConfigurationError unless `endpoint` is an http(s) URL. The message
+ * shows the URL without any user:password part.
+ *
+ * @example
+ * ```ts
+ * assertEndpoint('http://127.0.0.1:9000', 'endpoint');
+ * ```
+ */
+export function assertEndpoint(endpoint: string, variable: string): void {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw bad(variable, redactUrl(endpoint), 'an http(s) URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(variable, redactUrl(endpoint), 'an http(s) URL');
+}
+
+/**
+ * A URL with any `user:password@` removed, for messages.
+ *
+ * @example
+ * ```ts
+ * redactUrl('http://k:s@host:9000'); // 'http://host:9000'
+ * ```
+ */
+export function redactUrl(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+}
+
+/**
+ * Read the S3 tunables from the environment (see {@link S3Tuning} for the
+ * variables).
+ *
+ * @example
+ * ```ts
+ * const tuning = { ...s3TuningFromEnv(process.env), ...codeOptions };
+ * ```
+ */
+export function s3TuningFromEnv(env: NodeJS.ProcessEnv): S3Tuning {
+  const checksums = oneOf(env, 'JOBKIT_S3_CHECKSUMS', ['WHEN_SUPPORTED', 'WHEN_REQUIRED'] as const);
+  const partSizeMb = intFrom(env, 'JOBKIT_S3_PART_SIZE_MB', 5, 5 * 1024);
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
+  const tuning: Record<string, unknown> = {
+    endpoint: endpointFrom(env),
+    region,
+    forcePathStyle: boolFrom(env, 'JOBKIT_S3_FORCE_PATH_STYLE'),
+    requestChecksumCalculation: checksums,
+    responseChecksumValidation: checksums,
+    serverSideEncryption: oneOf(env, 'JOBKIT_S3_SSE', ['AES256', 'aws:kms', 'aws:kms:dsse'] as const),
+    sseKmsKeyId: env.JOBKIT_S3_SSE_KMS_KEY_ID || undefined,
+    maxSockets: intFrom(env, 'JOBKIT_S3_MAX_SOCKETS', 1, 4096),
+    partSize: partSizeMb === undefined ? undefined : partSizeMb * MIB,
+    uploadConcurrency: intFrom(env, 'JOBKIT_S3_UPLOAD_CONCURRENCY', 1, 64),
+    maxAttempts: intFrom(env, 'JOBKIT_S3_MAX_ATTEMPTS', 1, 20),
+    requestTimeoutMs: intFrom(env, 'JOBKIT_S3_REQUEST_TIMEOUT_MS', 100, 3_600_000),
+  };
+  for (const k of Object.keys(tuning)) if (tuning[k] === undefined) delete tuning[k];
+  return tuning;
+}
+
+/**
+ * Check code-level tunables (env values are checked when read).
+ *
+ * @example
+ * ```ts
+ * assertValidTuning({ partSize: 16 * 1024 * 1024 });
+ * ```
+ */
+export function assertValidTuning(t: S3Tuning): void {
+  const int = (name: string, v: number | undefined, min: number, max: number): void => {
+    if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) {
+      throw new ConfigurationError(`S3 store option ${name} must be an integer from ${min} to ${max}, got ${v}`);
+    }
+  };
+  int('partSize', t.partSize, MIN_PART_SIZE, MAX_PART_SIZE);
+  int('uploadConcurrency', t.uploadConcurrency, 1, 64);
+  int('maxSockets', t.maxSockets, 1, 4096);
+  int('maxAttempts', t.maxAttempts, 1, 20);
+  int('requestTimeoutMs', t.requestTimeoutMs, 100, 3_600_000);
+  if (t.endpoint !== undefined) assertEndpoint(t.endpoint, 'S3 store option endpoint');
+  if (t.sseKmsKeyId !== undefined && t.serverSideEncryption !== 'aws:kms' && t.serverSideEncryption !== 'aws:kms:dsse') {
+    throw new ConfigurationError('JOBKIT_S3_SSE_KMS_KEY_ID (sseKmsKeyId) needs JOBKIT_S3_SSE=aws:kms or aws:kms:dsse');
+  }
+}

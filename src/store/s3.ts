@@ -1,0 +1,391 @@
+/**
+ * The S3 ObjectStore (`s3://bucket/prefix`): AWS S3 or any S3-compatible
+ * server with conditional writes (MinIO, moto, R2...). Conditions map to the
+ * If-None-Match / If-Match headers of PutObject, CompleteMultipartUpload and
+ * DeleteObject; the server checks them atomically, which is what makes
+ * fencing and idempotency correct across pods.
+ */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigurationError, RetryableError } from '../runtime/errors.ts';
+import { cachedProbe, IMPOSSIBLE_ETAG, probeCapabilities, PROBE_PREFIX } from './probe.ts';
+import { isReplayable } from './replayable.ts';
+import { assertValidTuning, MIN_PART_SIZE, MAX_PART_SIZE, S3_DEFAULTS, type S3Tuning } from './s3-config.ts';
+import { isConditionalConflict, isS3NotFound, mapS3Error, S3UnsupportedError, s3HttpStatus, type S3ErrorContext } from './s3-errors.ts';
+import { uploadStream } from './s3-multipart.ts';
+import type {
+  DeleteOptions,
+  GetOptions,
+  ObjectInfo,
+  ObjectStore,
+  PutOptions,
+  PutStreamOptions,
+  StoreCapabilities,
+  StoredObject,
+  StoredStream,
+  WriteConditions,
+} from './types.ts';
+import { assertValidConditions, assertValidKey, assertValidPrefix, throwIfAborted, toBytes } from './validate.ts';
+
+/** Options of {@link S3Store}. */
+export interface S3StoreOptions extends S3Tuning {
+  /** Bucket name. */
+  readonly bucket: string;
+  /** Key prefix under which the store lives (no leading or trailing `/` needed). */
+  readonly prefix?: string;
+  /** Explicit credentials; by default the standard AWS chain (env, web identity/IRSA, ECS, IMDS, profiles). */
+  readonly credentials?: S3ClientConfig['credentials'];
+  /** Use this client instead of creating one (the store then does not destroy it on close). */
+  readonly client?: S3Client;
+}
+
+/** A 409 ConditionalRequestConflict is retried this many times in total. */
+const CONFLICT_ATTEMPTS = 4;
+
+/** Whether the multipart Complete honours each condition (probed once). */
+interface MultipartConditionSupport {
+  readonly ifNoneMatch: boolean;
+  readonly ifMatch: boolean;
+}
+
+/**
+ * {@link ObjectStore} on S3.
+ *
+ * @example
+ * ```ts
+ * const store = new S3Store({ bucket: 'my-bucket', prefix: 'jobkit', region: 'eu-west-1' });
+ * await store.put('jobs/etl/plan.json', plan, { ifNoneMatch: '*' });
+ * ```
+ */
+export class S3Store implements ObjectStore {
+  readonly url: string;
+  readonly bucket: string;
+  /** Root prefix of every key, `''` or ending in `/`. */
+  readonly prefix: string;
+  readonly #client: S3Client;
+  readonly #ownsClient: boolean;
+  readonly #partSize: number;
+  readonly #concurrency: number;
+  readonly #checksums: boolean;
+  readonly #sse: Record<string, string>;
+  readonly #capabilities = cachedProbe(() =>
+    probeCapabilities(this, { isUnsupported: (err) => err instanceof S3UnsupportedError || s3HttpStatus((err as Error).cause) === 400 }),
+  );
+  #multipartSupport: Promise<MultipartConditionSupport> | undefined;
+
+  constructor(options: S3StoreOptions) {
+    assertValidTuning(options);
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(options.bucket)) {
+      throw new ConfigurationError(`invalid S3 bucket name ${JSON.stringify(options.bucket)} (JOBKIT_STORE)`);
+    }
+    this.bucket = options.bucket;
+    const prefix = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
+    if (prefix !== '') {
+      try {
+        assertValidKey(prefix);
+      } catch {
+        throw new ConfigurationError(`invalid S3 key prefix ${JSON.stringify(prefix)} in JOBKIT_STORE=s3://${options.bucket}/${prefix}`);
+      }
+    }
+    this.prefix = prefix === '' ? '' : `${prefix}/`;
+    this.url = prefix === '' ? `s3://${this.bucket}` : `s3://${this.bucket}/${prefix}`;
+    this.#partSize = options.partSize ?? S3_DEFAULTS.partSize;
+    this.#concurrency = options.uploadConcurrency ?? S3_DEFAULTS.uploadConcurrency;
+    const checksumMode = options.requestChecksumCalculation ?? 'WHEN_SUPPORTED';
+    this.#checksums = checksumMode === 'WHEN_SUPPORTED';
+    this.#sse = {
+      ...(options.serverSideEncryption === undefined ? {} : { ServerSideEncryption: options.serverSideEncryption }),
+      ...(options.sseKmsKeyId === undefined ? {} : { SSEKMSKeyId: options.sseKmsKeyId }),
+    };
+    if (options.client !== undefined) {
+      this.#client = options.client;
+      this.#ownsClient = false;
+    } else {
+      this.#client = createClient(options, checksumMode);
+      this.#ownsClient = true;
+    }
+  }
+
+  async get(key: string, options?: GetOptions): Promise<StoredObject | undefined> {
+    assertValidKey(key);
+    throwIfAborted(options?.signal);
+    try {
+      const res = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }), {
+        abortSignal: options?.signal,
+      });
+      const body = res.Body === undefined ? new Uint8Array() : await res.Body.transformToByteArray();
+      return { body, info: { key, size: body.byteLength, etag: res.ETag ?? '', lastModified: res.LastModified } };
+    } catch (err) {
+      if (isS3NotFound(err)) return undefined;
+      throw mapS3Error(err, this.#ctx('GetObject', key));
+    }
+  }
+
+  async getStream(key: string, options?: GetOptions): Promise<StoredStream | undefined> {
+    assertValidKey(key);
+    throwIfAborted(options?.signal);
+    try {
+      const res = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }), {
+        abortSignal: options?.signal,
+      });
+      // Node's SDK runtime returns the response socket stream; holding it
+      // unconsumed holds one of maxSockets sockets, so consume or destroy it.
+      const body = res.Body instanceof Readable ? res.Body : Readable.from(res.Body === undefined ? [] : [await res.Body.transformToByteArray()]);
+      return { body, info: { key, size: res.ContentLength ?? 0, etag: res.ETag ?? '', lastModified: res.LastModified } };
+    } catch (err) {
+      if (isS3NotFound(err)) return undefined;
+      throw mapS3Error(err, this.#ctx('GetObject', key));
+    }
+  }
+
+  async head(key: string, options?: GetOptions): Promise<ObjectInfo | undefined> {
+    assertValidKey(key);
+    throwIfAborted(options?.signal);
+    try {
+      const res = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }), {
+        abortSignal: options?.signal,
+      });
+      return { key, size: res.ContentLength ?? 0, etag: res.ETag ?? '', lastModified: res.LastModified };
+    } catch (err) {
+      if (isS3NotFound(err)) return undefined;
+      throw mapS3Error(err, this.#ctx('HeadObject', key));
+    }
+  }
+
+  async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<ObjectInfo> {
+    assertValidKey(key);
+    assertValidConditions(options);
+    throwIfAborted(options.signal);
+    return await this.#putObject(key, toBytes(body), options);
+  }
+
+  async putStream(
+    key: string,
+    body: Readable | AsyncIterable<Uint8Array>,
+    options: PutStreamOptions = {},
+  ): Promise<ObjectInfo> {
+    assertValidKey(key);
+    assertValidConditions(options);
+    const partSize = options.partSize ?? this.#partSize;
+    const concurrency = options.concurrency ?? this.#concurrency;
+    if (!Number.isInteger(partSize) || partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
+      throw new ConfigurationError(`putStream option partSize must be an integer from ${MIN_PART_SIZE} to ${MAX_PART_SIZE} bytes, got ${partSize}`);
+    }
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+      throw new ConfigurationError(`putStream option concurrency must be an integer from 1 to 64, got ${concurrency}`);
+    }
+    const conditions: WriteConditions = { ifNoneMatch: options.ifNoneMatch, ifMatch: options.ifMatch };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await uploadStream(
+          {
+            client: this.#client,
+            bucket: this.bucket,
+            objectKey: this.prefix + key,
+            key,
+            storeUrl: this.url,
+            partSize,
+            concurrency,
+            conditions,
+            createFields: {
+              ...this.#sse,
+              ...(options.contentType === undefined ? {} : { ContentType: options.contentType }),
+              ...(this.#checksums ? { ChecksumAlgorithm: 'CRC32' } : {}),
+            },
+            signal: options.signal,
+            putSmall: (bytes) => this.#putObject(key, bytes, options),
+            assertConditionsHonoured: (c) => this.#assertMultipartConditions(c, partSize),
+          },
+          body as AsyncIterable<Uint8Array | string>,
+        );
+      } catch (err) {
+        // 409 at Complete: the whole upload must be redone, which needs the body again.
+        const conflict = err instanceof RetryableError && isConditionalConflict(err.cause);
+        if (!conflict || !isReplayable(body) || attempt >= CONFLICT_ATTEMPTS) throw err;
+        await backoff(attempt, options.signal);
+      }
+    }
+  }
+
+  async *list(prefix: string, options?: GetOptions): AsyncIterable<ObjectInfo> {
+    assertValidPrefix(prefix);
+    let token: string | undefined;
+    do {
+      throwIfAborted(options?.signal);
+      let page;
+      try {
+        page = await this.#client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token }),
+          { abortSignal: options?.signal },
+        );
+      } catch (err) {
+        throw mapS3Error(err, this.#ctx('ListObjectsV2'));
+      }
+      for (const item of page.Contents ?? []) {
+        if (item.Key === undefined) continue;
+        yield { key: item.Key.slice(this.prefix.length), size: item.Size ?? 0, etag: item.ETag ?? '', lastModified: item.LastModified };
+      }
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  }
+
+  async delete(key: string, options: DeleteOptions = {}): Promise<void> {
+    assertValidKey(key);
+    assertValidConditions({ ifMatch: options.ifMatch });
+    throwIfAborted(options.signal);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#client.send(
+          new DeleteObjectCommand({
+            Bucket: this.bucket,
+            Key: this.prefix + key,
+            ...(options.ifMatch === undefined ? {} : { IfMatch: options.ifMatch }),
+          }),
+          { abortSignal: options.signal },
+        );
+        return;
+      } catch (err) {
+        if (isConditionalConflict(err) && attempt < CONFLICT_ATTEMPTS) {
+          await backoff(attempt, options.signal);
+          continue;
+        }
+        if (options.ifMatch === undefined && isS3NotFound(err)) return;
+        throw mapS3Error(err, this.#ctx('DeleteObject', key, options.ifMatch !== undefined));
+      }
+    }
+  }
+
+  capabilities(): Promise<StoreCapabilities> {
+    return this.#capabilities();
+  }
+
+  close(): Promise<void> {
+    if (this.#ownsClient) this.#client.destroy();
+    return Promise.resolve();
+  }
+
+  #ctx(operation: string, key?: string, conditional = false): S3ErrorContext {
+    return { operation, storeUrl: this.url, bucket: this.bucket, ...(key === undefined ? {} : { key }), conditional };
+  }
+
+  /** One PutObject, retried on 409 ConditionalRequestConflict (we hold the bytes). */
+  async #putObject(key: string, bytes: Uint8Array, options: PutOptions): Promise<ObjectInfo> {
+    const conditional = options.ifNoneMatch !== undefined || options.ifMatch !== undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await this.#client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: this.prefix + key,
+            Body: bytes,
+            ContentLength: bytes.byteLength,
+            ...this.#sse,
+            ...(options.contentType === undefined ? {} : { ContentType: options.contentType }),
+            ...(options.ifNoneMatch === undefined ? {} : { IfNoneMatch: options.ifNoneMatch }),
+            ...(options.ifMatch === undefined ? {} : { IfMatch: options.ifMatch }),
+          }),
+          { abortSignal: options.signal },
+        );
+        return { key, size: bytes.byteLength, etag: res.ETag ?? '', lastModified: new Date() };
+      } catch (err) {
+        if (isConditionalConflict(err) && attempt < CONFLICT_ATTEMPTS) {
+          await backoff(attempt, options.signal);
+          continue;
+        }
+        throw mapS3Error(err, this.#ctx('PutObject', key, conditional));
+      }
+    }
+  }
+
+  async #assertMultipartConditions(conditions: WriteConditions, partSize: number): Promise<void> {
+    this.#multipartSupport ??= this.#probeMultipartConditions().catch((err: unknown) => {
+      this.#multipartSupport = undefined;
+      throw err;
+    });
+    const support = await this.#multipartSupport;
+    const missing = conditions.ifNoneMatch !== undefined && !support.ifNoneMatch ? 'If-None-Match' : conditions.ifMatch !== undefined && !support.ifMatch ? 'If-Match' : undefined;
+    if (missing !== undefined) {
+      throw new S3UnsupportedError(
+        `JOBKIT_STORE=${this.url}: the server ignores ${missing} on CompleteMultipartUpload, so a conditional streamed ` +
+          `upload larger than one part (${partSize} bytes) cannot be made safe; write it unconditionally and commit ` +
+          `with a small conditional put(), or use a server that honours it (AWS S3, MinIO)`,
+      );
+    }
+  }
+
+  /** Try each condition on a one-part multipart upload of a throwaway key. */
+  async #probeMultipartConditions(): Promise<MultipartConditionSupport> {
+    const objectKey = `${this.prefix}${PROBE_PREFIX}${randomUUID()}-multipart`;
+    const base = { Bucket: this.bucket, Key: objectKey };
+    const honoured = async (condition: { IfNoneMatch: string } | { IfMatch: string }): Promise<boolean> => {
+      const { UploadId } = await this.#client.send(new CreateMultipartUploadCommand({ ...base, ...this.#sse }));
+      try {
+        const part = await this.#client.send(new UploadPartCommand({ ...base, UploadId, PartNumber: 1, Body: 'probe' }));
+        await this.#client.send(
+          new CompleteMultipartUploadCommand({
+            ...base,
+            UploadId,
+            MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag, ...(part.ChecksumCRC32 === undefined ? {} : { ChecksumCRC32: part.ChecksumCRC32 }) }] },
+            ...condition,
+          }),
+        );
+        return false;
+      } catch (err) {
+        if (s3HttpStatus(err) === 412 || isS3NotFound(err)) return true;
+        if (s3HttpStatus(err) === 501 || s3HttpStatus(err) === 400) return false;
+        throw mapS3Error(err, this.#ctx('CompleteMultipartUpload'));
+      } finally {
+        await this.#client.send(new AbortMultipartUploadCommand({ ...base, UploadId })).catch(() => undefined);
+      }
+    };
+    try {
+      await this.#client.send(new PutObjectCommand({ ...base, Body: 'probe', ...this.#sse }));
+      return { ifNoneMatch: await honoured({ IfNoneMatch: '*' }), ifMatch: await honoured({ IfMatch: IMPOSSIBLE_ETAG }) };
+    } catch (err) {
+      throw mapS3Error(err, this.#ctx('multipart condition probe'));
+    } finally {
+      await this.#client.send(new DeleteObjectCommand(base)).catch(() => undefined);
+    }
+  }
+}
+
+async function backoff(attempt: number, signal: AbortSignal | undefined): Promise<void> {
+  await sleep(Math.random() * 50 * 2 ** attempt, undefined, { signal });
+}
+
+function createClient(options: S3StoreOptions, checksumMode: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED'): S3Client {
+  const maxSockets = options.maxSockets ?? S3_DEFAULTS.maxSockets;
+  const agentOptions = { keepAlive: true, maxSockets };
+  return new S3Client({
+    region: options.region ?? 'us-east-1',
+    followRegionRedirects: true,
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    maxAttempts: options.maxAttempts ?? S3_DEFAULTS.maxAttempts,
+    requestChecksumCalculation: checksumMode,
+    responseChecksumValidation: options.responseChecksumValidation ?? checksumMode,
+    requestHandler: {
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+      connectionTimeout: S3_DEFAULTS.connectionTimeoutMs,
+      requestTimeout: options.requestTimeoutMs ?? S3_DEFAULTS.requestTimeoutMs,
+    },
+  });
+}

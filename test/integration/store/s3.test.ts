@@ -1,0 +1,93 @@
+import { DeleteObjectsCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError } from '../../../src/runtime/errors.ts';
+import { openStore } from '../../../src/store/open.ts';
+import { S3Store } from '../../../src/store/s3.ts';
+import { describeStoreConformance } from '../../unit/store/conformance.ts';
+
+const endpoint = process.env.JOBKIT_TEST_S3_ENDPOINT!;
+const bucket = process.env.JOBKIT_TEST_S3_BUCKET!;
+const kind = process.env.JOBKIT_TEST_S3_KIND ?? 'moto';
+const admin = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true });
+
+/** Multipart uploads still open under a prefix: must be none after any upload. */
+async function openUploads(prefix: string): Promise<string[]> {
+  const res = await admin.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix }));
+  return (res.Uploads ?? []).map((u) => u.Key ?? '');
+}
+
+async function deleteAll(prefix: string): Promise<void> {
+  let token: string | undefined;
+  do {
+    const page = await admin.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    const keys = (page.Contents ?? []).map((c) => ({ Key: c.Key! }));
+    if (keys.length > 0) await admin.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+    token = page.NextContinuationToken;
+  } while (token !== undefined);
+}
+
+function newStore(prefix: string): S3Store {
+  return new S3Store({ bucket, prefix, endpoint, region: 'us-east-1' });
+}
+
+describeStoreConformance(
+  `s3 (${kind})`,
+  () => {
+    const prefix = `conformance-${randomUUID()}`;
+    const store = newStore(prefix);
+    return Promise.resolve({
+      store,
+      leftovers: () => openUploads(`${prefix}/`),
+      dispose: async () => {
+        await deleteAll(`${prefix}/`);
+        await store.close();
+      },
+    });
+  },
+  // moto honours If-None-Match but ignores If-Match on CompleteMultipartUpload.
+  { manyKeys: 1_100, partSize: 5 * 1024 * 1024, streamedIfMatch: kind === 'moto' ? 'refused' : 'honoured' },
+);
+
+describe('S3Store against a real server', () => {
+  it('is opened from an s3:// URL with AWS_ENDPOINT_URL_S3 and path-style by default', async () => {
+    const prefix = `open-${randomUUID()}`;
+    const store = openStore(`s3://${bucket}/${prefix}/`, { env: { ...process.env, AWS_ENDPOINT_URL_S3: endpoint } });
+    expect(store.url).toBe(`s3://${bucket}/${prefix}`);
+    await store.put('k', 'v', { ifNoneMatch: '*' });
+    const raw = await admin.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}/` }));
+    expect(raw.Contents?.map((c) => c.Key)).toEqual([`${prefix}/k`]);
+    await deleteAll(`${prefix}/`);
+    await store.close();
+  });
+
+  it('keeps each store inside its prefix', async () => {
+    const a = newStore(`iso-${randomUUID()}/a`);
+    const ab = newStore(`${a.prefix}b`.replace(/\/b$/, 'b'));
+    await a.put('x', '1');
+    await ab.put('y', '2');
+    const keys: string[] = [];
+    for await (const info of a.list('')) keys.push(info.key);
+    expect(keys).toEqual(['x']);
+    await deleteAll(a.prefix.split('/')[0]!);
+    await a.close();
+    await ab.close();
+  });
+
+  it('reports a missing bucket as a ConfigurationError naming it, without credentials', async () => {
+    const store = new S3Store({ bucket: 'no-such-bucket-jobkit', endpoint, region: 'us-east-1' });
+    const err = await store.put('k', 'v').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect((err as Error).message).toContain('no-such-bucket-jobkit');
+    expect((err as Error).message).not.toContain(process.env.AWS_SECRET_ACCESS_KEY!);
+    await expect(store.capabilities()).rejects.toBeInstanceOf(ConfigurationError);
+    await store.close();
+  });
+
+  it('turns an unreachable endpoint into a RetryableError after the SDK retries', async () => {
+    const store = new S3Store({ bucket, endpoint: 'http://127.0.0.1:9', region: 'us-east-1', maxAttempts: 2 });
+    const err = await store.get('k').catch((e: unknown) => e);
+    expect((err as Error).name).toBe('RetryableError');
+    await store.close();
+  });
+});
