@@ -1,0 +1,17 @@
+/**
+ * Idempotency: exactly-once side effects on the object store.
+ */
+export { createIdempotency, IdempotencyLedger, type BatchOptions, type WrapOptions } from './ledger.ts';
+export { idempotent, idempotentFn } from './standalone.ts';
+export { deriveKey, payloadHash, validateKey } from './keys.ts';
+export {
+  IdempotencyKeyError,
+  IdempotencyKeyInProgressError,
+  IdempotencyLeaseLostError,
+  IdempotencyPayloadMismatchError,
+  IdempotencyRecordCorruptError,
+  IdempotencyRecordedFailureError,
+  IdempotencyResultError,
+} from './errors.ts';
+export { DEFAULT_CLOCK_SKEW_MARGIN_MS, DEFAULT_LEASE_MS, DEFAULT_TTL_MS, MAX_KEY_LENGTH } from './constants.ts';
+export type * from './types.ts';

@@ -1,0 +1,567 @@
+/**
+ * The idempotency ledger: claims keys, runs side effects once, replays
+ * recorded results.
+ *
+ * One call, in store requests:
+ * 1. cache: a COMPLETED record seen before in this process answers at once;
+ * 2. claim: create the IN_PROGRESS record with If-None-Match: * (one write);
+ *    the first caller wins, every other gets 412 and reads the record;
+ * 3. what the record says: COMPLETED -> replay its result; FAILED -> throw
+ *    the recorded error; IN_PROGRESS under a live lease -> wait (poll) or
+ *    fail; RELEASED, an expired lease or an expired TTL -> take the key over
+ *    by compare-and-swap on the etag just read (If-Match), so among any number
+ *    of racing claimants exactly one wins;
+ * 4. run the function while a keeper renews the lease (CAS);
+ * 5. complete: CAS the record to COMPLETED (one write) from this owner's
+ *    latest etag. A taken-over owner's CAS fails, so two results are never
+ *    both recorded and a replay always returns the one recorded result.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { JobIdentity } from '../runtime/types.ts';
+import { PreconditionFailedError } from '../store/errors.ts';
+import { requireConditionalWrites } from '../store/probe.ts';
+import type { ObjectStore } from '../store/types.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { mapBounded } from './bounded.ts';
+import { CompletionCache } from './cache.ts';
+import { ClaimHandle, inProgressFields, parseResult } from './claim.ts';
+import type { ClaimContext } from './claim-context.ts';
+import { DEFAULT_BATCH_CONCURRENCY, DEFAULT_CACHE_SIZE, MAX_CLAIM_ROUNDS } from './constants.ts';
+import {
+  IdempotencyKeyInProgressError,
+  IdempotencyLeaseLostError,
+  IdempotencyPayloadMismatchError,
+  IdempotencyRecordedFailureError,
+} from './errors.ts';
+import { deriveKey, payloadHash, recordKey, recordsPrefix, validateKey } from './keys.ts';
+import { LeaseKeeper } from './lease.ts';
+import { type CompletedRecord, describeOwner, encodeRecord, type IdempotencyRecord, type InProgressRecord } from './record.ts';
+import { resolveSettings } from './settings.ts';
+import { StatsRecorder } from './stats.ts';
+import { readRecord, writeRecord } from './store-ops.ts';
+import type {
+  ClaimOutcome,
+  IdempotencyClaim,
+  IdempotencyOptions,
+  IdempotencySettings,
+  IdempotencyStats,
+  IdempotentFunction,
+  KeyState,
+  RecordOwner,
+  RunOptions,
+  RunOutcome,
+} from './types.ts';
+import { checkOption } from '../runtime/config.ts';
+
+/** Options of the batch methods. */
+export interface BatchOptions extends RunOptions {
+  /** Keys handled at once (store requests in flight). Default 16. */
+  readonly concurrency?: number;
+}
+
+/** Options of {@link IdempotencyLedger.wrap}. */
+export interface WrapOptions<A extends readonly unknown[]> extends Omit<RunOptions, 'payload'> {
+  /**
+   * A stable name for the function: part of every derived key, so two
+   * functions called with the same arguments get different keys.
+   */
+  readonly name: string;
+  /** The key of a call. Default: {@link deriveKey}(name, ...args). */
+  readonly key?: (...args: A) => string;
+  /**
+   * The payload checked against the record. Default: the arguments when `key`
+   * is given (the same key with other arguments is an error), none otherwise
+   * (the derived key already covers the arguments). Return undefined to skip.
+   */
+  readonly payload?: (...args: A) => unknown;
+}
+
+/**
+ * Exactly-once side effects on an object store. Create it with
+ * {@link createIdempotency}; inside runJob use `job.idempotent`.
+ *
+ * @example
+ * ```ts
+ * const ledger = createIdempotency({ store, identity, log });
+ * const receipt = await ledger.run(`invoice-${order.id}`, ({ signal }) => billing.charge(order, { signal }), {
+ *   payload: order,
+ * });
+ * ```
+ */
+export class IdempotencyLedger {
+  readonly #store: ObjectStore;
+  readonly #prefix: string;
+  readonly #defaults: IdempotencySettings;
+  readonly #identity: JobIdentity | undefined;
+  readonly #log: Logger | undefined;
+  readonly #clock: () => number;
+  readonly #cache: CompletionCache;
+  readonly #stats: StatsRecorder;
+  readonly #held = new Set<ClaimHandle>();
+  #ready: Promise<void> | undefined;
+
+  constructor(options: IdempotencyOptions) {
+    if (typeof options?.store !== 'object' || options.store === null) {
+      throw new TypeError('createIdempotency() needs option store (an ObjectStore)');
+    }
+    this.#store = options.store;
+    this.#prefix = recordsPrefix({ identity: options.identity, scope: options.scope });
+    resolveSettings(options); // fail fast on a bad option
+    this.#defaults = { ...options };
+    this.#identity = options.identity;
+    this.#log = options.log;
+    this.#clock = options.clock ?? Date.now;
+    this.#cache = new CompletionCache(checkOption('cacheSize', options.cacheSize, { min: 0, integer: true }) ?? DEFAULT_CACHE_SIZE);
+    this.#stats = new StatsRecorder(options.onEvent);
+    options.lifecycle?.onShutdown({
+      name: 'idempotency.release-claims',
+      phase: 'release',
+      budgetMs: 5_000,
+      run: async () => {
+        await this.releaseAll();
+      },
+    });
+  }
+
+  /** Where this ledger's records live (relative to the store root). */
+  get prefix(): string {
+    return this.#prefix;
+  }
+
+  /**
+   * Counters since creation, for metrics.
+   *
+   * @example
+   * ```ts
+   * const { hits, misses, conflicts, takeovers } = ledger.stats;
+   * ```
+   */
+  get stats(): IdempotencyStats {
+    return this.#stats.snapshot();
+  }
+
+  /**
+   * Run `fn` once for `key`: the first caller runs it and records its result;
+   * every later caller (any pod, any attempt, until `ttlMs`) gets the recorded
+   * result without running it. Results are stored as JSON, and every caller,
+   * the first included, gets the value as recorded.
+   *
+   * @throws IdempotencyKeyError, IdempotencyPayloadMismatchError, IdempotencyResultError,
+   *   IdempotencyKeyInProgressError, IdempotencyLeaseLostError, IdempotencyRecordedFailureError,
+   *   ConfigurationError (store without conditional writes), or what `fn` threw.
+   * @example
+   * ```ts
+   * const id = await ledger.run(`upload-${day}`, async ({ signal }) => {
+   *   const res = await uploadReport(day, { signal });
+   *   return res.objectId;
+   * });
+   * ```
+   */
+  async run<T>(key: string, fn: IdempotentFunction<T>, options: RunOptions = {}): Promise<T> {
+    return (await this.runDetailed(key, fn, options)).value;
+  }
+
+  /**
+   * {@link run}, also telling whether the result was replayed.
+   *
+   * @example
+   * ```ts
+   * const { value, replayed } = await ledger.runDetailed('k', () => send(msg));
+   * if (!replayed) sent++;
+   * ```
+   */
+  async runDetailed<T>(key: string, fn: IdempotentFunction<T>, options: RunOptions = {}): Promise<RunOutcome<T>> {
+    const ctx = this.#context(key, options);
+    const cached = this.#fromCache(ctx);
+    if (cached !== undefined) return { value: cached.result as T, replayed: true, cached: true, takeover: false };
+    await this.#ensureReady();
+    const waitUntilMs = this.#clock() + ctx.settings.maxWaitMs;
+    let pollMs = ctx.settings.pollMinMs;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const outcome = await this.#claim(ctx, options.signal);
+      switch (outcome.status) {
+        case 'completed':
+          return { value: outcome.result as T, replayed: true, cached: false, takeover: false };
+        case 'failed':
+          throw outcome.error;
+        case 'claimed':
+          return await this.#execute(ctx, outcome.claim, fn, options.signal);
+        case 'in-progress': {
+          const nowMs = this.#clock();
+          const owner = describeOwner(outcome.owner);
+          if (ctx.settings.onInProgress === 'fail') {
+            throw new IdempotencyKeyInProgressError(key, owner, outcome.leaseExpiresAtMs, "onInProgress is 'fail'");
+          }
+          if (nowMs >= waitUntilMs) {
+            throw new IdempotencyKeyInProgressError(key, owner, outcome.leaseExpiresAtMs, `gave up after maxWaitMs (${ctx.settings.maxWaitMs})`);
+          }
+          // Wake up no later than the moment the lease becomes takeable.
+          const takeableInMs = outcome.leaseExpiresAtMs + ctx.settings.clockSkewMarginMs - nowMs + 1;
+          const jittered = pollMs * (0.5 + Math.random() / 2);
+          await sleep(Math.max(1, Math.min(jittered, takeableInMs, waitUntilMs - nowMs)), undefined, { signal: options.signal });
+          pollMs = Math.min(pollMs * 2, ctx.settings.pollMaxMs);
+        }
+      }
+    }
+  }
+
+  /**
+   * What the store says about a key, without claiming it. A COMPLETED record
+   * found here is cached, so checking many keys first (see {@link checkMany})
+   * lets later `run` calls answer without a request.
+   *
+   * @example
+   * ```ts
+   * const state = await ledger.check(`email-${user.id}`);
+   * if (state.status === 'completed') skip();
+   * ```
+   */
+  async check(key: string, options: RunOptions = {}): Promise<KeyState> {
+    const ctx = this.#context(key, options);
+    const cached = this.#fromCache(ctx);
+    if (cached !== undefined) {
+      return { status: 'completed', result: cached.result, completedAtMs: cached.completedAtMs, expiresAtMs: cached.expiresAtMs };
+    }
+    const current = await readRecord(this.#store, ctx.storeKey, options.signal);
+    if (current === undefined) return { status: 'absent' };
+    const { record } = current;
+    const nowMs = this.#clock();
+    const margin = ctx.settings.clockSkewMarginMs;
+    switch (record.status) {
+      case 'RELEASED':
+        return { status: 'absent' };
+      case 'IN_PROGRESS':
+        return { status: 'in-progress', owner: record.owner, leaseExpiresAtMs: record.leaseExpiresAtMs, expired: nowMs > record.leaseExpiresAtMs + margin };
+      case 'COMPLETED':
+      case 'FAILED':
+        if (record.expiresAtMs !== null && nowMs > record.expiresAtMs + margin) return { status: 'absent' };
+        this.#checkPayload(ctx, record);
+        if (record.status === 'FAILED') return { status: 'failed', error: record.error, completedAtMs: record.completedAtMs };
+        this.#cacheCompleted(ctx, record);
+        return { status: 'completed', result: record.result, completedAtMs: record.completedAtMs, expiresAtMs: record.expiresAtMs };
+    }
+  }
+
+  /**
+   * Claim a key without running anything: the caller performs the side effect
+   * and then completes, fails or releases the claim. Never waits: a key held
+   * under a live lease comes back as `in-progress`. Release what you do not
+   * complete; claims still held at shutdown are released by the lifecycle hook.
+   *
+   * @example
+   * ```ts
+   * const outcome = await ledger.claim(`msg-${id}`);
+   * if (outcome.status === 'claimed') {
+   *   try { await send(msg, { signal: outcome.claim.signal }); await outcome.claim.complete(); }
+   *   catch (err) { await outcome.claim.fail(err); throw err; }
+   * }
+   * ```
+   */
+  async claim(key: string, options: RunOptions = {}): Promise<ClaimOutcome> {
+    const ctx = this.#context(key, options);
+    const cached = this.#fromCache(ctx);
+    if (cached !== undefined) return { status: 'completed', result: cached.result, cached: true };
+    await this.#ensureReady();
+    return await this.#claim(ctx, options.signal);
+  }
+
+  /**
+   * {@link check} for many keys, at most `concurrency` requests at once.
+   * Results are in the order of `keys`.
+   *
+   * @example
+   * ```ts
+   * const states = await ledger.checkMany(rows.map((r) => `row-${r.id}`), { concurrency: 32 });
+   * const todo = rows.filter((_, i) => states[i]!.status !== 'completed');
+   * ```
+   */
+  async checkMany(keys: readonly string[], options: BatchOptions = {}): Promise<KeyState[]> {
+    return await mapBounded(keys, this.#concurrency(options), (key) => this.check(key, options), options.signal);
+  }
+
+  /**
+   * {@link claim} for many keys, at most `concurrency` requests at once.
+   * Results are in the order of `keys`. If one claim fails, the claims already
+   * won are released before the error is thrown.
+   *
+   * @example
+   * ```ts
+   * const outcomes = await ledger.claimMany(ids.map((id) => `msg-${id}`));
+   * const mine = outcomes.flatMap((o) => (o.status === 'claimed' ? [o.claim] : []));
+   * ```
+   */
+  async claimMany(keys: readonly string[], options: BatchOptions = {}): Promise<ClaimOutcome[]> {
+    const won: IdempotencyClaim[] = [];
+    try {
+      return await mapBounded(
+        keys,
+        this.#concurrency(options),
+        async (key) => {
+          const outcome = await this.claim(key, options);
+          if (outcome.status === 'claimed') won.push(outcome.claim);
+          return outcome;
+        },
+        options.signal,
+      );
+    } catch (err) {
+      await Promise.all(won.map((c) => c.release()));
+      throw err;
+    }
+  }
+
+  /**
+   * {@link run} over many items, at most `concurrency` at once; results in
+   * item order. The first error stops launching new items and is thrown once
+   * the running ones have settled.
+   *
+   * @example
+   * ```ts
+   * await ledger.runMany(rows, (row) => `row-${row.id}`, async (row, { signal }) => {
+   *   await db.insert(row, { signal });
+   * }, { concurrency: 8 });
+   * ```
+   */
+  async runMany<I, T>(
+    items: readonly I[],
+    keyOf: (item: I) => string,
+    fn: (item: I, context: Parameters<IdempotentFunction<T>>[0]) => Promise<T> | T,
+    options: BatchOptions & { readonly payloadOf?: (item: I) => unknown } = {},
+  ): Promise<T[]> {
+    const { payloadOf, ...rest } = options;
+    return await mapBounded(
+      items,
+      this.#concurrency(options),
+      (item) => this.run(keyOf(item), (context) => fn(item, context), { ...rest, payload: payloadOf?.(item) }),
+      options.signal,
+    );
+  }
+
+  /**
+   * Make a function idempotent: each call's key is derived from its arguments
+   * (or by `key`), so calling it again with the same arguments returns the
+   * recorded result.
+   *
+   * @example
+   * ```ts
+   * const sendWelcome = ledger.wrap((userId: string) => mailer.send(userId, 'welcome'), { name: 'send-welcome' });
+   * await sendWelcome('u-1'); // sends
+   * await sendWelcome('u-1'); // replays, sends nothing
+   * ```
+   */
+  wrap<A extends readonly unknown[], T>(fn: (...args: A) => Promise<T> | T, options: WrapOptions<A>): (...args: A) => Promise<T> {
+    const { name, key, payload, ...rest } = options;
+    validateKey(name);
+    return async (...args: A): Promise<T> => {
+      const callKey = key === undefined ? deriveKey(name, args) : key(...args);
+      const callPayload = payload !== undefined ? payload(...args) : key !== undefined ? args : undefined;
+      return await this.run(callKey, () => fn(...args), { ...rest, payload: callPayload });
+    };
+  }
+
+  /**
+   * Release every claim this ledger still holds (shutdown; also run by the
+   * lifecycle hook when `lifecycle` was given).
+   *
+   * @example
+   * ```ts
+   * await ledger.releaseAll();
+   * ```
+   */
+  async releaseAll(): Promise<void> {
+    await Promise.all([...this.#held].map((c) => c.release()));
+  }
+
+  #context(key: string, options: RunOptions): ClaimContext {
+    validateKey(key);
+    const { storeKey, keyHash } = recordKey(this.#prefix, key);
+    return {
+      store: this.#store,
+      key,
+      storeKey,
+      keyHash,
+      payloadHash: payloadHash(options.payload),
+      settings: resolveSettings(this.#defaults, options),
+      clock: this.#clock,
+      stats: this.#stats,
+      cache: this.#cache,
+      log: this.#log,
+    };
+  }
+
+  #concurrency(options: BatchOptions): number {
+    return checkOption('concurrency', options.concurrency, { min: 1, integer: true }) ?? DEFAULT_BATCH_CONCURRENCY;
+  }
+
+  async #ensureReady(): Promise<void> {
+    this.#ready ??= requireConditionalWrites(this.#store, 'idempotency').then(
+      () => undefined,
+      (err: unknown) => {
+        this.#ready = undefined;
+        throw err;
+      },
+    );
+    await this.#ready;
+  }
+
+  #fromCache(
+    ctx: ClaimContext,
+  ): { readonly result: unknown; readonly completedAtMs: number; readonly expiresAtMs: number | null } | undefined {
+    const entry = ctx.cache.get(ctx.storeKey, this.#clock());
+    if (entry === undefined) return undefined;
+    if (entry.payloadHash !== ctx.payloadHash) {
+      ctx.stats.emit({ type: 'mismatch', keyHash: ctx.keyHash });
+      throw new IdempotencyPayloadMismatchError(ctx.key, entry.payloadHash, ctx.payloadHash);
+    }
+    ctx.stats.emit({ type: 'hit', keyHash: ctx.keyHash, cached: true });
+    return { result: parseResult(entry.resultJson), completedAtMs: entry.completedAtMs, expiresAtMs: entry.expiresAtMs };
+  }
+
+  #cacheCompleted(ctx: ClaimContext, record: CompletedRecord): void {
+    const resultJson = record.result === undefined ? undefined : JSON.stringify(record.result);
+    ctx.cache.set(ctx.storeKey, {
+      payloadHash: record.payloadHash,
+      resultJson,
+      completedAtMs: record.completedAtMs,
+      expiresAtMs: record.expiresAtMs,
+    });
+  }
+
+  #checkPayload(ctx: ClaimContext, record: IdempotencyRecord): void {
+    if (record.payloadHash !== ctx.payloadHash) {
+      ctx.stats.emit({ type: 'mismatch', keyHash: ctx.keyHash });
+      throw new IdempotencyPayloadMismatchError(ctx.key, record.payloadHash, ctx.payloadHash);
+    }
+  }
+
+  #owner(): RecordOwner {
+    const id = this.#identity;
+    return {
+      token: randomUUID(),
+      pod: id?.podName ?? null,
+      podUid: id?.podUid ?? null,
+      node: id?.nodeName ?? null,
+      index: id?.index ?? null,
+      attempt: id?.attempt ?? null,
+      host: hostname(),
+      pid: process.pid,
+    };
+  }
+
+  /** One claim attempt: never waits. */
+  async #claim(ctx: ClaimContext, signal: AbortSignal | undefined): Promise<ClaimOutcome> {
+    const owner = this.#owner();
+    const { leaseMs, clockSkewMarginMs: margin } = ctx.settings;
+    for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
+      const fresh = inProgressFields(owner, ctx.payloadHash, this.#clock(), leaseMs, 0);
+      try {
+        const etag = await writeRecord(ctx.store, ctx.storeKey, encodeRecord<InProgressRecord>(fresh), { ifNoneMatch: '*' }, signal);
+        return this.#won(ctx, owner, { record: { v: 1, writeId: '', ...fresh }, etag }, false);
+      } catch (err) {
+        if (!(err instanceof PreconditionFailedError)) throw err;
+      }
+      const current = await readRecord(ctx.store, ctx.storeKey, signal);
+      if (current === undefined) continue; // deleted in between: try to create again
+      const { record, etag } = current;
+      if (record.owner.token === owner.token && record.status === 'IN_PROGRESS') {
+        // Our create landed but its response was lost.
+        return this.#won(ctx, owner, { record, etag }, false);
+      }
+      const nowMs = this.#clock();
+      let takeovers = 0;
+      let isTakeover = false;
+      switch (record.status) {
+        case 'RELEASED':
+          break;
+        case 'IN_PROGRESS':
+          this.#checkPayload(ctx, record);
+          if (nowMs <= record.leaseExpiresAtMs + margin) {
+            ctx.stats.emit({ type: 'conflict', keyHash: ctx.keyHash });
+            return { status: 'in-progress', owner: record.owner, leaseExpiresAtMs: record.leaseExpiresAtMs };
+          }
+          takeovers = record.takeovers + 1;
+          isTakeover = true;
+          break;
+        case 'COMPLETED':
+        case 'FAILED': {
+          const expired = record.expiresAtMs !== null && nowMs > record.expiresAtMs + margin;
+          if (!expired) {
+            this.#checkPayload(ctx, record);
+            ctx.stats.emit({ type: 'hit', keyHash: ctx.keyHash, cached: false });
+            if (record.status === 'FAILED') {
+              return {
+                status: 'failed',
+                error: new IdempotencyRecordedFailureError(ctx.key, record.error.name, record.error.message, record.completedAtMs),
+              };
+            }
+            this.#cacheCompleted(ctx, record);
+            return { status: 'completed', result: record.result, cached: false };
+          }
+          ctx.cache.delete(ctx.storeKey);
+          break;
+        }
+      }
+      const next = inProgressFields(owner, ctx.payloadHash, this.#clock(), leaseMs, takeovers);
+      try {
+        const newEtag = await writeRecord(ctx.store, ctx.storeKey, encodeRecord<InProgressRecord>(next), { ifMatch: etag }, signal);
+        if (isTakeover) {
+          ctx.stats.emit({ type: 'takeover', keyHash: ctx.keyHash });
+          this.#log?.warn(
+            { storeKey: ctx.storeKey, from: describeOwner(record.owner), leaseExpiresAtMs: (record as InProgressRecord).leaseExpiresAtMs },
+            'took over an idempotency key whose lease expired',
+          );
+        }
+        return this.#won(ctx, owner, { record: { v: 1, writeId: '', ...next }, etag: newEtag }, isTakeover);
+      } catch (err) {
+        if (!(err instanceof PreconditionFailedError)) throw err;
+        // Someone else moved first: look again.
+      }
+    }
+    throw new IdempotencyKeyInProgressError(ctx.key, 'other owners', this.#clock(), `the record kept changing for ${MAX_CLAIM_ROUNDS} rounds`);
+  }
+
+  #won(ctx: ClaimContext, owner: RecordOwner, current: { record: InProgressRecord; etag: string }, takeover: boolean): ClaimOutcome {
+    ctx.stats.emit({ type: 'miss', keyHash: ctx.keyHash });
+    const keeper = new LeaseKeeper(ctx, current);
+    const handle: ClaimHandle = new ClaimHandle(ctx, keeper, owner, takeover, () => this.#held.delete(handle));
+    this.#held.add(handle);
+    keeper.start();
+    return { status: 'claimed', claim: handle };
+  }
+
+  async #execute<T>(ctx: ClaimContext, claim: IdempotencyClaim, fn: IdempotentFunction<T>, signal: AbortSignal | undefined): Promise<RunOutcome<T>> {
+    const handle = claim as ClaimHandle;
+    const fnSignal = signal === undefined ? handle.signal : AbortSignal.any([handle.signal, signal]);
+    let value: T;
+    try {
+      value = await fn({ signal: fnSignal, key: ctx.key, takeover: handle.takeover });
+    } catch (err) {
+      await handle.fail(err);
+      const lost: unknown = handle.signal.reason;
+      if (err !== lost && handle.signal.aborted && lost instanceof IdempotencyLeaseLostError) {
+        throw new IdempotencyLeaseLostError(ctx.key, `${lost.reason}; the function then threw: ${String(err)}`, { cause: err });
+      }
+      throw err;
+    }
+    const resultJson = await handle.completeWith(value);
+    return { value: parseResult(resultJson) as T, replayed: false, cached: false, takeover: handle.takeover };
+  }
+}
+
+/**
+ * Create an idempotency ledger.
+ *
+ * @throws ConfigurationError for a bad option (named in the message), or when
+ *   neither `identity` nor `scope` is given. The store's conditional writes are
+ *   checked on first use (ConfigurationError when it ignores them).
+ * @example
+ * ```ts
+ * const ledger = createIdempotency({ store: openStore(process.env.JOBKIT_STORE!), scope: 'nightly-billing' });
+ * await ledger.run(`bill-${customer.id}-${month}`, () => bill(customer, month));
+ * ```
+ */
+export function createIdempotency(options: IdempotencyOptions): IdempotencyLedger {
+  return new IdempotencyLedger(options);
+}

@@ -1,0 +1,216 @@
+/**
+ * Public types of the idempotency module. Every duration and instant names its
+ * unit: `...Ms` is milliseconds, `...AtMs` is milliseconds since the Unix
+ * epoch. There are no seconds anywhere in this module.
+ */
+import type { JobIdentity, Lifecycle } from '../runtime/types.ts';
+import type { ObjectStore } from '../store/types.ts';
+import type { Logger } from '../telemetry/logger.ts';
+
+/** What a caller does when another owner holds the key. */
+export type InProgressPolicy =
+  /** Poll with back-off until the owner completes (replay its result), releases or its lease expires (take over); at most `maxWaitMs`. */
+  | 'wait'
+  /** Throw {@link IdempotencyKeyInProgressError} at once. */
+  | 'fail';
+
+/** What happens to the key when the function throws a permanent error. */
+export type PermanentErrorPolicy =
+  /** Release the key: a later run runs the function again (default). */
+  | 'release'
+  /** Record the failure until `ttlMs`: later runs throw it again without running the function. */
+  | 'record';
+
+/**
+ * Settings that may be given to the ledger and overridden per call. The
+ * defaults are in constants.ts.
+ */
+export interface IdempotencySettings {
+  /**
+   * How long a claim holds the key without renewal. The owner renews it in the
+   * background every `renewEveryMs` while the function runs. Default 60 000.
+   */
+  readonly leaseMs?: number;
+  /** Interval between lease renewals; must be below `leaseMs`. Default `leaseMs / 3`. */
+  readonly renewEveryMs?: number;
+  /**
+   * Largest clock difference tolerated between pods. Leases compare the
+   * expiry written by the owner (owner's clock) with the local clock: a lease
+   * is taken over only when `now > leaseExpiresAtMs + clockSkewMarginMs`, and a
+   * completed record expires only when `now > expiresAtMs + clockSkewMarginMs`.
+   * Default 5 000.
+   */
+  readonly clockSkewMarginMs?: number;
+  /**
+   * How long a completed (or recorded failed) key is remembered, from its
+   * completion. After that the function runs again. `Infinity`: forever.
+   * Default 604 800 000 (7 days).
+   */
+  readonly ttlMs?: number;
+  /** See {@link InProgressPolicy}. Default `'wait'`. */
+  readonly onInProgress?: InProgressPolicy;
+  /** Longest time `'wait'` waits for another owner before giving up. Default 120 000. */
+  readonly maxWaitMs?: number;
+  /** First poll interval while waiting; doubles up to `pollMaxMs` (with jitter). Default 100. */
+  readonly pollMinMs?: number;
+  /** Largest poll interval while waiting. Default 2 000. */
+  readonly pollMaxMs?: number;
+  /** See {@link PermanentErrorPolicy}. Default `'release'`. */
+  readonly permanentErrors?: PermanentErrorPolicy;
+  /** Largest recorded result (bytes of its JSON). Default 262 144 (256 KiB). */
+  readonly maxResultBytes?: number;
+}
+
+/** Options of {@link createIdempotency}. */
+export interface IdempotencyOptions extends IdempotencySettings {
+  /** Where records live. Must honour conditional writes (checked once, on first use). */
+  readonly store: ObjectStore;
+  /**
+   * Whose keys these are. Keys are scoped to `jobs/<namespace>/<job>` of the
+   * identity unless `scope` is given. Required unless `scope` is given.
+   */
+  readonly identity?: JobIdentity;
+  /**
+   * An explicit scope shared across Jobs (e.g. every run of a CronJob):
+   * records live under `scopes/<scope>` instead of the job's prefix.
+   */
+  readonly scope?: string;
+  /** Logger for takeovers, lease losses and releases. */
+  readonly log?: Logger;
+  /**
+   * When given, claims still held at shutdown are released in the `release`
+   * phase, so the next pod need not wait for their leases to expire.
+   */
+  readonly lifecycle?: Lifecycle;
+  /** Completed records kept in the in-process LRU cache; 0 disables it. Default 1 000. */
+  readonly cacheSize?: number;
+  /** Called synchronously for every outcome (metrics); must not throw. */
+  readonly onEvent?: (event: IdempotencyEvent) => void;
+  /** The local clock (ms since the epoch). Default `Date.now`; tests pass a fake. */
+  readonly clock?: () => number;
+}
+
+/** Options of one call. */
+export interface RunOptions extends IdempotencySettings {
+  /**
+   * The item the key stands for. Its canonical-JSON hash is recorded with the
+   * claim; a later call with the same key and a different payload (or with
+   * and without one) throws {@link IdempotencyPayloadMismatchError} instead of
+   * replaying another item's result.
+   */
+  readonly payload?: unknown;
+  /** Cancels waiting and store requests, and is passed on to the function (pass `job.signal`). */
+  readonly signal?: AbortSignal;
+}
+
+/** What the idempotent function is given. */
+export interface IdempotentCallContext {
+  /**
+   * Aborted when the caller's signal aborts or when this owner loses its lease
+   * (the key may then be taken over). Pass it to the side effect so that it
+   * stops: a function that ignores it can outlive its lease.
+   */
+  readonly signal: AbortSignal;
+  /** The key as the caller gave it. */
+  readonly key: string;
+  /** True when this run took the key over from an owner whose lease expired (it may have done part of the work). */
+  readonly takeover: boolean;
+}
+
+/** The idempotent function. Its result is recorded as JSON (a Date comes back as its ISO string). */
+export type IdempotentFunction<T> = (context: IdempotentCallContext) => Promise<T> | T;
+
+/** What {@link IdempotencyLedger.runDetailed} returns. */
+export interface RunOutcome<T> {
+  /** The result: this run's, or the recorded one. */
+  readonly value: T;
+  /** True when the result was replayed from a record (the function did not run). */
+  readonly replayed: boolean;
+  /** True when the result came from the in-process cache (no store request). */
+  readonly cached: boolean;
+  /** True when this run took over an expired lease. */
+  readonly takeover: boolean;
+}
+
+/** Who owns a record: written into it, for operators and for error messages. */
+export interface RecordOwner {
+  /** Random per claim; tells this claim's writes from any other's. */
+  readonly token: string;
+  readonly pod: string | null;
+  readonly podUid: string | null;
+  readonly node: string | null;
+  readonly index: number | null;
+  readonly attempt: number | null;
+  readonly host: string;
+  readonly pid: number;
+}
+
+/** The state of a key, as {@link IdempotencyLedger.check} sees it. */
+export type KeyState =
+  | { readonly status: 'absent' }
+  | { readonly status: 'completed'; readonly result: unknown; readonly completedAtMs: number; readonly expiresAtMs: number | null }
+  | { readonly status: 'failed'; readonly error: RecordedFailure; readonly completedAtMs: number }
+  | { readonly status: 'in-progress'; readonly owner: RecordOwner; readonly leaseExpiresAtMs: number; readonly expired: boolean };
+
+/** A recorded failure, as stored. */
+export interface RecordedFailure {
+  readonly name: string;
+  readonly message: string;
+}
+
+/** A held claim: the caller runs the side effect, then completes or releases it. */
+export interface IdempotencyClaim {
+  /** The key as the caller gave it. */
+  readonly key: string;
+  /** The record's store key. */
+  readonly storeKey: string;
+  /** True when this claim took over an expired lease. */
+  readonly takeover: boolean;
+  /** Aborted when the lease is lost (or the claim settled); stop the side effect then. */
+  readonly signal: AbortSignal;
+  /** Record the result (JSON) and stop renewing. Throws IdempotencyLeaseLostError if the lease was lost. */
+  complete(result?: unknown): Promise<void>;
+  /** Give the key back without a result; a later claim may run the side effect. Idempotent. */
+  release(): Promise<void>;
+  /**
+   * Settle after the side effect threw: permanent errors are recorded or
+   * released per `permanentErrors`, anything else releases the key.
+   */
+  fail(error: unknown): Promise<void>;
+}
+
+/** What {@link IdempotencyLedger.claim} found. */
+export type ClaimOutcome =
+  | { readonly status: 'claimed'; readonly claim: IdempotencyClaim }
+  | { readonly status: 'completed'; readonly result: unknown; readonly cached: boolean }
+  | { readonly status: 'failed'; readonly error: Error }
+  | { readonly status: 'in-progress'; readonly owner: RecordOwner; readonly leaseExpiresAtMs: number };
+
+/** Counters since the ledger was created. */
+export interface IdempotencyStats {
+  /** Calls answered from a record (store or cache) without running the function. */
+  readonly hits: number;
+  /** The subset of `hits` answered by the in-process cache. */
+  readonly cacheHits: number;
+  /** Claims won: the function ran (or the caller got the claim). */
+  readonly misses: number;
+  /** Times a key was found in progress under another owner's live lease. */
+  readonly conflicts: number;
+  /** Expired leases (or expired completed records) taken over. */
+  readonly takeovers: number;
+  /** Leases lost while the function ran. */
+  readonly leasesLost: number;
+  /** Claims released (retryable errors, `release()`, shutdown). */
+  readonly releases: number;
+  /** Payload mismatches. */
+  readonly mismatches: number;
+}
+
+/** One outcome, for metrics. Carries the key's hash, never the key itself. */
+export interface IdempotencyEvent {
+  readonly type: 'hit' | 'miss' | 'conflict' | 'takeover' | 'lease-lost' | 'release' | 'mismatch' | 'complete';
+  /** sha256 of the key (the record's name). */
+  readonly keyHash: string;
+  /** For `hit`: whether the cache answered. */
+  readonly cached?: boolean;
+}
