@@ -246,7 +246,7 @@ export class JobController {
       }
     }
 
-    let active = activePods.length;
+    let active: number;
     let ready = activePods.filter((p) => p.ready).length;
     if (finished !== undefined) {
       // Keep finalizers: the tracking pass below counts these pods.
@@ -342,7 +342,7 @@ export class JobController {
     delayedDeletion: Map<number, LocalPod>,
   ): { active: number; terminating: number; removedReady: number } {
     let active = activePods.length;
-    let terminating = terminatingIn;
+    const terminating = terminatingIn;
     const spec = this.job.spec;
     const parallelism = spec.parallelism ?? 1;
     if (spec.suspend === true) return { active, terminating, removedReady: 0 };

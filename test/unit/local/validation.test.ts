@@ -1,0 +1,134 @@
+/**
+ * API-server validation and defaulting of Job manifests, and the manifest
+ * generator's policy.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadJobManifest } from '../../../src/local/emulator.ts';
+import { InvalidManifestError } from '../../../src/local/errors.ts';
+import { generateJobManifest, podFailurePolicyForExitCodes } from '../../../src/local/manifest-generator.ts';
+import { SeededRandom } from '../../../src/local/rng.ts';
+import { EXIT_CODE_TABLE } from '../../../src/runtime/exit-codes.ts';
+
+function manifest(spec: Record<string, unknown>, pod: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'v' },
+    spec: { ...spec, template: { spec: { restartPolicy: 'Never', ...pod, containers: [{ name: 'main', image: 'x', command: ['true'] }] } } },
+  };
+}
+
+function errorsOf(m: Record<string, unknown>): string[] {
+  try {
+    loadJobManifest(m, new SeededRandom(1));
+    return [];
+  } catch (err) {
+    if (!(err instanceof InvalidManifestError)) throw err;
+    return err.fieldErrors.map((e) => `${e.field}: ${e.body}`);
+  }
+}
+
+describe('loadJobManifest', () => {
+  it('applies the API defaults', () => {
+    const job = loadJobManifest(manifest({}), new SeededRandom(1));
+    expect(job.spec).toMatchObject({ completions: 1, parallelism: 1, backoffLimit: 6, completionMode: 'NonIndexed', podReplacementPolicy: 'TerminatingOrFailed', suspend: false });
+    expect(job.metadata.namespace).toBe('default');
+    expect(job.spec.template.spec.terminationGracePeriodSeconds).toBe(30);
+    const perIndex = loadJobManifest(manifest({ completionMode: 'Indexed', completions: 2, backoffLimitPerIndex: 1 }), new SeededRandom(1));
+    expect(perIndex.spec.backoffLimit).toBe(2147483647);
+    const workQueue = loadJobManifest(manifest({ parallelism: 3 }), new SeededRandom(1));
+    expect(workQueue.spec.completions).toBeUndefined();
+    const withPolicy = loadJobManifest(
+      manifest({ podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] } }),
+      new SeededRandom(1),
+    );
+    expect(withPolicy.spec.podReplacementPolicy).toBe('Failed');
+    expect(withPolicy.spec.podFailurePolicy!.rules[0]!.onPodConditions![0]!.status).toBe('True');
+  });
+
+  it('reports every error with its field path', () => {
+    expect(
+      errorsOf(
+        manifest({
+          completionMode: 'Indexed',
+          completions: 2,
+          backoffLimitPerIndex: 1,
+          maxFailedIndexes: 3,
+          podFailurePolicy: {
+            rules: [
+              { action: 'FailJob', onExitCodes: { operator: 'In', values: [0, 2, 1] } },
+              { action: 'Retry', onExitCodes: { operator: 'Maybe', values: [1], containerName: 'nope' } },
+              { action: 'Ignore' },
+            ],
+          },
+          successPolicy: { rules: [{ succeededIndexes: '0-5', succeededCount: 3 }, {}] },
+        }),
+      ),
+    ).toEqual([
+      'spec.maxFailedIndexes: Invalid value: 3: must be less than or equal to completions',
+      'spec.podFailurePolicy.rules[0].onExitCodes.values[0]: Invalid value: 0: must not be 0 for the In operator',
+      'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: [0,2,1]: must be ordered',
+      'spec.podFailurePolicy.rules[1].action: Unsupported value: "Retry": supported values: "Count", "FailIndex", "FailJob", "Ignore"',
+      'spec.podFailurePolicy.rules[1].onExitCodes.operator: Unsupported value: "Maybe": supported values: "In", "NotIn"',
+      'spec.podFailurePolicy.rules[1].onExitCodes.containerName: Invalid value: "nope": must be one of the container or initContainer names in the pod template',
+      'spec.podFailurePolicy.rules[2]: Invalid value: specifying one of OnExitCodes and OnPodConditions is required',
+      'spec.successPolicy.rules[0].succeededIndexes: Invalid value: "0-5": error parsing succeededIndexes: too large index: "5"',
+      'spec.successPolicy.rules[0].succeededCount: Invalid value: 3: must be less than or equal to 2 (the number of specified completions)',
+      'spec.successPolicy.rules[0].succeededCount: Invalid value: 3: must be less than or equal to 0 (the number of indexes in the specified succeededIndexes field)',
+      'spec.successPolicy.rules[1]: Required value: at least one of succeededCount or succeededIndexes must be specified',
+    ]);
+  });
+
+  it('rejects type errors, too many rules and bad fieldRefs', () => {
+    expect(errorsOf(manifest({ parallelism: 'two' }))).toEqual(['spec.parallelism: Invalid value: "two": must be an integer']);
+    const rules = Array.from({ length: 21 }, () => ({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }));
+    expect(errorsOf(manifest({ podFailurePolicy: { rules } }))).toEqual(['spec.podFailurePolicy.rules: Too many: 21: must have at most 20 items']);
+    const m = manifest({});
+    (m['spec'] as { template: { spec: { containers: Array<Record<string, unknown>> } } }).template.spec.containers[0]!['env'] = [
+      { name: 'X', valueFrom: { fieldRef: { fieldPath: 'status.phase' } } },
+    ];
+    expect(errorsOf(m)[0]).toMatch(/^spec\.template\.spec\.containers\[0\]\.env\[0\]\.valueFrom\.fieldRef\.fieldPath: Unsupported value: "status\.phase"/);
+  });
+
+  it('rejects backoffLimitPerIndex and maxFailedIndexes on NonIndexed Jobs', () => {
+    expect(errorsOf(manifest({ backoffLimitPerIndex: 1 }))).toEqual(['spec.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode']);
+  });
+
+  it('rejects a container without command, which the emulator cannot run', () => {
+    const m = manifest({});
+    delete (m['spec'] as { template: { spec: { containers: Array<Record<string, unknown>> } } }).template.spec.containers[0]!['command'];
+    expect(errorsOf(m)).toEqual([
+      'spec.template.spec.containers[0].command: Required value: jobkit run has no container image to take an entrypoint from; set command',
+    ]);
+  });
+
+  it('names the manifest problem for unparsable text', () => {
+    expect(() => loadJobManifest('a: [', new SeededRandom(1))).toThrow(InvalidManifestError);
+    expect(() => loadJobManifest('---\na: 1\n---\nb: 2\n', new SeededRandom(1))).toThrow('holds 2 documents');
+  });
+});
+
+describe('generateJobManifest', () => {
+  it('produces a manifest the emulator accepts', () => {
+    const job = generateJobManifest({ name: 'etl', image: 'i', command: ['node', 'main.js'], completions: 5, maxFailedIndexes: 2 });
+    expect(() => loadJobManifest(JSON.parse(JSON.stringify(job)) as object, new SeededRandom(1))).not.toThrow();
+    expect(job.spec).toMatchObject({ completions: 5, parallelism: 5, backoffLimitPerIndex: 3, maxFailedIndexes: 2 });
+  });
+
+  it('generates one rule per non-Count action of the exit-code table', () => {
+    const policy = podFailurePolicyForExitCodes({ containerName: 'main', perIndex: true });
+    const actions = new Set(EXIT_CODE_TABLE.map((e) => e.action).filter((a) => a !== 'none' && a !== 'Count'));
+    expect(policy.rules.slice(1).map((r) => r.action).sort()).toEqual([...actions].sort());
+    for (const rule of policy.rules.slice(1)) {
+      const values = rule.onExitCodes!.values;
+      expect(values).toEqual([...values].sort((a, b) => a - b));
+      expect(values).not.toContain(0);
+    }
+  });
+
+  it('names the option in configuration errors', () => {
+    expect(() => generateJobManifest({ name: 'x', image: 'i', completions: 0 })).toThrow('--completions must be an integer >= 1, got 0');
+    expect(() => generateJobManifest({ name: 'x', image: 'i', maxFailedIndexes: 2, completions: 1 })).toThrow('--max-failed-indexes must be <= --completions (1), got 2');
+    expect(() => generateJobManifest({ name: 'x', image: 'i', env: [['JOBKIT_COUNT', '3']] })).toThrow('--env JOBKIT_COUNT is set by the manifest itself');
+  });
+});
