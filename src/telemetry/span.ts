@@ -110,8 +110,6 @@ export type TraceLogFields = {
   readonly trace_flags?: string;
 };
 
-const NO_TRACE: TraceLogFields = Object.freeze({});
-
 /**
  * A pino mixin: log lines written while a span is active carry its `trace_id`,
  * `span_id` and `trace_flags` (the field names of the OpenTelemetry log data
@@ -126,7 +124,8 @@ const NO_TRACE: TraceLogFields = Object.freeze({});
  */
 export function traceLogMixin(): TraceLogFields {
   const ctx = trace.getActiveSpan()?.spanContext();
-  if (ctx === undefined || !trace.isSpanContextValid(ctx)) return NO_TRACE;
+  // A new object every time: pino merges the line's own fields into it.
+  if (ctx === undefined || !trace.isSpanContextValid(ctx)) return {};
   return { trace_id: ctx.traceId, span_id: ctx.spanId, trace_flags: ctx.traceFlags.toString(16).padStart(2, '0') };
 }
 

@@ -65,8 +65,9 @@ export interface JobTracing {
   /**
    * Run `main` inside the `job.run` span, the root of the job's trace (or a
    * child of the TRACEPARENT given in the environment). The span records an
-   * error thrown by `fn` and ends when `fn` settles, or at shutdown if `fn` is
-   * still running then (SIGTERM, deadline).
+   * error thrown by `fn` (or the stop reason when `fn` returns after the
+   * lifecycle was stopped) and ends when `fn` settles, or at shutdown if `fn`
+   * is still running then (SIGTERM, deadline).
    */
   inJobSpan<T>(fn: () => Promise<T>): Promise<T>;
   /** Run `fn` in a child span of the active span: {@link withSpan} (`job.trace`). */
@@ -209,6 +210,9 @@ function createEnabledTracing(sdk: NodeSDK, options: StartTracingOptions, env: E
       };
       return context.with(trace.setSpan(parent, span), fn).then(
         (value) => {
+          // Returning after a stop request is an early stop (exit 143/124), not a success.
+          const stopped = options.lifecycle?.signal;
+          if (open && stopped?.aborted === true) failSpan(span, stopped.reason);
           end();
           return value;
         },

@@ -1,9 +1,10 @@
 // Tracing is not started in this file: the API's no-op path, as in a job without OTEL_* config.
 import { trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../../src/telemetry/logger.ts';
 import { traceLogMixin, withSpan } from '../../../src/telemetry/span.ts';
 import { startTracing } from '../../../src/telemetry/tracing.ts';
-import { testIdentity } from './helpers.ts';
+import { captureLines, testIdentity } from './helpers.ts';
 
 describe('withSpan without tracing configured', () => {
   it('returns what a synchronous function returns and gives it a non-recording span', () => {
@@ -28,9 +29,17 @@ describe('withSpan without tracing configured', () => {
     await expect(withSpan('item', () => Promise.reject(boom))).rejects.toBe(boom);
   });
 
-  it('adds no trace fields to log lines', () => {
+  it('adds no trace fields to log lines, and leaves their own fields intact', () => {
     expect(traceLogMixin()).toEqual({});
     withSpan('item', () => expect(traceLogMixin()).toEqual({}));
+    const logs = captureLines();
+    const log = createLogger({ identity: testIdentity(), mixin: traceLogMixin, destination: logs.stream, env: {} });
+    log.info({ rows: 3 }, 'first');
+    log.info({ rows: 4 }, 'second');
+    expect(logs.lines().map((l) => [l.msg, l.rows, l.trace_id])).toEqual([
+      ['first', 3, undefined],
+      ['second', 4, undefined],
+    ]);
   });
 });
 

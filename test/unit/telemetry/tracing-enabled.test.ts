@@ -31,7 +31,7 @@ beforeAll(async () => {
       .trace('item', () => Promise.reject(new TypeError('bad row')))
       .catch(() => undefined);
   });
-  log.info('after the job span');
+  log.info({ rows: 3 }, 'after the job span');
   await tracing.shutdown({ reason: 'completed' });
 });
 
@@ -86,6 +86,7 @@ describe('tracing when enabled', () => {
     const itemLines = lines.filter((l) => l.msg === 'item');
     expect(itemLines.map((l) => l.span_id)).toEqual(exporter.named('item').slice(0, 2).map((s) => s.spanContext().spanId));
     const after = lines.find((l) => l.msg === 'after the job span');
+    expect(after).toMatchObject({ rows: 3 });
     expect(after).not.toHaveProperty('trace_id');
   });
 });
