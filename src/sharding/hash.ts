@@ -14,13 +14,14 @@
  */
 import { validateShardSpec } from './validate.ts';
 
-// Result registers of mul64/hashKey64: avoids allocating a pair per call.
+// fnv1a64's result: module-level registers avoid allocating a pair per call
+// (read once per key, outside the hot loops).
 let outHi = 0;
 let outLo = 0;
 
-/** (aHi:aLo * bHi:bLo) mod 2^64 into outHi:outLo. */
-function mul64(aHi: number, aLo: number, bHi: number, bLo: number): void {
-  // High 32 bits of the 32x32 -> 64 product aLo*bLo, via 16-bit limbs (exact in doubles).
+/** High 32 bits of (aHi:aLo * bHi:bLo) mod 2^64; the low 32 bits are Math.imul(aLo, bLo) >>> 0. */
+function mulHi(aHi: number, aLo: number, bHi: number, bLo: number): number {
+  // High word of the 32x32 -> 64 product aLo*bLo, via 16-bit limbs (exact in doubles).
   const a1 = aLo >>> 16;
   const a0 = aLo & 0xffff;
   const b1 = bLo >>> 16;
@@ -29,50 +30,63 @@ function mul64(aHi: number, aLo: number, bHi: number, bLo: number): void {
   const p10 = a1 * b0;
   const mid = ((a0 * b0) >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
   const carry = a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16);
-  outLo = Math.imul(aLo, bLo) >>> 0;
-  outHi = (carry + Math.imul(aHi, bLo) + Math.imul(aLo, bHi)) >>> 0;
-}
-
-/** outHi:outLo ^= (outHi:outLo) >>> 33, the finalizer's shift step. */
-function xorShift33(): void {
-  outLo = (outLo ^ (outHi >>> 1)) >>> 0;
+  return (carry + Math.imul(aHi, bLo) + Math.imul(aLo, bHi)) >>> 0;
 }
 
 /** FNV-1a 64 of the UTF-8 bytes of `key` into outHi:outLo. */
 function fnv1a64(key: string): void {
-  let hi = 0xcbf29ce4;
-  let lo = 0x84222325;
+  // Four 16-bit limbs (h0 lowest), kept in locals: multiplying by the prime
+  // 2^40 + 0x1b3 then needs only small-integer arithmetic.
+  let h0 = 0x2325;
+  let h1 = 0x8422;
+  let h2 = 0x9ce4;
+  let h3 = 0xcbf2;
   const n = key.length;
-  for (let i = 0; i < n; i++) {
-    let c = key.charCodeAt(i);
-    if (c < 0x80) {
-      // One byte: the common case, kept inline.
-      lo ^= c;
-      const tLo = (lo >>> 0) * 0x1b3;
-      hi = (hi * 0x1b3 + (lo << 8) + Math.floor(tLo / 0x100000000)) >>> 0;
-      lo = tLo >>> 0;
-      continue;
+  let pending = 0; // bytes of a multi-byte character still to feed, low byte first
+  let pendingCount = 0;
+  for (let i = 0; i < n || pendingCount > 0; ) {
+    let byte: number;
+    if (pendingCount > 0) {
+      byte = pending & 0xff;
+      pending >>>= 8;
+      pendingCount--;
+    } else {
+      let c = key.charCodeAt(i++);
+      if (c < 0x80) byte = c;
+      else {
+        if (c >= 0xd800 && c <= 0xdbff && i < n) {
+          const d = key.charCodeAt(i);
+          if (d >= 0xdc00 && d <= 0xdfff) {
+            c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+            i++;
+          } else c = 0xfffd;
+        } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd; // lone surrogate, as TextEncoder does
+        if (c < 0x800) {
+          byte = 0xc0 | (c >> 6);
+          pending = 0x80 | (c & 63);
+          pendingCount = 1;
+        } else if (c < 0x10000) {
+          byte = 0xe0 | (c >> 12);
+          pending = (0x80 | ((c >> 6) & 63)) | ((0x80 | (c & 63)) << 8);
+          pendingCount = 2;
+        } else {
+          byte = 0xf0 | (c >> 18);
+          pending = (0x80 | ((c >> 12) & 63)) | ((0x80 | ((c >> 6) & 63)) << 8) | ((0x80 | (c & 63)) << 16);
+          pendingCount = 3;
+        }
+      }
     }
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
-      const d = key.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        i++;
-      } else c = 0xfffd;
-    } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd; // lone surrogate, as TextEncoder does
-    let bytes: number[];
-    if (c < 0x800) bytes = [0xc0 | (c >> 6), 0x80 | (c & 63)];
-    else if (c < 0x10000) bytes = [0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63)];
-    else bytes = [0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63)];
-    for (const b of bytes) {
-      lo ^= b;
-      const tLo = (lo >>> 0) * 0x1b3;
-      hi = (hi * 0x1b3 + (lo << 8) + Math.floor(tLo / 0x100000000)) >>> 0;
-      lo = tLo >>> 0;
-    }
+    h0 ^= byte;
+    const t0 = h0 * 0x1b3;
+    const t1 = h1 * 0x1b3 + (t0 >>> 16);
+    const t2 = h2 * 0x1b3 + (h0 << 8) + (t1 >>> 16);
+    h3 = (h3 * 0x1b3 + (h1 << 8) + (t2 >>> 16)) & 0xffff;
+    h0 = t0 & 0xffff;
+    h1 = t1 & 0xffff;
+    h2 = t2 & 0xffff;
   }
-  outHi = hi >>> 0;
-  outLo = lo >>> 0;
+  outHi = ((h3 << 16) | h2) >>> 0;
+  outLo = ((h1 << 16) | h0) >>> 0;
 }
 
 /**
@@ -89,14 +103,20 @@ export function stableKeyHash(key: string): string {
   return outHi.toString(16).padStart(8, '0') + outLo.toString(16).padStart(8, '0');
 }
 
-/** hashKey64 into outHi:outLo. */
+/** The stable 64-bit hash into outHi:outLo: FNV-1a 64, then MurmurHash3's fmix64. */
 function hashKey64(key: string): void {
   fnv1a64(key);
-  xorShift33();
-  mul64(outHi, outLo, 0xff51afd7, 0xed558ccd);
-  xorShift33();
-  mul64(outHi, outLo, 0xc4ceb9fe, 0x1a85ec53);
-  xorShift33();
+  let hi = outHi;
+  let lo = (outLo ^ (hi >>> 1)) >>> 0;
+  let h = mulHi(hi, lo, 0xff51afd7, 0xed558ccd);
+  lo = Math.imul(lo, 0xed558ccd) >>> 0;
+  hi = h;
+  lo = (lo ^ (hi >>> 1)) >>> 0;
+  h = mulHi(hi, lo, 0xc4ceb9fe, 0x1a85ec53);
+  lo = Math.imul(lo, 0x1a85ec53) >>> 0;
+  hi = h;
+  outHi = hi;
+  outLo = (lo ^ (hi >>> 1)) >>> 0;
 }
 
 /** Jump consistent hash of the 64-bit key hi:lo into [0, count). */
@@ -106,9 +126,9 @@ function jump(hi: number, lo: number, count: number): number {
   while (j < count) {
     b = j;
     // key = key * 2862933555777941757 + 1 (mod 2^64)
-    mul64(hi, lo, 0x27bb2ee6, 0x87b0b0fd);
-    lo = (outLo + 1) >>> 0;
-    hi = lo === 0 ? (outHi + 1) >>> 0 : outHi;
+    const nextHi = mulHi(hi, lo, 0x27bb2ee6, 0x87b0b0fd);
+    lo = (Math.imul(lo, 0x87b0b0fd) + 1) >>> 0;
+    hi = lo === 0 ? (nextHi + 1) >>> 0 : nextHi;
     // (key >>> 33) + 1 fits in 31 bits + 1: exact in doubles.
     j = Math.floor((b + 1) * (2147483648 / ((hi >>> 1) + 1)));
   }
