@@ -84,7 +84,9 @@ export function openStore(url?: string, options: OpenStoreOptions = {}): ObjectS
     case 's3': {
       const bucket = parsed.hostname;
       if (bucket === '') throw invalid(value, 'the bucket is missing');
-      const prefix = decodeURIComponent(parsed.pathname).replace(/^\/+|\/+$/g, '');
+      // The raw path, not URL's: URL would silently resolve `a/../b` to `b`.
+      const rawPath = /^s3:\/\/[^/]*(\/.*)?$/i.exec(value)?.[1] ?? '';
+      const prefix = decodeURIComponent(rawPath).replace(/^\/+|\/+$/g, '');
       return new S3Store({ ...s3TuningFromEnv(options.env ?? process.env), ...options.s3, bucket, prefix });
     }
     default:
