@@ -129,7 +129,8 @@ export function recordsPrefix(where: RecordScope): string {
   if (where.identity === undefined && where.scope === undefined) {
     throw new ConfigurationError('idempotency needs option identity (keys scoped to the job) or option scope (keys shared across jobs)');
   }
-  return joinKey(scopePrefix(where.identity ?? SCOPE_ONLY, { scope: where.scope, perIndex: false }), RECORDS_SEGMENT);
+  const base = scopePrefix(where.identity ?? SCOPE_ONLY, { scope: where.scope, perIndex: false });
+  return joinKey(...base.split('/'), RECORDS_SEGMENT);
 }
 
 /**
@@ -142,7 +143,7 @@ export function recordsPrefix(where: RecordScope): string {
  */
 export function recordKey(prefix: string, key: string): { readonly storeKey: string; readonly keyHash: string } {
   const keyHash = sha256Hex(key);
-  return { storeKey: joinKey(prefix, keyHash), keyHash };
+  return { storeKey: joinKey(...prefix.split('/'), keyHash), keyHash };
 }
 
 function describe(value: unknown): string {
