@@ -134,6 +134,13 @@ interface StopRequest {
   readonly error: Error;
 }
 
+/** How main ended, before the stop rules apply. */
+type MainResult =
+  | { readonly kind: 'returned' }
+  | { readonly kind: 'threw'; readonly error: unknown }
+  | { readonly kind: 'uncaught'; readonly error: unknown }
+  | { readonly kind: 'forced'; readonly code: number };
+
 interface Outcome {
   readonly code: number;
   readonly reason: ShutdownReason;
@@ -154,8 +161,8 @@ async function supervise(
   let budgetTimer: NodeJS.Timeout | undefined;
   let resolveForced!: (code: number) => void;
   const forced = new Promise<number>((resolve) => (resolveForced = resolve));
-  let resolveCrash!: (error: unknown) => void;
-  const crashed = new Promise<{ readonly crash: unknown }>((resolve) => (resolveCrash = (crash) => resolve({ crash })));
+  let resolveUncaught!: (error: unknown) => void;
+  const uncaught = new Promise<MainResult>((resolve) => (resolveUncaught = (error) => resolve({ kind: 'uncaught', error })));
 
   const stopCode = (): number => outcome?.code ?? exitCodeFor(stop?.exitClass ?? 'crash');
 
@@ -207,7 +214,7 @@ async function supervise(
       return;
     }
     lifecycle.stop(error);
-    resolveCrash(error);
+    resolveUncaught(error);
   };
 
   const onBeforeExit = (): void => {
@@ -225,14 +232,14 @@ async function supervise(
     const settled = Promise.resolve()
       .then(() => main(job))
       .then(
-        () => ({ crash: undefined, failed: false as const }),
-        (error: unknown) => ({ crash: error, failed: true as const }),
+        (): MainResult => ({ kind: 'returned' }),
+        (error: unknown): MainResult => ({ kind: 'threw', error }),
       );
-    const first = await Promise.race([settled, crashed, forced.then((code) => ({ forcedCode: code }))]);
-    if ('forcedCode' in first) return first.forcedCode;
+    const result = await Promise.race([settled, uncaught, forced.then((code): MainResult => ({ kind: 'forced', code }))]);
+    if (result.kind === 'forced') return result.code;
     clearTimeout(deadlineTimer);
 
-    outcome = decideOutcome(stop, 'failed' in first ? first.failed : true, first.crash, log);
+    outcome = decideOutcome(stop, result, log);
     startBudget();
     const shutdown = lifecycle.shutdown(outcome.reason, () => budgetEndsAt).then(() => outcome?.code ?? 0);
     return await Promise.race([shutdown, forced]);
@@ -248,17 +255,20 @@ async function supervise(
 }
 
 /** Map how main ended to an exit code, and say so in the log. */
-function decideOutcome(stop: StopRequest | undefined, failed: boolean, error: unknown, log: Logger): Outcome {
+function decideOutcome(stop: StopRequest | undefined, result: Exclude<MainResult, { kind: 'forced' }>, log: Logger): Outcome {
   if (stop !== undefined) {
     const code = exitCodeFor(stop.exitClass);
-    if (failed && error !== stop.error) log.warn({ err: error }, 'main failed after the stop request');
+    if (result.kind !== 'returned' && result.error !== stop.error) {
+      log.warn({ err: result.error }, 'main failed after the stop request');
+    }
     log.warn({ exitCode: code, reason: stop.reason }, `${stop.error.message}: the work is not finished, exiting ${code}`);
     return { code, reason: stop.reason };
   }
-  if (failed) {
-    const exitClass: ExitClass = classifyError(error);
+  if (result.kind !== 'returned') {
+    const exitClass: ExitClass = classifyError(result.error);
     const code = exitCodeFor(exitClass);
-    log.fatal({ err: error, exitCode: code, exitClass }, `job failed (${exitClass}), exiting ${code}`);
+    const what = result.kind === 'uncaught' ? 'uncaught exception or unhandled rejection' : 'main threw';
+    log.fatal({ err: result.error, exitCode: code, exitClass }, `job failed (${exitClass}: ${what}), exiting ${code}`);
     return { code, reason: 'failed' };
   }
   log.info({ exitCode: 0 }, 'job completed');
