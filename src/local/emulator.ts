@@ -124,6 +124,7 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
     timers.add(t);
   };
 
+  const wakeups = new Set<number>();
   let syncScheduled = false;
   let done = false;
   let resolveRun!: (r: LocalJobResult) => void;
@@ -144,7 +145,16 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
     podControl: { startPod: (p) => runner.startPod(p), deletePod: (p) => runner.deletePod(p) },
     random,
     now,
-    requeueAfter: (ms) => later(ms, requestSync),
+    requeueAfter: (ms) => {
+      // The deadline requeue repeats on every sync: one timer per moment is enough.
+      const due = Math.ceil(now() + ms);
+      if (wakeups.has(due)) return;
+      wakeups.add(due);
+      later(ms, () => {
+        wakeups.delete(due);
+        requestSync();
+      });
+    },
     backoffScale,
   });
 
