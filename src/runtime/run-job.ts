@@ -63,8 +63,8 @@ export interface RunJobOptions extends LifecycleSettingsOptions {
   readonly signals?: readonly NodeJS.Signals[];
 }
 
-/** The job's code. */
-export type JobMain = (job: JobContext) => Promise<void>;
+/** The job's code. Returning (or resolving) means the work of this index is done. */
+export type JobMain = (job: JobContext) => Promise<void> | void;
 
 /**
  * Run a job and exit the process with the code of its outcome (see
