@@ -1,0 +1,4 @@
+import { killTrials } from './kill-trials.ts';
+import { TARGETS } from './stores.ts';
+
+killTrials(TARGETS.find((t) => t.name === 's3')!);
