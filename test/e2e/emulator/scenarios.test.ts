@@ -184,6 +184,42 @@ describe('jobkit run: failures and podFailurePolicy', () => {
   });
 });
 
+describe('jobkit run: termination and back-off', () => {
+  it('sends SIGTERM, then SIGKILL to the whole pod once the grace period ends', async () => {
+    const started = Date.now();
+    const r = await runManifest(jobManifest({ spec: { activeDeadlineSeconds: 1 }, script: "trap '' TERM; sleep 30; echo never" }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/exited with SIGKILL \(exit code 137\)/);
+    expect(r.stderr).not.toContain('never');
+    // Deadline (1 s) plus grace period (1 s), far from the pod's 30 s.
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('lets a SIGTERM handler run before a preempted pod exits', async () => {
+    const program = "process.on('SIGTERM', () => { console.log('saving checkpoint'); process.exit(143); }); setTimeout(() => {}, 1500);";
+    const r = await runManifest(
+      jobManifest({
+        spec: { podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] }, backoffLimit: 0 },
+        script: '',
+        container: { command: [process.execPath, '-e', program] },
+      }),
+      ['--chaos', 'preempt=1', '--chaos-max-delay', '500'],
+    );
+    expect(r.stderr).toMatch(/\[test-[a-z0-9]{5}\] saving checkpoint/);
+    expect(r.code).toBe(0);
+    expect(r.job.status?.succeeded).toBe(1);
+    expect(r.job.status).not.toHaveProperty('failed');
+  });
+
+  it('waits at least the scaled re-creation back-off between failures', async () => {
+    const started = Date.now();
+    const r = await runManifest(jobManifest({ spec: { backoffLimit: 2 }, script: 'exit 1' }), ['--backoff-scale', '0.1']);
+    expect(r.code).toBe(1);
+    // 10 s and 20 s, times 0.1.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
+  });
+});
+
 describe('jobkit run: per-index back-off', () => {
   it('fails odd indexes after backoffLimitPerIndex and the Job with FailedIndexes', async () => {
     const r = await runManifest(
