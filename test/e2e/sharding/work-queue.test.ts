@@ -1,11 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { JobIdentity } from '../../../src/runtime/types.ts';
 import { createWorkQueue } from '../../../src/sharding/work-queue.ts';
-import { FsStore } from '../../../src/store/fs.ts';
+import { openStore } from '../../../src/store/open.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'queue-worker.ts');
 const CHUNKS = 24;
@@ -18,73 +21,90 @@ afterAll(() => {
 
 interface WorkerEvent {
   readonly event: 'start' | 'summary';
-  readonly worker: string;
-  readonly chunk?: number;
-  readonly attempt?: number;
+  readonly pod: string;
+  readonly chunk: number;
 }
 
-function startWorker(worker: string, env: Record<string, string>, onEvent: (e: WorkerEvent, child: ChildProcess) => void) {
-  const child = spawn(process.execPath, [FIXTURE], {
-    env: { ...process.env, ...env, QUEUE_WORKER: worker },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function startWorker(env: Record<string, string>, onEvent: (e: WorkerEvent, child: ChildProcess) => void) {
+  const child = spawn(process.execPath, [FIXTURE], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    output += `${line}\n`;
+    const parsed = JSON.parse(line) as Partial<WorkerEvent>;
+    if (parsed.event !== undefined) onEvent(parsed as WorkerEvent, child);
   });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  createInterface({ input: child.stdout }).on('line', (line) => onEvent(JSON.parse(line) as WorkerEvent, child));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, stderr })),
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, output })),
   );
-  return { child, exited };
 }
 
-describe('work queue across processes', () => {
-  it('4 workers, one SIGKILLed mid-chunk: every chunk is done exactly once, the dead chunk taken over after expiry', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'jobkit-wq-'));
+const stores = {
+  fs: () => pathToFileURL(join(mkdtempSync(join(tmpdir(), 'jobkit-wq-')), 'store')).href,
+  's3 (moto)': () => `s3://${process.env.JOBKIT_TEST_S3_BUCKET}/sharding-e2e/${randomUUID()}`,
+};
+
+describe.each(Object.entries(stores))('work queue across processes on the %s store', (_, storeUrl) => {
+  it('4 workers, one SIGKILLed and one SIGTERMed mid-chunk: every chunk done exactly once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jobkit-wq-out-'));
     dirs.push(dir);
     const completions = join(dir, 'completions.jsonl');
     writeFileSync(completions, '');
+    const jobName = `wq-${randomUUID().slice(0, 8)}`;
     const env = {
-      QUEUE_STORE_DIR: join(dir, 'store'),
-      QUEUE_JOB: 'wq-e2e',
+      JOBKIT_STORE: storeUrl(),
+      JOBKIT_S3_ENDPOINT: process.env.JOBKIT_TEST_S3_ENDPOINT ?? '',
+      JOBKIT_JOB_NAME: jobName,
+      JOBKIT_NAMESPACE: 'default',
+      JOBKIT_LOG_LEVEL: 'warn',
       QUEUE_CHUNKS: String(CHUNKS),
       QUEUE_LEASE_MS: String(LEASE_MS),
       QUEUE_WORK_MS: '300',
       QUEUE_COMPLETIONS: completions,
     };
-    let killedChunk: number | undefined;
-    let victimStarts = 0;
-    const workers = ['w0', 'w1', 'w2', 'w3'].map((id) =>
-      startWorker(id, env, (e, child) => {
-        // Kill w0 in the middle of its second chunk: the lease is held and never released.
-        if (e.worker === 'w0' && e.event === 'start' && ++victimStarts === 2) {
-          killedChunk = e.chunk;
-          child.kill('SIGKILL');
-        }
-      }),
+    const interrupted = new Map<string, number>();
+    const starts = new Map<string, number>();
+    const pods = ['w0', 'w1', 'w2', 'w3'];
+    const results = await Promise.all(
+      pods.map((pod) =>
+        startWorker({ ...env, JOBKIT_POD_NAME: pod }, (e, child) => {
+          if (e.event !== 'start') return;
+          const n = (starts.get(e.pod) ?? 0) + 1;
+          starts.set(e.pod, n);
+          // In the middle of their second chunk: w0 dies (lease left to expire), w1 is asked to stop (lease handed back).
+          if (n === 2 && (e.pod === 'w0' || e.pod === 'w1')) {
+            interrupted.set(e.pod, e.chunk);
+            child.kill(e.pod === 'w0' ? 'SIGKILL' : 'SIGTERM');
+          }
+        }),
+      ),
     );
-    const results = await Promise.all(workers.map((w) => w.exited));
 
     expect(results[0]!.signal).toBe('SIGKILL');
-    for (const r of results.slice(1)) expect(r, r.stderr).toMatchObject({ code: 0 });
-    expect(killedChunk).toBeDefined();
+    expect(results[1]!.code, results[1]!.output).toBe(143); // stopped early: never 0
+    for (const r of results.slice(2)) expect(r.code, r.output).toBe(0);
 
     const lines = readFileSync(completions, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { chunk: number; worker: string; attempt: number });
     const perChunk = new Map<number, number>();
     for (const l of lines) perChunk.set(l.chunk, (perChunk.get(l.chunk) ?? 0) + 1);
     expect([...perChunk.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: CHUNKS }, (_, i) => i));
-    expect([...perChunk.values()].every((n) => n === 1)).toBe(true);
-    const takeover = lines.find((l) => l.chunk === killedChunk)!;
-    expect(takeover.worker).not.toBe('w0');
-    expect(takeover.attempt).toBe(2);
+    expect([...perChunk.entries()].filter(([, n]) => n !== 1)).toEqual([]);
 
-    const store = new FsStore(env.QUEUE_STORE_DIR, { fsync: false });
-    const status = await createWorkQueue({
-      store,
-      identity: { platform: 'local', jobName: 'wq-e2e', namespace: 'default', podName: undefined, podUid: undefined, nodeName: undefined, index: 0, count: 1, attempt: undefined },
-      chunks: CHUNKS,
-    }).status();
+    const store = openStore(env.JOBKIT_STORE, { s3: { endpoint: process.env.JOBKIT_TEST_S3_ENDPOINT } });
+    const identity: JobIdentity = {
+      platform: 'local', jobName, namespace: 'default', podName: undefined, podUid: undefined, nodeName: undefined, index: 0, count: 1, attempt: undefined,
+    };
+    const status = await createWorkQueue({ store, identity, chunks: CHUNKS }).status();
+    await store.close();
     expect(status.size).toBe(CHUNKS);
     expect([...status.values()].every((r) => r.state === 'done')).toBe(true);
-    expect(status.get(killedChunk!)).toMatchObject({ takenOverFrom: 'w0', attempt: 2 });
+    const killed = status.get(interrupted.get('w0')!)!;
+    expect(killed.attempt).toBe(2);
+    expect(killed.takenOverFrom).toMatch(/^w0\//); // taken over from the dead pod after expiry
+    expect(killed.owner).not.toMatch(/^w0\//);
+    const stopped = status.get(interrupted.get('w1')!)!;
+    expect(stopped.attempt).toBe(2);
+    expect(stopped.takenOverFrom).toBeUndefined(); // released at shutdown, claimed at once
+    expect(stopped.failures).toBe(0); // a stop is not a failure of the chunk
   });
 });
