@@ -90,6 +90,12 @@ describe('executeJob outcomes', () => {
     expect(lines.find((l) => l.level === 'fatal')?.msg).toContain('JOBKIT_INDEX must be a non-negative integer, got "abc"');
   });
 
+  it('a bad JOBKIT_LOG_LEVEL stops the job with 78 too (the fatal line still gets out)', async () => {
+    const { code, lines } = await run(() => {}, {}, { JOBKIT_LOG_LEVEL: 'loud' });
+    expect(code).toBe(78);
+    expect(lines.find((l) => l.level === 'fatal')?.msg).toContain('JOBKIT_LOG_LEVEL must be one of');
+  });
+
   it('a bad option is a configuration error too', async () => {
     const { code } = await run(() => {}, { deadlineSeconds: -1 });
     expect(code).toBe(78);
