@@ -8,13 +8,13 @@
  * names the variable (or option) and its value, so the job exits 78 at once
  * instead of processing the wrong shard.
  */
-import { type Env, readInteger, readString } from './config.ts';
+import { type Env, readChoice, readInteger, readString } from './config.ts';
 import { ConfigurationError } from './errors.ts';
 import type { JobIdentity, Platform } from './types.ts';
 
 /** Identity values given in code; each wins over its environment form. */
 export interface IdentityOptions {
-  /** Skip platform detection. */
+  /** Skip platform detection; overrides JOBKIT_PLATFORM. */
   readonly platform?: Platform;
   /** Overrides JOBKIT_JOB_NAME and the platform's job name. */
   readonly jobName?: string;
@@ -47,6 +47,9 @@ interface PlatformValues {
   countFrom?: string;
   attempt?: number | undefined;
 }
+
+/** Every platform jobkit knows, as accepted by JOBKIT_PLATFORM. */
+export const PLATFORMS: readonly Platform[] = ['kubernetes', 'aws-batch', 'cloud-run', 'cloud-batch', 'slurm', 'local'];
 
 const DEFAULT_JOB_NAME = 'job';
 const DEFAULT_NAMESPACE = 'default';
@@ -84,7 +87,7 @@ export function detectPlatform(env: Env): Platform {
  * ```
  */
 export function resolveIdentity(env: Env = process.env, options: IdentityOptions = {}): JobIdentity {
-  const platform = options.platform ?? detectPlatform(env);
+  const platform = options.platform ?? readChoice(env, 'JOBKIT_PLATFORM', PLATFORMS) ?? detectPlatform(env);
   const native = readPlatformValues(platform, env);
 
   const index = pick(

@@ -139,8 +139,10 @@ describe('resolveIdentity: precedence', () => {
     expect(resolveIdentity({ CLOUD_RUN_JOB: 'x', CLOUD_RUN_TASK_INDEX: '0', CLOUD_RUN_TASK_COUNT: '2', JOBKIT_COUNT: '4' }).count).toBe(4);
   });
 
-  it('the platform option skips detection', () => {
+  it('JOBKIT_PLATFORM and the platform option skip detection (code wins)', () => {
     expect(resolveIdentity({ JOB_COMPLETION_INDEX: '3' }, { platform: 'local' })).toMatchObject({ platform: 'local', index: 0 });
+    expect(resolveIdentity({ JOB_COMPLETION_INDEX: '3', JOBKIT_PLATFORM: 'local' })).toMatchObject({ platform: 'local', index: 0 });
+    expect(resolveIdentity({ JOBKIT_PLATFORM: 'local' }, { platform: 'slurm' }).platform).toBe('slurm');
   });
 
   it('returns a frozen identity', () => {
@@ -156,6 +158,7 @@ describe('resolveIdentity: bad values stop the job with a message naming the var
     [{ JOBKIT_COUNT: 'ten' }, 'JOBKIT_COUNT must be a non-negative integer, got "ten"'],
     [{ JOBKIT_COUNT: '0' }, 'JOBKIT_COUNT must be an integer >= 1, got "0"'],
     [{ JOBKIT_ATTEMPT: 'x' }, 'JOBKIT_ATTEMPT must be a non-negative integer, got "x"'],
+    [{ JOBKIT_PLATFORM: 'nomad' }, 'JOBKIT_PLATFORM must be one of kubernetes, aws-batch, cloud-run, cloud-batch, slurm, local, got "nomad"'],
     [{ JOB_COMPLETION_INDEX: 'three' }, 'JOB_COMPLETION_INDEX must be a non-negative integer, got "three"'],
     [{ AWS_BATCH_JOB_ID: 'j', AWS_BATCH_JOB_ARRAY_INDEX: '-2' }, 'AWS_BATCH_JOB_ARRAY_INDEX must be a non-negative integer, got "-2"'],
     [{ AWS_BATCH_JOB_ID: 'j', AWS_BATCH_JOB_ARRAY_SIZE: '0' }, 'AWS_BATCH_JOB_ARRAY_SIZE must be an integer >= 1, got "0"'],
