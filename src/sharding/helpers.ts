@@ -53,8 +53,11 @@ export interface ShardHelpers {
   stream<T>(items: AsyncIterable<T> | Iterable<T>, options?: ShardAsyncItemsOptions<T>): AsyncGenerator<T>;
   /** Whether a key belongs to this index under the hash strategy. */
   owns(key: string): boolean;
-  /** The job's frozen plan of a store prefix (listed once, by the first index). */
-  plan(prefix: string, options?: ShardObjectsOptions): Promise<FrozenShardPlan>;
+  /**
+   * The job's frozen plan of a store prefix (listed once, by the first index).
+   * `count` defaults to the job's count; set it to cut the input into work-queue chunks.
+   */
+  plan(prefix: string, options?: ShardObjectsOptions & { readonly count?: number }): Promise<FrozenShardPlan>;
   /** This index's objects under a store prefix, from the frozen plan, resumable. */
   objects(prefix: string, options?: ShardObjectsOptions): Promise<PlanShardIterator>;
   /** A work queue of `chunks` chunks leased by the job's pods. */
@@ -82,7 +85,7 @@ export function createShardHelpers(deps: ShardHelperDeps): ShardHelpers {
     if (deps.store === undefined) throw new ConfigurationError(`job.shard.${what} needs an object store: set JOBKIT_STORE (s3://, file://)`);
     return deps.store;
   };
-  const plan = (prefix: string, options: ShardObjectsOptions = {}): Promise<FrozenShardPlan> =>
+  const plan = (prefix: string, options: ShardObjectsOptions & { readonly count?: number } = {}): Promise<FrozenShardPlan> =>
     freezeShardPlan({ ...options, store: requireStore('plan'), identity, prefix, log: deps.log });
   return {
     index: spec.index,
@@ -96,7 +99,7 @@ export function createShardHelpers(deps: ShardHelperDeps): ShardHelpers {
     stream: (items, options) => shardAsyncItems(items, spec, options),
     owns: (key) => shardOfKey(key, spec.count) === spec.index,
     plan,
-    objects: async (prefix, options = {}) => (await plan(prefix, options)).shard(spec.index, options),
+    objects: async (prefix, options = {}) => (await plan(prefix, { ...options, count: spec.count })).shard(spec.index, options),
     workQueue: (options) =>
       createWorkQueue({ ...options, store: requireStore('workQueue'), identity, lifecycle: deps.lifecycle, log: deps.log }),
   };
