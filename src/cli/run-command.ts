@@ -35,8 +35,9 @@ export function formatJob(job: object, format: 'json' | 'yaml'): string {
  */
 export async function runCommand(argv: readonly string[]): Promise<number> {
   let values;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: [...argv],
       options: {
         filename: { type: 'string', short: 'f' },
@@ -49,7 +50,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: true,
     }));
   } catch (err) {
     process.stderr.write(`jobkit run: ${(err as Error).message}\n\n${RUN_USAGE}`);
@@ -62,6 +63,9 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   let manifest: string;
   let options;
   try {
+    // `jobkit run job.yaml` is accepted as a shorthand for -f job.yaml.
+    if (values.filename === undefined && positionals.length === 1) values.filename = positionals[0];
+    if (positionals.length > (values.filename === positionals[0] ? 1 : 0)) throw new ConfigurationError(`unexpected argument "${positionals.at(-1)}"`);
     if (values.filename === undefined) throw new ConfigurationError('-f/--filename is required');
     const outputText = values.output;
     if (outputText !== undefined && outputText !== 'json' && outputText !== 'yaml') {

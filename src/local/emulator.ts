@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { type ChaosAction, type ChaosKind, type ChaosSpec, NO_CHAOS, planChaos } from './chaos.ts';
 import { JobController } from './controller.ts';
 import { InvalidManifestError } from './errors.ts';
-import { invalid, required } from './field-errors.ts';
+import { OMIT_VALUE, invalid, required } from './field-errors.ts';
 import type { LocalPod } from './pod.ts';
 import { type PodRunnerSink, PodRunner } from './pod-runner.ts';
 import { parseManifestText, readJob } from './read-manifest.ts';
@@ -71,7 +71,8 @@ export function loadJobManifest(manifest: string | object, random: SeededRandom,
   try {
     raw = typeof manifest === 'string' ? parseManifestText(manifest) : manifest;
   } catch (err) {
-    throw new InvalidManifestError('', [invalid('<manifest>', '', (err as Error).message)]);
+    const message = (err as Error).message;
+    throw new InvalidManifestError('', [invalid('<manifest>', OMIT_VALUE, message)], `error parsing the manifest: ${message}`);
   }
   const { job, errors } = readJob(raw);
   applyJobDefaults(job, { uid: random.uuid(), now, nameSuffix: random.nameSuffix() });

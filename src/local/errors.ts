@@ -19,8 +19,13 @@ export class InvalidManifestError extends ConfigurationError {
   /** The field errors, in the API server's order. */
   readonly fieldErrors: readonly FieldError[];
 
-  constructor(jobName: string, fieldErrors: readonly FieldError[]) {
-    super(formatInvalidJob(jobName, fieldErrors));
+  /**
+   * @param jobName metadata.name, for the API server's message form.
+   * @param fieldErrors what is wrong, field by field.
+   * @param message replaces the API server's message form (for text that is not a manifest at all).
+   */
+  constructor(jobName: string, fieldErrors: readonly FieldError[], message?: string) {
+    super(message ?? formatInvalidJob(jobName, fieldErrors));
     this.fieldErrors = fieldErrors;
   }
 }
