@@ -43,6 +43,9 @@ export interface ProbeOptions {
   readonly isUnsupported?: (err: unknown) => boolean;
 }
 
+/** The operations the probe uses (a store may hand it its unchecked internals). */
+export type ProbeTarget = Pick<ObjectStore, 'put' | 'head' | 'delete'>;
+
 /**
  * Test whether `store` honours conditional writes, using a unique throwaway key
  * under `_jobkit/probe/` that is deleted afterwards. Stores call this from
@@ -54,7 +57,7 @@ export interface ProbeOptions {
  * if (!caps.conditionalCreate) console.warn('no create-only writes');
  * ```
  */
-export async function probeCapabilities(store: ObjectStore, options: ProbeOptions = {}): Promise<StoreCapabilities> {
+export async function probeCapabilities(store: ProbeTarget, options: ProbeOptions = {}): Promise<StoreCapabilities> {
   const isUnsupported = options.isUnsupported ?? (() => false);
   const key = `${PROBE_PREFIX}${randomUUID()}`;
   try {
@@ -137,7 +140,7 @@ export async function requireConditionalWrites(
     throw new ConfigurationError(
       `${purpose} needs an object store that honours conditional writes, but JOBKIT_STORE=${store.url} ` +
         `ignores ${missing.join(' and ')}; without them two pods could both commit. ` +
-        `Use AWS S3, MinIO or another server with conditional writes, or the file:// store.`,
+        `Use AWS S3 or another server that honours them (docs/stores.md lists what was verified), or the file:// store.`,
     );
   }
   return caps;

@@ -84,8 +84,16 @@ export class S3Store implements ObjectStore {
   readonly #concurrency: number;
   readonly #checksums: boolean;
   readonly #sse: Record<string, string>;
+  // The probe drives the raw operations: the public ones wait for its verdict.
   readonly #capabilities = cachedProbe(() =>
-    probeCapabilities(this, { isUnsupported: (err) => err instanceof S3UnsupportedError || s3HttpStatus((err as Error).cause) === 400 }),
+    probeCapabilities(
+      {
+        put: (key, body, options) => this.#putObject(key, toBytes(body), options ?? {}),
+        head: (key) => this.head(key),
+        delete: (key, options) => this.#deleteObject(key, options ?? {}),
+      },
+      { isUnsupported: (err) => err instanceof S3UnsupportedError || s3HttpStatus((err as Error).cause) === 400 },
+    ),
   );
   #multipartSupport: Promise<MultipartConditionSupport> | undefined;
 
@@ -172,6 +180,7 @@ export class S3Store implements ObjectStore {
     assertValidKey(key);
     assertValidConditions(options);
     throwIfAborted(options.signal);
+    await this.#requireHonoured(options);
     return await this.#putObject(key, toBytes(body), options);
   }
 
@@ -191,6 +200,7 @@ export class S3Store implements ObjectStore {
       throw new ConfigurationError(`putStream option concurrency must be an integer from 1 to 64, got ${concurrency}`);
     }
     const conditions: WriteConditions = { ifNoneMatch: options.ifNoneMatch, ifMatch: options.ifMatch };
+    await this.#requireHonoured(conditions);
     for (let attempt = 1; ; attempt++) {
       try {
         return await uploadStream(
@@ -249,6 +259,41 @@ export class S3Store implements ObjectStore {
     assertValidKey(key);
     assertValidConditions({ ifMatch: options.ifMatch });
     throwIfAborted(options.signal);
+    if (options.ifMatch !== undefined) await this.#requireHonoured({ ifMatch: options.ifMatch }, 'delete');
+    await this.#deleteObject(key, options);
+  }
+
+  capabilities(): Promise<StoreCapabilities> {
+    return this.#capabilities();
+  }
+
+  close(): Promise<void> {
+    if (this.#ownsClient) this.#client.destroy();
+    return Promise.resolve();
+  }
+
+  /**
+   * Refuse a conditional request the server would silently treat as
+   * unconditional (the capability probe runs once, at the first one).
+   */
+  async #requireHonoured(conditions: WriteConditions, op: 'write' | 'delete' = 'write'): Promise<void> {
+    if (conditions.ifNoneMatch === undefined && conditions.ifMatch === undefined) return;
+    const caps = await this.capabilities();
+    const [capability, header]: [keyof StoreCapabilities, string] =
+      op === 'delete'
+        ? ['conditionalDelete', 'If-Match on DeleteObject']
+        : conditions.ifNoneMatch !== undefined
+          ? ['conditionalCreate', 'If-None-Match on PutObject']
+          : ['conditionalReplace', 'If-Match on PutObject'];
+    if (caps[capability]) return;
+    throw new S3UnsupportedError(
+      `JOBKIT_STORE=${this.url}: the server ignores ${header} (found by the capability probe); ` +
+        `refusing a conditional ${op} it would silently apply unconditionally`,
+    );
+  }
+
+  /** One DeleteObject, retried on 409 ConditionalRequestConflict. */
+  async #deleteObject(key: string, options: DeleteOptions): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.#client.send(
@@ -269,15 +314,6 @@ export class S3Store implements ObjectStore {
         throw mapS3Error(err, this.#ctx('DeleteObject', key, options.ifMatch !== undefined));
       }
     }
-  }
-
-  capabilities(): Promise<StoreCapabilities> {
-    return this.#capabilities();
-  }
-
-  close(): Promise<void> {
-    if (this.#ownsClient) this.#client.destroy();
-    return Promise.resolve();
   }
 
   #ctx(operation: string, key?: string, conditional = false): S3ErrorContext {

@@ -21,22 +21,51 @@ function s3Error(name: string, status: number): Error {
   return Object.assign(new Error(name), { name, Code: name, $metadata: { httpStatusCode: status } });
 }
 
-/** A fake client: records command class names, answers with `handlers` or a default success. */
-function fakeClient(handlers: { [name: string]: Handler } = {}): { client: S3Client; calls: string[] } {
+/**
+ * A fake client: records command class names and answers with `handlers` or a
+ * default success. Put/Head/Delete keep objects and honour If-None-Match /
+ * If-Match like S3 (unless `compliant` is false), so the store's capability
+ * probe finds conditions honoured.
+ */
+function fakeClient(handlers: { [name: string]: Handler } = {}, compliant = true): { client: S3Client; calls: string[] } {
   const calls: string[] = [];
+  const objects = new Map<string, string>();
   let parts = 0;
+  let version = 0;
+  const key = (c: Command): string => String(c.input.Key);
+  const conditionFails = (c: Command): boolean => {
+    if (!compliant) return false;
+    const current = objects.get(key(c));
+    return (c.input.IfNoneMatch === '*' && current !== undefined) || (c.input.IfMatch !== undefined && c.input.IfMatch !== current);
+  };
   const defaults: { [name: string]: Handler } = {
     CreateMultipartUploadCommand: () => Promise.resolve({ UploadId: 'upload-1' }),
     UploadPartCommand: (c) => Promise.resolve({ ETag: `"part-${String(c.input.PartNumber)}-${++parts}"` }),
-    CompleteMultipartUploadCommand: () => Promise.resolve({ ETag: '"done-2"' }),
+    CompleteMultipartUploadCommand: (c) => (conditionFails(c) ? Promise.reject(s3Error('PreconditionFailed', 412)) : Promise.resolve({ ETag: '"done-2"' })),
     AbortMultipartUploadCommand: () => Promise.resolve({}),
-    PutObjectCommand: () => Promise.resolve({ ETag: '"single"' }),
+    PutObjectCommand: (c) => {
+      if (conditionFails(c)) return Promise.reject(s3Error('PreconditionFailed', 412));
+      const etag = `"v${++version}"`;
+      objects.set(key(c), etag);
+      return Promise.resolve({ ETag: etag });
+    },
+    HeadObjectCommand: (c) => {
+      const etag = objects.get(key(c));
+      return etag === undefined ? Promise.reject(s3Error('NotFound', 404)) : Promise.resolve({ ETag: etag, ContentLength: 1 });
+    },
+    DeleteObjectCommand: (c) => {
+      if (conditionFails(c)) return Promise.reject(s3Error('PreconditionFailed', 412));
+      objects.delete(key(c));
+      return Promise.resolve({});
+    },
   };
   const client = {
     send: (command: Command) => {
       const name = command.constructor.name;
-      calls.push(name);
-      const handler = handlers[name] ?? defaults[name];
+      // Probe traffic (under _jobkit/probe/) gets the compliant defaults and is not recorded.
+      const probe = key(command).includes('_jobkit/probe/');
+      const handler = (probe ? undefined : handlers[name]) ?? defaults[name];
+      if (!probe) calls.push(name);
       if (handler === undefined) return Promise.reject(new Error(`unexpected ${name}`));
       return handler(command);
     },
@@ -111,7 +140,6 @@ describe('S3Store.putStream (scripted client)', () => {
 
   it('aborts the multipart upload when the condition fails at Complete', async () => {
     const { client, calls } = fakeClient({ CompleteMultipartUploadCommand: () => Promise.reject(s3Error('PreconditionFailed', 412)) });
-    // The multipart-condition probe meets the same 412, so it finds the condition honoured.
     const err = await store(client)
       .putStream('k', countingSource(2 * PART + 1).body, { ifNoneMatch: '*' })
       .catch((e: unknown) => e);
@@ -184,5 +212,15 @@ describe('S3Store.putStream (scripted client)', () => {
     for (const input of inputs) expect(input).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'key-1' });
     expect(inputs[0]).toMatchObject({ ContentType: 'application/json' });
     expect(inputs[1]).toMatchObject({ ContentType: 'application/octet-stream', ChecksumAlgorithm: 'CRC32' });
+  });
+
+  it('refuses conditional requests that a non-compliant server would apply unconditionally', async () => {
+    const { client, calls } = fakeClient({}, false);
+    const s = store(client);
+    await s.put('plain', 'unconditional writes still work');
+    await expect(s.put('k', 'v', { ifNoneMatch: '*' })).rejects.toThrow(/ignores If-None-Match on PutObject/);
+    await expect(s.put('k', 'v', { ifMatch: '"x"' })).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(s.delete('plain', { ifMatch: '"x"' })).rejects.toThrow(/ignores If-Match on DeleteObject/);
+    expect(calls).toEqual(['PutObjectCommand']);
   });
 });
