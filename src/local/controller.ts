@@ -351,7 +351,7 @@ export class JobController {
     if (this.completions === undefined) wantActive = succeeded > 0 ? active : parallelism;
     else wantActive = Math.max(0, Math.min(this.completions - succeeded, parallelism));
 
-    const toDelete = this.activePodsForRemoval(activePods, Math.max(0, active - wantActive));
+    const toDelete = this.activePodsForRemoval(activePods, Math.max(0, active - wantActive), failedIndexes);
     if (toDelete.length > 0) {
       let removedReady = 0;
       for (const pod of toDelete) {
@@ -449,7 +449,7 @@ export class JobController {
     };
   }
 
-  private activePodsForRemoval(activePods: LocalPod[], rmAtLeast: number): LocalPod[] {
+  private activePodsForRemoval(activePods: LocalPod[], rmAtLeast: number, failedIndexes: IndexSet | undefined): LocalPod[] {
     const rm: LocalPod[] = [];
     let left: LocalPod[] = activePods;
     if (this.indexed) {
@@ -457,7 +457,8 @@ export class JobController {
       const byIndex = new Map<number, LocalPod[]>();
       for (const pod of activePods) {
         const ix = completionIndexOf(pod);
-        if (ix < 0 || ix >= (this.completions ?? 0)) rm.push(pod);
+        // Out-of-range pods, and pods still running for an index that has already failed, go.
+        if (ix < 0 || ix >= (this.completions ?? 0) || failedIndexes?.has(ix) === true) rm.push(pod);
         else byIndex.set(ix, [...(byIndex.get(ix) ?? []), pod]);
       }
       for (const ix of [...byIndex.keys()].sort((a, b) => a - b)) {

@@ -218,6 +218,24 @@ describe('JobController', () => {
     expect(h.status()).toMatchObject({ failed: 2, succeeded: 1, completedIndexes: '0', failedIndexes: '1' });
   });
 
+  it('deletes pods still running for an index that has failed', () => {
+    const h = new Harness({
+      completions: 2,
+      parallelism: 2,
+      completionMode: 'Indexed',
+      backoffLimitPerIndex: 3,
+      podFailurePolicy: { rules: [{ action: 'FailIndex', onExitCodes: { operator: 'In', values: [65] } }] },
+    }).sync();
+    const dup = h.controller.newPod(h.time, 0);
+    dup.phase = 'Running';
+    dup.ready = true;
+    dup.readySince = h.time - 1;
+    h.pods.push(dup);
+    h.exit(h.pods.find((p) => p.index === 0 && p !== dup)!, 65).sync();
+    expect(h.status().failedIndexes).toBe('0');
+    expect(h.deleted).toEqual([dup]);
+  });
+
   it('sums OnFailure restarts of running pods against backoffLimit', () => {
     const h = new Harness({ backoffLimit: 2 }, { restartPolicy: 'OnFailure' }).sync();
     const pod = h.running()[0]!;
