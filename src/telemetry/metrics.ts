@@ -20,6 +20,7 @@ import {
   Registry,
 } from 'prom-client';
 import { exitCodeFor } from '../runtime/exit-codes.ts';
+import { createFastHistogram, createTally } from './hot-path-metrics.ts';
 import type { JobIdentity, ShutdownReason } from '../runtime/types.ts';
 
 /** How an item ended, as counted by `jobkit_items_total{outcome}`. */
@@ -184,21 +185,16 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
   });
   const exitCode = lateGauge(registry, { name: 'jobkit_job_exit_code', help: 'Exit code this run ended with.' });
 
-  const items = new Counter({
+  const items = createTally(registry, {
     name: 'jobkit_items_total',
     help: 'Items handled by this run, by outcome.',
-    labelNames: ['outcome'] as const,
-    registers,
-  });
-  // Bound children: a per-item inc() then skips label hashing.
-  const processed = items.labels('processed');
-  const failed = items.labels('failed');
-  const skipped = items.labels('skipped');
-  const itemDuration = new Histogram({
+    label: 'outcome',
+    values: ['processed', 'failed', 'skipped'],
+  }).counts;
+  const itemDuration = createFastHistogram(registry, {
     name: 'jobkit_item_duration_seconds',
     help: 'Time spent on one item.',
-    buckets: [...(options.itemBuckets ?? DEFAULT_ITEM_BUCKETS)],
-    registers,
+    buckets: options.itemBuckets ?? DEFAULT_ITEM_BUCKETS,
   });
   const retries = new Counter({
     name: 'jobkit_retries_total',
@@ -229,23 +225,22 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
   });
   for (const result of ['hit', 'miss', 'conflict'] as const) idempotencyResults.labels(result).inc(0);
 
-  const itemChild = { processed, failed, skipped } as const;
-
   return {
     registry,
     itemProcessed(durationMs) {
-      processed.inc();
+      items.processed += 1;
       if (durationMs !== undefined) itemDuration.observe(durationMs / 1000);
     },
     itemFailed(durationMs) {
-      failed.inc();
+      items.failed += 1;
       if (durationMs !== undefined) itemDuration.observe(durationMs / 1000);
     },
     itemSkipped() {
-      skipped.inc();
+      items.skipped += 1;
     },
     items(outcome, n) {
-      itemChild[outcome].inc(n);
+      if (!(Number.isFinite(n) && n >= 0)) throw new RangeError(`items(): n must be a finite number >= 0, got ${n}`);
+      items[outcome] += n;
     },
     retry(operation) {
       retries.labels(operation).inc();

@@ -158,4 +158,16 @@ describe('a gateway that is down or hangs never changes the exit code, nor delay
       await server.close();
     }
   });
+
+  it('trace collector hanging: same exit code, delayed by at most the flush budget (5 s)', async () => {
+    const server = await startHangingServer();
+    try {
+      const result = await runChild(JOB, jobEnv(uniqueJobName('e2e'), { OTEL_EXPORTER_OTLP_ENDPOINT: server.url, FIXTURE_MODE: 'fail' }));
+      expect(result.code, result.stderr).toBe(65);
+      expect(server.connections()).toBeGreaterThanOrEqual(1);
+      expect(shutdownMs(result)).toBeLessThan(5_000 + 1_000);
+    } finally {
+      await server.close();
+    }
+  });
 });
