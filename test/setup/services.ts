@@ -13,10 +13,10 @@
  * installs the binaries on a fresh machine.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 
 const started: ChildProcess[] = [];
@@ -72,6 +72,14 @@ function launch(cmd: string, args: string[], what: string, env: NodeJS.ProcessEn
 
 let stopping = false;
 
+/** JOBKIT_TEST_MINIO_BIN, else `minio` from PATH, else where install-test-services.sh builds it. */
+function minioBinary(): string {
+  if (process.env.JOBKIT_TEST_MINIO_BIN) return process.env.JOBKIT_TEST_MINIO_BIN;
+  const onPath = (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, 'minio')));
+  const built = join(process.env.GOBIN ?? join(homedir(), 'go', 'bin'), 'minio');
+  return !onPath && existsSync(built) ? built : 'minio';
+}
+
 async function startS3(): Promise<void> {
   if (process.env.JOBKIT_TEST_S3_ENDPOINT !== undefined) return;
   const port = await freePort();
@@ -81,7 +89,7 @@ async function startS3(): Promise<void> {
   if (kind === 'minio') {
     const dir = mkdtempSync(join(tmpdir(), 'jobkit-minio-'));
     tempDirs.push(dir);
-    child = launch('minio', ['server', '--quiet', '--address', `127.0.0.1:${port}`, dir], 'minio', {
+    child = launch(minioBinary(), ['server', '--quiet', '--address', `127.0.0.1:${port}`, dir], 'minio', {
       ...process.env,
       MINIO_ROOT_USER: 'jobkit-test',
       MINIO_ROOT_PASSWORD: 'jobkit-test-secret',
