@@ -19,7 +19,7 @@
  * Layout and key escaping: fs-layout.ts. File format: fs-object-file.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { type FileHandle, link, mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises';
+import { type FileHandle, link, mkdir, open, readdir, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -354,7 +354,10 @@ export class FsStore implements ObjectStore {
       throw err;
     }
     for (const entry of entries) {
-      if (isInternalName(entry.name)) continue;
+      if (isInternalName(entry.name)) {
+        await sweepAbandoned(join(dir, entry.name));
+        continue;
+      }
       const child = join(dir, entry.name);
       if (entry.isDirectory() && entry.name.endsWith(DIR_SUFFIX)) {
         if (partial === '' || stemMayMatch(entry.name.slice(0, -DIR_SUFFIX.length), partial)) {
@@ -382,6 +385,18 @@ export class FsStore implements ObjectStore {
       if (err instanceof CorruptObjectFileError) return undefined;
       throw err;
     }
+  }
+}
+
+/** A temp file untouched this long was left by a process that died mid-write. */
+const ABANDONED_TEMP_MS = 24 * 60 * 60 * 1000;
+
+/** Delete a temp file (or broken-lock file) abandoned by a crashed writer; listing finds them. */
+async function sweepAbandoned(path: string): Promise<void> {
+  try {
+    if (Date.now() - (await stat(path)).mtimeMs > ABANDONED_TEMP_MS && /\/~(tmp\.|lock\..*\.broken-)/.test(path)) await unlink(path);
+  } catch {
+    // Gone already, or not ours to remove.
   }
 }
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -92,6 +92,21 @@ describe('FsStore', () => {
     await writeFile(join(root, 'd~', '~tmp.123'), 'half written');
     expect(await keysOf(store.list('d/'))).toEqual(['d/real']);
     await expect(store.get('d/hand-written.txt')).rejects.toThrow(/not a jobkit object file/);
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('sweeps temp files abandoned by a crashed writer a day ago, and keeps recent ones', async () => {
+    const root = await tempRoot();
+    const store = new FsStore(root);
+    await store.put('d/real', 'x');
+    const old = join(root, 'd~', '~tmp.crashed');
+    const recent = join(root, 'd~', '~tmp.in-progress');
+    await writeFile(old, 'half');
+    await writeFile(recent, 'half');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+    await utimes(old, twoDaysAgo, twoDaysAgo);
+    expect(await keysOf(store.list(''))).toEqual(['d/real']);
+    expect((await readdir(join(root, 'd~'))).sort()).toEqual(['real', '~tmp.in-progress']);
     await rm(root, { recursive: true, force: true });
   });
 
