@@ -110,6 +110,29 @@ describe('save and load', () => {
     expect(await keysUnder(store, 'jobs/')).toEqual([]);
   });
 
+  it('runs without fencing on a store without conditional writes only when told to', async () => {
+    const store = new MemoryStore({ ignoreConditions: true });
+    const cp = createCheckpointer<State>({ store, identity, fencing: false });
+    await cp.save({ next: 1 }, { blob: bytes(10, 1) });
+    expect((await createCheckpointer<State>({ store, identity, fencing: false }).load())?.state).toEqual({ next: 1 });
+  });
+
+  it('verifies crc32 checksums too, and old sha256 checkpoints still load after switching', async () => {
+    const store = new MemoryStore();
+    await createCheckpointer<State>({ store, identity }).save({ next: 1 }, { blob: bytes(5000, 1) });
+    const cp = createCheckpointer<State>({ store, identity, checksum: 'crc32' });
+    expect((await cp.load())?.state).toEqual({ next: 1 });
+    const before = new Set(await keysUnder(store, `${ROOT}/data/`));
+    await cp.save({ next: 2 }, { blob: bytes(5000, 2) });
+    const newest = (await keysUnder(store, `${ROOT}/data/`)).find((k) => !before.has(k))!;
+    const manifest = (await keysUnder(store, `${ROOT}/manifests/`)).at(-1)!;
+    expect(Buffer.from((await store.get(manifest))!.body).toString()).toContain('"checksum":"crc32:');
+    const damaged = bytes(5000, 2);
+    damaged.writeUInt8(damaged[10]! ^ 4, 10);
+    await store.put(newest, damaged);
+    expect((await createCheckpointer<State>({ store, identity }).load())?.state).toEqual({ next: 1 });
+  });
+
   it('validates options with ConfigurationError naming the option', () => {
     const store = new MemoryStore();
     expect(() => createCheckpointer({ store, identity, keep: 0 })).toThrow(/keep must be an integer >= 1, got 0/);
