@@ -162,7 +162,8 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
   const chaos = new ChaosEngine({
     plan: planChaos(options.chaos ?? NO_CHAOS, chaosRandom, {
       podStarts: job.spec.completions ?? job.spec.parallelism ?? 1,
-      minDelayMs: Math.min(50, options.chaosMaxDelayMs ?? 1000),
+      // Not at the very start: a process needs a moment to install its signal handlers.
+      minDelayMs: Math.floor((options.chaosMaxDelayMs ?? 1000) / 4),
       maxDelayMs: options.chaosMaxDelayMs ?? 1000,
     }),
     random: chaosRandom,

@@ -338,6 +338,24 @@ describe('jobkit run: chaos', () => {
     expect(conditionsOf(r.job).map((c) => c[1])).toEqual(['BackoffLimitExceeded', 'BackoffLimitExceeded']);
   });
 
+  it('replaces a preempted pod while it terminates with TerminatingOrFailed, after it ends with Failed', async () => {
+    // The pod ignores SIGTERM and ends by itself, exit 0, inside its 3 s grace period.
+    const manifest = (podReplacementPolicy: string): Record<string, unknown> =>
+      jobManifest({ spec: { podReplacementPolicy }, pod: { terminationGracePeriodSeconds: 3 }, script: "trap '' TERM; echo start; sleep 1.5" });
+    const eager = await runManifest(manifest('TerminatingOrFailed'), ['--chaos', 'preempt=1', '--chaos-max-delay', '600']);
+    expect(eager.code).toBe(0);
+    expect(eager.stderr.match(/\] start/g)).toHaveLength(2);
+    // Counted as failed when deleted; its later exit 0 does not count.
+    expect(eager.job.status).toMatchObject({ succeeded: 1, failed: 1 });
+
+    const patient = await runManifest(manifest('Failed'), ['--chaos', 'preempt=1', '--chaos-max-delay', '600']);
+    expect(patient.code).toBe(0);
+    expect(patient.stderr.match(/\] start/g)).toHaveLength(1);
+    // Judged once finished: it exited 0, so it is the success.
+    expect(patient.job.status?.succeeded).toBe(1);
+    expect(patient.job.status).not.toHaveProperty('failed');
+  });
+
   it('counts a SIGKILL (exit 137) as a failure', async () => {
     const r = await runManifest(
       longPods({ backoffLimit: 1, podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [137] } }] } }),
