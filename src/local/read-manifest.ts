@@ -231,15 +231,15 @@ export function readJob(raw: unknown): ReadResult {
     readContainer(r, c, `spec.template.spec.containers[${i}]`),
   );
   const initContainers = r.list(podSpecRaw, 'initContainers', 'spec.template.spec');
+  const templateLabels = r.stringMap(tMetaRaw, 'labels', 'spec.template.metadata');
+  const templateAnnotations = r.stringMap(tMetaRaw, 'annotations', 'spec.template.metadata');
   const spec: JobSpec = {
     ...s,
     template: {
       metadata: {
         ...tMetaRaw,
-        ...(r.stringMap(tMetaRaw, 'labels', 'spec.template.metadata') === undefined ? {} : { labels: r.stringMap(tMetaRaw, 'labels', 'spec.template.metadata') }),
-        ...(r.stringMap(tMetaRaw, 'annotations', 'spec.template.metadata') === undefined
-          ? {}
-          : { annotations: r.stringMap(tMetaRaw, 'annotations', 'spec.template.metadata') }),
+        ...(templateLabels === undefined ? {} : { labels: templateLabels }),
+        ...(templateAnnotations === undefined ? {} : { annotations: templateAnnotations }),
       },
       spec: {
         ...podSpecRaw,
