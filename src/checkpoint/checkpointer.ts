@@ -46,6 +46,7 @@ import type {
   LoadedCheckpoint,
   LoadedPart,
   PartRecord,
+  PartSource,
   PartSources,
   SaveOptions,
   Snapshot,
@@ -62,6 +63,9 @@ export const CHECKPOINT_DEFAULTS = {
   finalSaveBudgetMs: 10_000,
   checksum: 'sha256' as ChecksumAlgorithm,
 } as const;
+
+/** In-memory parts up to this size are uploaded several at a time. */
+const SMALL_PART_MAX = 8 * MiB;
 
 /** Reserved name of the data object holding state too large to inline. */
 const STATE_PART = 'state.json';
@@ -433,13 +437,26 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     const reusedParts: string[] = [];
     try {
       const parts: Record<string, PartRecord> = {};
-      for (const [name, source] of Object.entries(request.parts)) {
+      const upload = async ([name, source]: [string, PartSource]): Promise<void> => {
         const up = await uploadPart(settings, name, source, previous?.parts[name]);
         parts[name] = up.record;
         uploadedBytes += up.uploadedBytes;
         if (up.reused) reusedParts.push(name);
         else written.push(up.record.key);
+      };
+      // Small in-memory parts go `concurrency` at a time (many shards save in a
+      // few round trips); large or streamed ones one at a time, each already
+      // multipart-parallel, so memory stays about partSize x concurrency.
+      const entries = Object.entries(request.parts);
+      const small = entries.filter(([, src]) => src instanceof Uint8Array && src.byteLength <= SMALL_PART_MAX);
+      const large = entries.filter((e) => !small.includes(e));
+      for (let i = 0; i < small.length; i += this.#concurrency) {
+        const batch = await Promise.allSettled(small.slice(i, i + this.#concurrency).map(upload));
+        const failed = batch.find((r) => r.status === 'rejected');
+        if (failed !== undefined) throw failed.reason;
       }
+      for (const entry of large) await upload(entry);
+      reusedParts.sort();
       let state: StateRecord;
       const stateBytes = Buffer.from(request.stateJson, 'utf8');
       if (stateBytes.byteLength <= this.#inlineMax) {
