@@ -8,6 +8,7 @@
  * The same seed and the same pod timings give the same choices.
  */
 import { ConfigurationError } from '../runtime/errors.ts';
+import type { LocalPod } from './pod.ts';
 import type { SeededRandom } from './rng.ts';
 
 /** The chaos kinds. */
@@ -91,4 +92,75 @@ export function planChaos(spec: ChaosSpec, rng: SeededRandom, window: { podStart
     afterPodStart: rng.int(1, Math.max(1, window.podStarts)),
     delayMs: rng.int(window.minDelayMs, Math.max(window.minDelayMs, window.maxDelayMs)),
   }));
+}
+
+/** One chaos action that was carried out. */
+export interface AppliedChaos {
+  readonly kind: ChaosKind;
+  readonly pod: string;
+  /** For `duplicate`: the name of the second pod. */
+  readonly duplicate?: string;
+}
+
+/** What the chaos engine acts on. */
+export interface ChaosEngineOptions {
+  readonly plan: readonly ChaosAction[];
+  readonly random: SeededRandom;
+  readonly later: (ms: number, fn: () => void) => void;
+  readonly isDone: () => boolean;
+  readonly runningPods: () => LocalPod[];
+  readonly preempt: (pod: LocalPod) => void;
+  readonly kill: (pod: LocalPod) => void;
+  readonly duplicate: (pod: LocalPod) => string;
+}
+
+/**
+ * Fires the planned chaos actions at their pod starts.
+ *
+ * @example
+ * ```ts
+ * const engine = new ChaosEngine({ plan, random, later, isDone, runningPods, preempt, kill, duplicate });
+ * runner.onStarted = (pod) => engine.podStarted(pod);
+ * ```
+ */
+export class ChaosEngine {
+  readonly applied: AppliedChaos[] = [];
+  private readonly opts: ChaosEngineOptions;
+  private starts = 0;
+  private waiting: ChaosAction[] = [];
+  private unfired: ChaosAction[];
+
+  constructor(opts: ChaosEngineOptions) {
+    this.opts = opts;
+    this.unfired = [...opts.plan];
+  }
+
+  /** Actions not carried out yet. */
+  get pendingCount(): number {
+    return this.unfired.length;
+  }
+
+  /** Arms the actions tied to this pod start (and those waiting for any start). */
+  podStarted(pod: LocalPod): void {
+    this.starts++;
+    const due = [...this.waiting, ...this.unfired.filter((a) => a.afterPodStart === this.starts && !this.waiting.includes(a))];
+    this.waiting = [];
+    for (const action of due) this.opts.later(action.delayMs, () => this.strike(action, pod));
+  }
+
+  private strike(action: ChaosAction, target: LocalPod): void {
+    if (this.opts.isDone() || !this.unfired.includes(action)) return;
+    const running = this.opts.runningPods();
+    let pod: LocalPod | undefined = running.includes(target) ? target : undefined;
+    if (pod === undefined && running.length > 0) pod = this.opts.random.pick([...running].sort((a, b) => a.name.localeCompare(b.name)));
+    if (pod === undefined) {
+      this.waiting.push(action);
+      return;
+    }
+    this.unfired = this.unfired.filter((a) => a !== action);
+    if (action.kind === 'preempt') this.opts.preempt(pod);
+    else if (action.kind === 'kill') this.opts.kill(pod);
+    if (action.kind === 'duplicate') this.applied.push({ kind: action.kind, pod: pod.name, duplicate: this.opts.duplicate(pod) });
+    else this.applied.push({ kind: action.kind, pod: pod.name });
+  }
 }

@@ -4,11 +4,10 @@
  * seeded chaos, and returns the final Job object.
  */
 import { hostname } from 'node:os';
-import { type ChaosAction, type ChaosKind, type ChaosSpec, NO_CHAOS, planChaos } from './chaos.ts';
+import { type AppliedChaos, ChaosEngine, type ChaosSpec, NO_CHAOS, planChaos } from './chaos.ts';
 import { JobController } from './controller.ts';
 import { InvalidManifestError } from './errors.ts';
 import { OMIT_VALUE, invalid, required } from './field-errors.ts';
-import type { LocalPod } from './pod.ts';
 import { type PodRunnerSink, PodRunner } from './pod-runner.ts';
 import { parseManifestText, readJob } from './read-manifest.ts';
 import { SeededRandom } from './rng.ts';
@@ -35,14 +34,6 @@ export interface RunLocalJobOptions {
   readonly nodeName?: string;
   /** Aborting stops every pod at once (SIGKILL) and rejects. */
   readonly signal?: AbortSignal;
-}
-
-/** One chaos action that was carried out. */
-export interface AppliedChaos {
-  readonly kind: ChaosKind;
-  readonly pod: string;
-  /** For `duplicate`: the name of the second pod. */
-  readonly duplicate?: string;
 }
 
 /** The outcome of {@link runLocalJob}. */
@@ -265,55 +256,3 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
 
 /** syncJobBatchPeriod: how long a pod event can go unseen by the Job controller. */
 const SYNC_BATCH_PERIOD_MS = 1000;
-
-interface ChaosEngineOptions {
-  readonly plan: readonly ChaosAction[];
-  readonly random: SeededRandom;
-  readonly later: (ms: number, fn: () => void) => void;
-  readonly isDone: () => boolean;
-  readonly runningPods: () => LocalPod[];
-  readonly preempt: (pod: LocalPod) => void;
-  readonly kill: (pod: LocalPod) => void;
-  readonly duplicate: (pod: LocalPod) => string;
-}
-
-/** Fires the planned chaos actions at their pod starts. */
-class ChaosEngine {
-  readonly applied: AppliedChaos[] = [];
-  private readonly opts: ChaosEngineOptions;
-  private starts = 0;
-  private waiting: ChaosAction[] = [];
-  private unfired: ChaosAction[];
-
-  constructor(opts: ChaosEngineOptions) {
-    this.opts = opts;
-    this.unfired = [...opts.plan];
-  }
-
-  get pendingCount(): number {
-    return this.unfired.length;
-  }
-
-  podStarted(pod: LocalPod): void {
-    this.starts++;
-    const due = [...this.waiting, ...this.unfired.filter((a) => a.afterPodStart === this.starts && !this.waiting.includes(a))];
-    this.waiting = [];
-    for (const action of due) this.opts.later(action.delayMs, () => this.strike(action, pod));
-  }
-
-  private strike(action: ChaosAction, target: LocalPod): void {
-    if (this.opts.isDone() || !this.unfired.includes(action)) return;
-    const running = this.opts.runningPods();
-    let pod: LocalPod | undefined = running.includes(target) ? target : undefined;
-    if (pod === undefined && running.length > 0) pod = this.opts.random.pick([...running].sort((a, b) => a.name.localeCompare(b.name)));
-    if (pod === undefined) {
-      this.waiting.push(action);
-      return;
-    }
-    this.unfired = this.unfired.filter((a) => a !== action);
-    if (action.kind === 'preempt') this.opts.preempt(pod);
-    else if (action.kind === 'kill') this.opts.kill(pod);
-    if (action.kind === 'duplicate') this.applied.push({ kind: action.kind, pod: pod.name, duplicate: this.opts.duplicate(pod) });
-    else this.applied.push({ kind: action.kind, pod: pod.name });
-  }
-}

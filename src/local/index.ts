@@ -9,8 +9,8 @@
  * const result = await runLocalJob({ manifest: job, backoffScale: 0.01, chaos: parseChaosSpec('preempt=1') });
  * ```
  */
-export { type ChaosSpec, parseChaosSpec } from './chaos.ts';
-export { type AppliedChaos, type LocalJobResult, type RunLocalJobOptions, loadJobManifest, runLocalJob } from './emulator.ts';
+export { type AppliedChaos, type ChaosSpec, parseChaosSpec } from './chaos.ts';
+export { type LocalJobResult, type RunLocalJobOptions, loadJobManifest, runLocalJob } from './emulator.ts';
 export { InvalidManifestError } from './errors.ts';
 export { type FieldError, formatInvalidJob } from './field-errors.ts';
 export { type ManifestOptions, generateJobManifest, podFailurePolicyForExitCodes } from './manifest-generator.ts';
