@@ -278,16 +278,19 @@ export class FsStore implements ObjectStore {
     try {
       const etag = streamingEtag();
       let size = 0;
+      // A body in hand goes out with its trailer in one writev; a stream chunk by chunk.
+      const pending: Uint8Array[] = [];
       for await (const chunk of chunks) {
         throwIfAborted(options.signal);
         const bytes = toBytes(chunk);
         etag.update(bytes);
         size += bytes.byteLength;
-        await handle.write(bytes);
+        if (Array.isArray(chunks)) pending.push(bytes);
+        else await handle.write(bytes);
       }
       throwIfAborted(options.signal);
       const digest = etag.digest();
-      await handle.write(encodeTrailer({ key, etag: digest, contentType: options.contentType }));
+      await handle.writev([...pending, encodeTrailer({ key, etag: digest, contentType: options.contentType })]);
       if (this.#fsync) await handle.sync();
       await handle.close();
       return { path, etag: digest, size };
