@@ -105,6 +105,9 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
   const chaosRandom = new SeededRandom(seed ^ 0x5bd1e995);
   const job = loadJobManifest(options.manifest, random);
   const sink = options.sink ?? stderrSink();
+  const podSpec = job.spec.template.spec;
+  if (podSpec.containers.length > 1) sink.event(`only the first container (${podSpec.containers[0]!.name}) runs; ${podSpec.containers.length - 1} other(s) ignored`);
+  if ((podSpec.initContainers ?? []).length > 0) sink.event('initContainers are not run locally');
   const backoffScale = options.backoffScale ?? 1;
   const now = (): number => Date.now();
   const timers = new Set<NodeJS.Timeout>();
