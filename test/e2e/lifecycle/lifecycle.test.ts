@@ -87,6 +87,15 @@ describe('runJob in a real process', () => {
     expect(job.lines.find((l) => l.signal === 'SIGTERM')?.level).toBe('warn');
   });
 
+  it('SIGINT (Ctrl+C in `jobkit run`) stops the same way: 143, hooks told "signal"', async () => {
+    const job = startJob({ SCENARIO: 'wait-for-stop' });
+    await job.waitForLine(msg('main started'));
+    job.child.kill('SIGINT');
+    const exit = await job.exited;
+    expect(exit).toEqual({ code: 143, signal: null });
+    expect(hookLines(job.lines, 'hook done')).toContain('logs:signal');
+  });
+
   it('a second SIGTERM forces the exit at once, while a hook is still running', async () => {
     const job = startJob({ SCENARIO: 'wait-for-stop', HOOK_MODE: 'hang', HOOK_BUDGET_MS: '60000', JOBKIT_GRACE_PERIOD_SECONDS: '60' });
     await job.waitForLine(msg('main started'));
