@@ -61,7 +61,7 @@ function fieldRefEnv(name: string, fieldPath: string): EnvVar {
   return { name, valueFrom: { fieldRef: { fieldPath } } };
 }
 
-function positiveInt(option: string, value: number | undefined, min: number): void {
+function intAtLeast(option: string, value: number | undefined, min: number): void {
   if (value !== undefined && (!Number.isInteger(value) || value < min)) {
     throw new ConfigurationError(`${option} must be an integer >= ${min}, got ${String(value)}`);
   }
@@ -104,15 +104,15 @@ export function generateJobManifest(options: ManifestOptions): Job {
   const completions = options.completions ?? 1;
   const grace = options.gracePeriodSeconds ?? 30;
   const containerName = options.containerName ?? 'main';
-  positiveInt('--completions', completions, 1);
-  positiveInt('--parallelism', options.parallelism, 1);
-  positiveInt('--backoff-limit-per-index', options.backoffLimitPerIndex, 0);
-  positiveInt('--backoff-limit', options.backoffLimit, 0);
-  positiveInt('--max-failed-indexes', options.maxFailedIndexes, 0);
-  positiveInt('--active-deadline', options.activeDeadlineSeconds, 1);
-  positiveInt('--deadline', options.deadlineSeconds, 1);
-  positiveInt('--ttl', options.ttlSecondsAfterFinished, 0);
-  positiveInt('--grace-period', grace, MIN_GRACE_PERIOD_SECONDS);
+  intAtLeast('--completions', completions, 1);
+  intAtLeast('--parallelism', options.parallelism, 1);
+  intAtLeast('--backoff-limit-per-index', options.backoffLimitPerIndex, 0);
+  intAtLeast('--backoff-limit', options.backoffLimit, 0);
+  intAtLeast('--max-failed-indexes', options.maxFailedIndexes, 0);
+  intAtLeast('--active-deadline', options.activeDeadlineSeconds, 1);
+  intAtLeast('--deadline', options.deadlineSeconds, 1);
+  intAtLeast('--ttl', options.ttlSecondsAfterFinished, 0);
+  intAtLeast('--grace-period', grace, MIN_GRACE_PERIOD_SECONDS);
   if (!DNS1123_LABEL.test(options.name) || `${options.name}-${completions - 1}`.length > 63) {
     throw new ConfigurationError(
       `--name must be a lowercase DNS-1123 label short enough that "${options.name}-${completions - 1}" fits in 63 characters, got "${options.name}"`,
@@ -176,7 +176,7 @@ export function generateJobManifest(options: ManifestOptions): Job {
   if (options.ttlSecondsAfterFinished !== undefined) spec.ttlSecondsAfterFinished = options.ttlSecondsAfterFinished;
   spec.podFailurePolicy = podFailurePolicyForExitCodes({ containerName, perIndex: perIndexLimit !== undefined });
   spec.template = {
-    metadata: { labels },
+    metadata: { labels: { ...labels } },
     spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: grace, containers: [container] },
   };
   // Without --namespace the manifest carries none, so `kubectl apply` uses the current one.
