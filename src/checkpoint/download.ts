@@ -5,11 +5,10 @@
  * returns, and memory stays bounded whatever its size.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { ObjectStore } from '../store/types.ts';
 import { checksumAlgorithm, createHasher } from './checksum.ts';
 import { CheckpointCorruptError } from './errors.ts';
@@ -46,6 +45,10 @@ export async function downloadPart(settings: DownloadSettings, name: string, rec
     object.body.destroy();
     throw new CheckpointCorruptError(key, `part "${name}" has ${object.info.size} bytes, the manifest says ${record.size}`);
   }
+  const onAbort = (): void => {
+    object.body.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
   const hasher = createHasher(algorithm);
   let received = 0;
   const verify = async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
@@ -63,7 +66,11 @@ export async function downloadPart(settings: DownloadSettings, name: string, rec
 
   if (record.size <= settings.inMemoryMaxBytes) {
     const chunks: Buffer[] = [];
-    for await (const chunk of verify(object.body as AsyncIterable<Buffer>)) chunks.push(chunk);
+    try {
+      for await (const chunk of verify(object.body as AsyncIterable<Buffer>)) chunks.push(chunk);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
     check();
     const bytes = Buffer.concat(chunks, received);
     return {
@@ -77,11 +84,14 @@ export async function downloadPart(settings: DownloadSettings, name: string, rec
 
   const path = join(settings.spoolDir, `jobkit-part-${randomBytes(8).toString('hex')}`);
   try {
-    await pipeline(object.body, verify, createWriteStream(path), { signal });
+    await spool(verify(object.body as AsyncIterable<Buffer>), path);
     check();
   } catch (err) {
+    object.body.destroy();
     await rm(path, { force: true });
     throw err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
   return {
     name,
@@ -90,6 +100,34 @@ export async function downloadPart(settings: DownloadSettings, name: string, rec
     buffer: () => readFile(path),
     stream: () => createReadStream(path, { highWaterMark: 2 ** 20 }),
   };
+}
+
+/** Bytes gathered before one vectored write: few large writes instead of one per network chunk. */
+const SPOOL_BATCH = 8 * 2 ** 20;
+
+/** Write chunks to a new file, one batched write in flight while the next batch fills. */
+async function spool(chunks: AsyncIterable<Buffer>, path: string): Promise<void> {
+  const handle = await open(path, 'wx');
+  let inFlight: Promise<unknown> = Promise.resolve();
+  try {
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    for await (const chunk of chunks) {
+      batch.push(chunk);
+      batchBytes += chunk.byteLength;
+      if (batchBytes >= SPOOL_BATCH) {
+        await inFlight;
+        inFlight = handle.writev(batch);
+        batch = [];
+        batchBytes = 0;
+      }
+    }
+    await inFlight;
+    if (batch.length > 0) await handle.writev(batch);
+  } finally {
+    await inFlight.catch(() => undefined);
+    await handle.close();
+  }
 }
 
 /**
