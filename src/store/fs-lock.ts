@@ -7,8 +7,9 @@
  * so the lock is held for a few system calls only.
  *
  * Node has no flock(2), so a holder that dies (SIGKILL) leaves its lock file
- * behind. The file records the holder's pid, host and a random token; a waiter
- * treats it as stale when the holder is a dead process on this host, or when
+ * behind. The file records the holder's pid, host (and PID namespace) and a
+ * random token; a waiter treats it as stale when the holder is a dead process
+ * on this host, or when
  * it is older than `staleMs` (holders on other hosts sharing the directory).
  * Breaking a stale lock renames it aside first, then checks the token: if the
  * file taken aside is not the stale one (another waiter broke it and someone
@@ -19,6 +20,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RetryableError } from '../runtime/errors.ts';
@@ -39,8 +41,17 @@ interface LockOwner {
   readonly token: string;
 }
 
-const HOST = hostname();
-
+/**
+ * Who can check our pid: same host name AND same PID namespace (containers
+ * sharing a host name and a volume may see different processes under one pid).
+ */
+export const LOCK_HOST = ((): string => {
+  try {
+    return `${hostname()}/${readlinkSync('/proc/self/ns/pid')}`;
+  } catch {
+    return hostname();
+  }
+})();
 
 async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
   try {
@@ -64,7 +75,7 @@ function processIsDead(pid: number): boolean {
 }
 
 async function isStale(lockPath: string, owner: LockOwner | undefined, staleMs: number): Promise<boolean> {
-  if (owner !== undefined && owner.host === HOST && owner.pid !== process.pid && processIsDead(owner.pid)) return true;
+  if (owner !== undefined && owner.host === LOCK_HOST && owner.pid !== process.pid && processIsDead(owner.pid)) return true;
   try {
     return Date.now() - (await stat(lockPath)).mtimeMs > staleMs;
   } catch {
@@ -90,7 +101,7 @@ async function breakStaleLock(lockPath: string, staleToken: string | undefined):
 
 async function acquire(lockPath: string, what: string, options: KeyLockOptions): Promise<string> {
   const token = randomUUID();
-  const content = JSON.stringify({ pid: process.pid, host: HOST, token, at: new Date().toISOString() });
+  const content = JSON.stringify({ pid: process.pid, host: LOCK_HOST, token, at: new Date().toISOString() });
   const deadline = Date.now() + options.timeoutMs;
   for (let attempt = 0; ; attempt++) {
     options.signal?.throwIfAborted();
@@ -114,14 +125,7 @@ async function acquire(lockPath: string, what: string, options: KeyLockOptions):
   }
 }
 
-/**
- * Whether this process still holds the lock (nobody judged it stale and broke it).
- *
- * @example
- * ```ts
- * if (!(await stillHeld(lockPath, token))) throw new RetryableError('lock lost');
- * ```
- */
+/** Whether this process still holds the lock (nobody judged it stale and broke it). */
 async function stillHeld(lockPath: string, token: string): Promise<boolean> {
   return (await readOwner(lockPath))?.token === token;
 }

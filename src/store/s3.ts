@@ -92,7 +92,8 @@ export class S3Store implements ObjectStore {
         head: (key) => this.head(key),
         delete: (key, options) => this.#deleteObject(key, options ?? {}),
       },
-      { isUnsupported: (err) => err instanceof S3UnsupportedError || s3HttpStatus((err as Error).cause) === 400 },
+      // A 400 to a conditional header (unmapped, so the SDK error itself) means it is not understood.
+      { isUnsupported: (err) => err instanceof S3UnsupportedError || s3HttpStatus(err) === 400 },
     ),
   );
   #multipartSupport: Promise<MultipartConditionSupport> | undefined;

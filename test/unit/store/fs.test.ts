@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FsStore } from '../../../src/store/fs.ts';
+import { LOCK_HOST } from '../../../src/store/fs-lock.ts';
 import type { ObjectInfo } from '../../../src/store/types.ts';
 import { describeStoreConformance } from './conformance.ts';
 
@@ -124,7 +125,7 @@ describe('FsStore', () => {
     const store = new FsStore(root);
     const v1 = await store.put('locked', 'v1');
     const dead = spawnSync(process.execPath, ['-e', '']).pid;
-    await writeFile(join(root, '~lock.locked'), JSON.stringify({ pid: dead, host: hostname(), token: 'dead-holder' }));
+    await writeFile(join(root, '~lock.locked'), JSON.stringify({ pid: dead, host: LOCK_HOST, token: 'dead-holder' }));
     const v2 = await store.put('locked', 'v2', { ifMatch: v1.etag });
     expect((await store.head('locked'))!.etag).toBe(v2.etag);
     expect(await internalFiles(root)).toEqual([]);
@@ -135,7 +136,7 @@ describe('FsStore', () => {
     const root = await tempRoot();
     const store = new FsStore(root, { lockTimeoutMs: 50 });
     await store.put('busy', 'v1');
-    await writeFile(join(root, '~lock.busy'), JSON.stringify({ pid: process.ppid, host: hostname(), token: 'live' }));
+    await writeFile(join(root, '~lock.busy'), JSON.stringify({ pid: process.ppid, host: LOCK_HOST, token: 'live' }));
     const err = await store.put('busy', 'v2').catch((e: unknown) => e);
     expect((err as Error).name).toBe('RetryableError');
     expect((err as Error).message).toContain(`pid ${process.ppid}`);
