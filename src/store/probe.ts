@@ -61,9 +61,16 @@ export async function probeCapabilities(store: ProbeTarget, options: ProbeOption
   const isUnsupported = options.isUnsupported ?? (() => false);
   const key = `${PROBE_PREFIX}${randomUUID()}`;
   try {
-    const first = await store.put(key, 'probe-1', { ifNoneMatch: '*' });
-    const conditionalCreate = await conditionHonoured(() => store.put(key, 'probe-2', { ifNoneMatch: '*' }), isUnsupported);
-    const current = (await store.head(key))?.etag ?? first.etag;
+    let conditionalCreate: boolean;
+    try {
+      await store.put(key, 'probe-1', { ifNoneMatch: '*' });
+      conditionalCreate = await conditionHonoured(() => store.put(key, 'probe-2', { ifNoneMatch: '*' }), isUnsupported);
+    } catch (err) {
+      // The header itself is rejected: no create-only writes; go on with a plain object.
+      if (!isUnsupported(err)) throw err;
+      conditionalCreate = false;
+      await store.put(key, 'probe-1');
+    }
     let conditionalReplace = await conditionHonoured(
       () => store.put(key, 'probe-3', { ifMatch: IMPOSSIBLE_ETAG }),
       isUnsupported,
@@ -71,8 +78,9 @@ export async function probeCapabilities(store: ProbeTarget, options: ProbeOption
     if (conditionalReplace) {
       // A server that rejects every If-Match would pass the check above yet make
       // compare-and-swap unusable: the right etag must be accepted too.
-      const latest = (await store.head(key))?.etag ?? current;
+      const latest = (await store.head(key))?.etag;
       try {
+        if (latest === undefined) throw new PreconditionFailedError(key, 'probe object vanished');
         await store.put(key, 'probe-4', { ifMatch: latest });
       } catch (err) {
         if (!(err instanceof PreconditionFailedError) && !isUnsupported(err)) throw err;
