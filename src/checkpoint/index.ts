@@ -3,6 +3,7 @@
  * verified loads with fallback, retention, autosave and a final save on SIGTERM.
  */
 export { createCheckpointer, CHECKPOINT_DEFAULTS } from './checkpointer.ts';
+export { checkpointOptionsFromEnv, type CheckpointEnvOptions } from './config.ts';
 export { CheckpointCorruptError, CheckpointFormatError, CheckpointStateError } from './errors.ts';
 export { FORMAT_VERSION as CHECKPOINT_FORMAT_VERSION } from './manifest.ts';
 export type {
