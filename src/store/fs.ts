@@ -131,7 +131,7 @@ export class FsStore implements ObjectStore {
   async head(key: string, options?: GetOptions): Promise<ObjectInfo | undefined> {
     assertValidKey(key);
     throwIfAborted(options?.signal);
-    return await this.#info(key, objectPath(this.root, key).file);
+    return await this.#info(objectPath(this.root, key).file);
   }
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<ObjectInfo> {
@@ -199,19 +199,20 @@ export class FsStore implements ObjectStore {
     return { staleMs: this.#lockStaleMs, timeoutMs: this.#lockTimeoutMs, signal };
   }
 
-  async #info(key: string, file: string): Promise<ObjectInfo | undefined> {
+  /** Metadata of the object file, keyed by the key recorded in its trailer. */
+  async #info(file: string): Promise<ObjectInfo | undefined> {
     const handle = await openIfExists(file);
     if (handle === undefined) return undefined;
     try {
       const { trailer, bodySize, mtime } = await readTrailer(handle, file);
-      return { key, size: bodySize, etag: trailer.etag, lastModified: mtime };
+      return { key: trailer.key, size: bodySize, etag: trailer.etag, lastModified: mtime };
     } finally {
       await handle.close();
     }
   }
 
   async #checkEtag(key: string, file: string, expected: string, op: 'write' | 'delete'): Promise<void> {
-    const current = await this.#info(key, file);
+    const current = await this.#info(file);
     if (current?.etag !== expected) {
       throw new PreconditionFailedError(
         key,
@@ -259,7 +260,7 @@ export class FsStore implements ObjectStore {
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw err;
     }
     await withKeyLock(join(dir, `~lock.${name}`), JSON.stringify(key), this.#lockOptions(signal), async (confirm) => {
-      if ((await this.#info(key, file)) !== undefined) {
+      if ((await this.#info(file)) !== undefined) {
         throw new PreconditionFailedError(key, `create-only write of "${key}" failed: the object already exists`);
       }
       await confirm();
@@ -367,28 +368,18 @@ export class FsStore implements ObjectStore {
           await this.#collect(child, '', prefix, out, signal);
         }
       } else if (entry.isFile() && (partial === '' || stemMayMatch(entry.name, partial))) {
-        const info = await this.#listedInfo(child);
-        if (info?.key.startsWith(prefix)) out.push(info);
+        try {
+          const info = await this.#info(child);
+          if (info?.key.startsWith(prefix)) out.push(info);
+        } catch (err) {
+          // A stray file dropped into the store directory is not an object.
+          if (!(err instanceof CorruptObjectFileError)) throw err;
+        }
       }
     }
   }
 
-  async #listedInfo(file: string): Promise<ObjectInfo | undefined> {
-    try {
-      const handle = await openIfExists(file);
-      if (handle === undefined) return undefined;
-      try {
-        const { trailer, bodySize, mtime } = await readTrailer(handle, file);
-        return { key: trailer.key, size: bodySize, etag: trailer.etag, lastModified: mtime };
-      } finally {
-        await handle.close();
-      }
-    } catch (err) {
-      // A stray file dropped into the store directory is not an object.
-      if (err instanceof CorruptObjectFileError) return undefined;
-      throw err;
-    }
-  }
+
 }
 
 /** A temp file untouched this long was left by a process that died mid-write. */
