@@ -10,11 +10,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import { type Logger, type LoggerOptions, createLogger, flushLoggerSync } from '../telemetry/logger.ts';
+import { traceLogMixin } from '../telemetry/span.ts';
 import { classifyError } from './classify.ts';
 import type { Env } from './config.ts';
 import { DeadlineExceededError, InterruptedError } from './errors.ts';
 import { type ExitClass, exitCodeFor } from './exit-codes.ts';
 import { type IdentityOptions, resolveIdentity } from './identity.ts';
+import { type JobModuleOptions, type JobModules, type JobModulesController, createJobModules, tracingEnabled } from './job-modules.ts';
 import {
   type LifecycleController,
   type LifecycleSettings,
@@ -25,9 +27,9 @@ import {
 import type { JobIdentity, Lifecycle, ShutdownReason } from './types.ts';
 
 /**
- * What `main` receives. jobkit modules (checkpoint, idempotency, sharding,
- * metrics, tracing) are added here as lazy accessors, built on first use from
- * these four.
+ * What `main` receives: identity, log, signal and lifecycle, plus the modules
+ * (store, checkpoint, idempotency, sharding, metrics, tracing), each built on
+ * first use from these four. `S` is the type of the checkpointed state.
  *
  * @example
  * ```ts
@@ -40,7 +42,7 @@ import type { JobIdentity, Lifecycle, ShutdownReason } from './types.ts';
  * });
  * ```
  */
-export interface JobContext {
+export interface JobContext<S = unknown> extends JobModules<S> {
   /** Who this process is (read once at start). */
   readonly identity: JobIdentity;
   /** Structured logger; identity fields are on every line. */
@@ -52,7 +54,7 @@ export interface JobContext {
 }
 
 /** Options of {@link runJob} and {@link executeJob}; each wins over its env form. */
-export interface RunJobOptions extends LifecycleSettingsOptions {
+export interface RunJobOptions<S = unknown> extends LifecycleSettingsOptions, JobModuleOptions<S> {
   /** The environment to read (default `process.env`); tests pass a literal. */
   readonly env?: Env;
   /** Identity values given in code (index, count, job name...). */
@@ -64,7 +66,7 @@ export interface RunJobOptions extends LifecycleSettingsOptions {
 }
 
 /** The job's code. Returning (or resolving) means the work of this index is done. */
-export type JobMain = (job: JobContext) => Promise<void> | void;
+export type JobMain<S = unknown> = (job: JobContext<S>) => Promise<void> | void;
 
 /**
  * Run a job and exit the process with the code of its outcome (see
@@ -80,7 +82,7 @@ export type JobMain = (job: JobContext) => Promise<void> | void;
  * }, { deadlineSeconds: 3_600 });
  * ```
  */
-export async function runJob(main: JobMain, options: RunJobOptions = {}): Promise<never> {
+export async function runJob<S = unknown>(main: JobMain<S>, options: RunJobOptions<S> = {}): Promise<never> {
   const code = await executeJob(main, options);
   process.exit(code);
 }
@@ -96,14 +98,16 @@ export async function runJob(main: JobMain, options: RunJobOptions = {}): Promis
  * code; // 65
  * ```
  */
-export async function executeJob(main: JobMain, options: RunJobOptions = {}): Promise<number> {
+export async function executeJob<S = unknown>(main: JobMain<S>, options: RunJobOptions<S> = {}): Promise<number> {
   const env = options.env ?? process.env;
   let identity: JobIdentity;
   let log: Logger;
   let settings: LifecycleSettings;
   try {
     identity = resolveIdentity(env, options.identity);
-    log = createLogger({ ...options.logger, identity, env });
+    // Trace ids on log lines only when tracing is on: the mixin costs on every line.
+    const mixin = options.logger?.mixin ?? (tracingEnabled(env, options.tracing) ? traceLogMixin : undefined);
+    log = createLogger({ ...options.logger, ...(mixin === undefined ? {} : { mixin }), identity, env });
     settings = resolveLifecycleSettings(env, options);
   } catch (error) {
     return reportSetupFailure(error, options);
@@ -115,17 +119,18 @@ export async function executeJob(main: JobMain, options: RunJobOptions = {}): Pr
     budgetMs: 1_000,
     run: async () => await new Promise<void>((resolve) => log.flush(() => resolve())),
   });
-  return await supervise(main, buildJobContext(identity, log, lifecycle), lifecycle, settings, options.signals);
-}
-
-/** The extension point for module accessors (checkpoint, metrics...). */
-function buildJobContext(identity: JobIdentity, log: Logger, lifecycle: LifecycleController): JobContext {
-  return {
-    identity,
-    log,
-    signal: lifecycle.signal,
-    lifecycle: { signal: lifecycle.signal, onShutdown: (hook) => lifecycle.onShutdown(hook) },
-  };
+  const publicLifecycle: Lifecycle = { signal: lifecycle.signal, onShutdown: (hook) => lifecycle.onShutdown(hook) };
+  let modules: JobModulesController<S>;
+  try {
+    modules = await createJobModules({ identity, log, lifecycle: publicLifecycle, env, options });
+  } catch (error) {
+    return reportSetupFailure(error, options, log);
+  }
+  const job: JobContext<S> = Object.defineProperties(
+    { identity, log, signal: lifecycle.signal, lifecycle: publicLifecycle },
+    Object.getOwnPropertyDescriptors(modules.modules),
+  ) as JobContext<S>;
+  return await supervise(main, job, modules, lifecycle, settings, options.signals);
 }
 
 interface StopRequest {
@@ -146,9 +151,10 @@ interface Outcome {
   readonly reason: ShutdownReason;
 }
 
-async function supervise(
-  main: JobMain,
-  job: JobContext,
+async function supervise<S>(
+  main: JobMain<S>,
+  job: JobContext<S>,
+  modules: JobModulesController<S>,
   lifecycle: LifecycleController,
   settings: LifecycleSettings,
   signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'],
@@ -230,7 +236,7 @@ async function supervise(
 
   try {
     const settled = Promise.resolve()
-      .then(() => main(job))
+      .then(() => modules.wrapMain(async () => await main(job)))
       .then(
         (): MainResult => ({ kind: 'returned' }),
         (error: unknown): MainResult => ({ kind: 'threw', error }),
@@ -240,6 +246,7 @@ async function supervise(
     clearTimeout(deadlineTimer);
 
     outcome = decideOutcome(stop, result, log);
+    modules.finished(outcome.code);
     startBudget();
     const shutdown = lifecycle.shutdown(outcome.reason, () => budgetEndsAt).then(() => outcome?.code ?? 0);
     return await Promise.race([shutdown, forced]);
@@ -276,10 +283,11 @@ function decideOutcome(stop: StopRequest | undefined, result: Exclude<MainResult
 }
 
 /** Identity, logger or settings could not be built: log what is wrong with a bare logger and return its code. */
-function reportSetupFailure(error: unknown, options: RunJobOptions): number {
+function reportSetupFailure<S>(error: unknown, options: RunJobOptions<S>, jobLog?: Logger): number {
   const exitClass = classifyError(error);
   const code = exitCodeFor(exitClass);
-  const log = createLogger({ level: 'info', ...(options.logger?.destination ? { destination: options.logger.destination } : {}) });
+  const log =
+    jobLog ?? createLogger({ level: 'info', ...(options.logger?.destination ? { destination: options.logger.destination } : {}) });
   log.fatal({ err: error, exitCode: code, exitClass }, `job cannot start: ${error instanceof Error ? error.message : String(error)}`);
   flushLoggerSync(log);
   return code;

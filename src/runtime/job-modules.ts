@@ -1,0 +1,178 @@
+/**
+ * The modules runJob puts on `job`: store, checkpoint, idempotency, sharding,
+ * metrics and tracing. Each is built on first use from the job's identity, log
+ * and lifecycle, so a job that never touches a module pays nothing for it
+ * (no store is opened, no OpenTelemetry SDK is loaded).
+ *
+ * Metrics and tracing are the exceptions that start eagerly when configured:
+ * the Pushgateway's final push and the trace flush must be registered as
+ * shutdown hooks before main runs, whatever main does.
+ */
+import { type Checkpointer, type CheckpointerOptions, createCheckpointer } from '../checkpoint/index.ts';
+import { type IdempotencyLedger, createIdempotency } from '../idempotency/index.ts';
+import type { IdempotencyOptions, IdempotentFunction, RunOptions } from '../idempotency/types.ts';
+import { type ShardHelpers, createShardHelpers } from '../sharding/index.ts';
+import { type OpenStoreOptions, openStore } from '../store/open.ts';
+import type { ObjectStore } from '../store/types.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { type JobMetrics, createJobMetrics } from '../telemetry/metrics.ts';
+import { type PushgatewayOptions, createMetricsPusher } from '../telemetry/pushgateway.ts';
+import { withSpan } from '../telemetry/span.ts';
+import { type JobTracing, type TracingOptions, resolveTracingConfig, startTracing } from '../telemetry/tracing.ts';
+import type { Env } from './config.ts';
+import type { JobIdentity, Lifecycle } from './types.ts';
+
+/** Module options of {@link runJob}; each wins over its env form. */
+export interface JobModuleOptions<S = unknown> {
+  /**
+   * The object store of checkpoints, idempotency records, shard plans and
+   * leases: a URL (`s3://bucket/prefix`, `file:///path`, `memory://name`) or a
+   * store. Env: JOBKIT_STORE. Default: the directory `./.jobkit/store`.
+   */
+  readonly store?: string | ObjectStore;
+  /** Options of the store opened from a URL (S3 client settings, fs options). */
+  readonly storeOptions?: OpenStoreOptions;
+  /** Options of `job.checkpoint` (retention, save policy, part size, scope...). */
+  readonly checkpoint?: Omit<CheckpointerOptions<S>, 'store' | 'identity' | 'lifecycle' | 'log' | 'metrics'>;
+  /** Options of `job.idempotent` / `job.idempotency` (lease, TTL, scope, cache...). */
+  readonly idempotency?: Omit<IdempotencyOptions, 'store' | 'identity' | 'lifecycle' | 'log' | 'onEvent'>;
+  /** Pushgateway settings. Env: JOBKIT_PUSHGATEWAY_URL and JOBKIT_PUSHGATEWAY_*. */
+  readonly pushgateway?: PushgatewayOptions;
+  /** OpenTelemetry settings. Env: the standard OTEL_* variables. */
+  readonly tracing?: TracingOptions;
+}
+
+/**
+ * What the modules add to `job`.
+ *
+ * @example
+ * ```ts
+ * await runJob<{ next: number }>(async (job) => {
+ *   const last = await job.checkpoint.load();
+ *   for (const i of job.shard.range(1_000, { resume: last?.state.cursor })) {
+ *     await job.idempotent(`row-${i}`, () => writeRow(i));
+ *     job.metrics.itemProcessed();
+ *   }
+ * });
+ * ```
+ */
+export interface JobModules<S = unknown> {
+  /** The job's object store (opened on first use). */
+  readonly store: ObjectStore;
+  /** This index's checkpoint line: load, save, autosave, final save on SIGTERM. */
+  readonly checkpoint: Checkpointer<S>;
+  /** The idempotency ledger (batch APIs, check, claim). */
+  readonly idempotency: IdempotencyLedger;
+  /** Run `fn` once per key across retries, restarts and duplicate pods; later calls replay its result. */
+  idempotent<T>(key: string, fn: IdempotentFunction<T>, options?: RunOptions): Promise<T>;
+  /** This index's share of ranges, lists, streams, store prefixes; the work queue. */
+  readonly shard: ShardHelpers;
+  /** The job's metrics registry and batch metrics (pushed when a Pushgateway is configured). */
+  readonly metrics: JobMetrics;
+  /** Run `fn` in a child span of the job's span (a no-op wrapper when tracing is off). */
+  readonly trace: typeof withSpan;
+}
+
+/** What runJob needs to drive the modules. */
+export interface JobModulesController<S> {
+  readonly modules: JobModules<S>;
+  /** Run main inside the job's root span (when tracing is on). */
+  wrapMain<T>(main: () => Promise<T>): Promise<T>;
+  /** Record the exit code before the shutdown hooks push metrics. */
+  finished(exitCode: number): void;
+}
+
+/** Whether tracing is configured: decides the logger's trace mixin before anything starts. */
+export function tracingEnabled(env: Env, options: TracingOptions | undefined): boolean {
+  return resolveTracingConfig(env, options).enabled;
+}
+
+/** Dependencies of {@link createJobModules}. */
+export interface JobModulesDeps<S> {
+  readonly identity: JobIdentity;
+  readonly log: Logger;
+  readonly lifecycle: Lifecycle;
+  readonly env: Env;
+  readonly options: JobModuleOptions<S>;
+}
+
+/**
+ * Build the modules for one job run. Starts the metrics pusher and tracing when
+ * configured; everything else is lazy.
+ *
+ * @example
+ * ```ts
+ * const ctl = await createJobModules({ identity, log, lifecycle, env: process.env, options: {} });
+ * await ctl.wrapMain(() => main({ ...base, ...ctl.modules }));
+ * ```
+ */
+export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobModulesController<S>> {
+  const { identity, log, lifecycle, env, options } = deps;
+  const once = <T>(make: () => T): (() => T) => {
+    let value: { v: T } | undefined;
+    return () => (value ??= { v: make() }).v;
+  };
+
+  const metrics = createJobMetrics({ identity });
+  createMetricsPusher({ ...options.pushgateway, metrics, identity, log, lifecycle, env });
+  const tracing: JobTracing | undefined = tracingEnabled(env, options.tracing)
+    ? await startTracing({ ...options.tracing, identity, lifecycle, log, env })
+    : undefined;
+
+  const store = once(() => {
+    if (typeof options.store === 'object') return options.store;
+    const opened = openStore(options.store, { ...options.storeOptions, env });
+    // Last phase: the checkpoint and release hooks still use the store before it.
+    lifecycle.onShutdown({ name: 'store.close', phase: 'logs', budgetMs: 1_000, run: () => opened.close() });
+    return opened;
+  });
+  const checkpoint = once(() =>
+    createCheckpointer<S>({ ...options.checkpoint, store: store(), identity, lifecycle, log, metrics }),
+  );
+  const idempotency = once(() =>
+    createIdempotency({
+      ...options.idempotency,
+      store: store(),
+      identity,
+      lifecycle,
+      log,
+      onEvent: (event) => {
+        if (event.type === 'hit' || event.type === 'miss' || event.type === 'conflict') metrics.idempotency(event.type);
+      },
+    }),
+  );
+  const shard = once(() =>
+    createShardHelpers({
+      identity,
+      lifecycle,
+      log,
+      // A getter: ranges and lists need no store, so none is opened for them.
+      get store() {
+        return store();
+      },
+    }),
+  );
+
+  const modules: JobModules<S> = {
+    get store() {
+      return store();
+    },
+    get checkpoint() {
+      return checkpoint();
+    },
+    get idempotency() {
+      return idempotency();
+    },
+    idempotent: (key, fn, runOptions) => idempotency().run(key, fn, runOptions),
+    get shard() {
+      return shard();
+    },
+    metrics,
+    trace: tracing?.trace ?? withSpan,
+  };
+  return {
+    modules,
+    wrapMain: (main) => (tracing === undefined ? main() : tracing.inJobSpan(main)),
+    finished: (exitCode) => metrics.finished({ exitCode }),
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * The modules runJob puts on `job`, wired together: one memory store behind
+ * checkpoint, idempotency and sharding; metrics told the exit code; nothing
+ * opened that main does not use.
+ */
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { PermanentError } from '../../../src/runtime/errors.ts';
+import { type JobContext, type RunJobOptions, executeJob } from '../../../src/runtime/run-job.ts';
+import { openStore } from '../../../src/store/open.ts';
+
+const env = { JOBKIT_JOB_NAME: 'wired', JOBKIT_INDEX: '0', JOBKIT_COUNT: '2', JOBKIT_GRACE_PERIOD_SECONDS: '5' };
+const silent = new Writable({ write: (_c, _e, cb) => cb() });
+
+async function run<S>(main: (job: JobContext<S>) => Promise<void> | void, options: RunJobOptions<S> = {}, extraEnv: Record<string, string> = {}): Promise<number> {
+  return await executeJob<S>(main, { env: { ...env, ...extraEnv }, logger: { destination: silent }, ...options });
+}
+
+describe('job modules', () => {
+  it('checkpoint, idempotency and sharding share the configured store', async () => {
+    const store = openStore(`memory://wired-${Date.now()}`);
+    let effects = 0;
+    const main = async (job: JobContext<{ next: number }>): Promise<void> => {
+      const last = await job.checkpoint.load();
+      const start = last?.state.next ?? 0;
+      const mine = [...job.shard.range(10)];
+      for (const i of mine.filter((n) => n >= start)) {
+        await job.idempotent(`item-${i}`, () => {
+          effects++;
+          return Promise.resolve(i);
+        });
+        await job.checkpoint.save({ next: i + 1 });
+      }
+    };
+    expect(await run(main, { store })).toBe(0);
+    // A retry of the same index re-runs nothing: the checkpoint resumes past the end,
+    // and a replayed idempotent call would not run its function again anyway.
+    expect(await run(main, { store })).toBe(0);
+    expect(effects).toBe(5);
+    const keys: string[] = [];
+    for await (const o of store.list('jobs/default/wired/')) keys.push(o.key);
+    expect(keys.some((k) => k.includes('/index-0/checkpoints/'))).toBe(true);
+    expect(keys.some((k) => k.includes('idempotency'))).toBe(true);
+  });
+
+  it('opens no store when main does not use one (a bad JOBKIT_STORE only fails when used)', async () => {
+    expect(await run((job) => void [...job.shard.range(4)], {}, { JOBKIT_STORE: 'ftp://nope' })).toBe(0);
+    expect(await run((job) => void job.store, {}, { JOBKIT_STORE: 'ftp://nope' })).toBe(78);
+  });
+
+  it('tells the metrics how the job ended', async () => {
+    let metricsText = '';
+    const code = await run((job) => {
+      job.metrics.itemProcessed(5);
+      job.lifecycle.onShutdown({
+        name: 'test.read-metrics',
+        phase: 'telemetry',
+        budgetMs: 1_000,
+        run: async () => void (metricsText = await job.metrics.registry.metrics()),
+      });
+      throw new PermanentError('bad row');
+    });
+    expect(code).toBe(65);
+    expect(metricsText).toMatch(/^jobkit_job_exit_code 65$/m);
+    expect(metricsText).toMatch(/jobkit_items_total\{[^}]*outcome="processed"[^}]*\} 1/);
+  });
+});
