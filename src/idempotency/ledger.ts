@@ -38,7 +38,8 @@ import {
 import { deriveKey, payloadHash, recordKey, recordsPrefix, validateKey } from './keys.ts';
 import { LeaseKeeper } from './lease.ts';
 import { type CompletedRecord, describeOwner, encodeRecord, type IdempotencyRecord, type InProgressRecord } from './record.ts';
-import { resolveSettings } from './settings.ts';
+import { ReplayTendency } from './replay-tendency.ts';
+import { type ResolvedSettings, resolveSettings, SETTING_NAMES } from './settings.ts';
 import { StatsRecorder } from './stats.ts';
 import { readRecord, writeRecord } from './store-ops.ts';
 import type {
@@ -94,12 +95,15 @@ export class IdempotencyLedger {
   readonly #store: ObjectStore;
   readonly #prefix: string;
   readonly #defaults: IdempotencySettings;
+  /** The ledger's own settings, resolved once: most calls override nothing. */
+  readonly #settings: ResolvedSettings;
   readonly #identity: JobIdentity | undefined;
   readonly #log: Logger | undefined;
   readonly #clock: () => number;
   readonly #cache: CompletionCache;
   readonly #stats: StatsRecorder;
   readonly #held = new Set<ClaimHandle>();
+  readonly #replaying = new ReplayTendency();
   #ready: Promise<void> | undefined;
 
   constructor(options: IdempotencyOptions) {
@@ -108,8 +112,8 @@ export class IdempotencyLedger {
     }
     this.#store = options.store;
     this.#prefix = recordsPrefix({ identity: options.identity, scope: options.scope });
-    resolveSettings(options); // fail fast on a bad option
     this.#defaults = { ...options };
+    this.#settings = resolveSettings(options); // fails fast on a bad option
     this.#identity = options.identity;
     this.#log = options.log;
     this.#clock = options.clock ?? Date.now;
@@ -179,9 +183,10 @@ export class IdempotencyLedger {
     await this.#ensureReady();
     const waitUntilMs = this.#clock() + ctx.settings.maxWaitMs;
     let pollMs = ctx.settings.pollMinMs;
-    for (;;) {
+    for (let polling = false; ; polling = true) {
       options.signal?.throwIfAborted();
-      const outcome = await this.#claim(ctx, options.signal);
+      // While waiting, poll by reading: a write would fail anyway while the owner holds the key.
+      const outcome = await this.#claim(ctx, options.signal, polling || undefined);
       switch (outcome.status) {
         case 'completed':
           return { value: outcome.result as T, replayed: true, cached: false, takeover: false };
@@ -383,7 +388,7 @@ export class IdempotencyLedger {
       storeKey,
       keyHash,
       payloadHash: payloadHash(options.payload),
-      settings: resolveSettings(this.#defaults, options),
+      settings: SETTING_NAMES.some((name) => options[name] !== undefined) ? resolveSettings(this.#defaults, options) : this.#settings,
       clock: this.#clock,
       stats: this.#stats,
       cache: this.#cache,
@@ -450,20 +455,27 @@ export class IdempotencyLedger {
     };
   }
 
-  /** One claim attempt: never waits. */
-  async #claim(ctx: ClaimContext, signal: AbortSignal | undefined): Promise<ClaimOutcome> {
+  /**
+   * One claim attempt: never waits. With `readFirst` the record is read before
+   * any write (one GET answers a completed key, instead of a failed create and
+   * a GET); otherwise the create goes first (one PUT claims a fresh key).
+   */
+  async #claim(ctx: ClaimContext, signal: AbortSignal | undefined, readFirst = this.#replaying.likely): Promise<ClaimOutcome> {
     const owner = this.#owner();
     const { leaseMs, clockSkewMarginMs: margin } = ctx.settings;
+    let current = readFirst ? await readRecord(ctx.store, ctx.storeKey, signal) : undefined;
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
-      const fresh = inProgressFields(owner, ctx.payloadHash, this.#clock(), leaseMs, 0);
-      try {
-        const etag = await writeRecord(ctx.store, ctx.storeKey, encodeRecord<InProgressRecord>(fresh), { ifNoneMatch: '*' }, signal);
-        return this.#won(ctx, owner, { record: { v: 1, writeId: '', ...fresh }, etag }, false);
-      } catch (err) {
-        if (!(err instanceof PreconditionFailedError)) throw err;
+      if (current === undefined) {
+        const fresh = inProgressFields(owner, ctx.payloadHash, this.#clock(), leaseMs, 0);
+        try {
+          const etag = await writeRecord(ctx.store, ctx.storeKey, encodeRecord<InProgressRecord>(fresh), { ifNoneMatch: '*' }, signal);
+          return this.#won(ctx, owner, { record: { v: 1, writeId: '', ...fresh }, etag }, false);
+        } catch (err) {
+          if (!(err instanceof PreconditionFailedError)) throw err;
+        }
+        current = await readRecord(ctx.store, ctx.storeKey, signal);
+        if (current === undefined) continue; // deleted in between: try to create again
       }
-      const current = await readRecord(ctx.store, ctx.storeKey, signal);
-      if (current === undefined) continue; // deleted in between: try to create again
       const { record, etag } = current;
       if (record.owner.token === owner.token && record.status === 'IN_PROGRESS') {
         // Our create landed but its response was lost.
@@ -479,6 +491,7 @@ export class IdempotencyLedger {
           this.#checkPayload(ctx, record);
           if (nowMs <= record.leaseExpiresAtMs + margin) {
             ctx.stats.emit({ type: 'conflict', keyHash: ctx.keyHash });
+            this.#replaying.observe(true);
             return { status: 'in-progress', owner: record.owner, leaseExpiresAtMs: record.leaseExpiresAtMs };
           }
           takeovers = record.takeovers + 1;
@@ -490,6 +503,7 @@ export class IdempotencyLedger {
           if (!expired) {
             this.#checkPayload(ctx, record);
             ctx.stats.emit({ type: 'hit', keyHash: ctx.keyHash, cached: false });
+            this.#replaying.observe(true);
             if (record.status === 'FAILED') {
               return {
                 status: 'failed',
@@ -517,6 +531,7 @@ export class IdempotencyLedger {
       } catch (err) {
         if (!(err instanceof PreconditionFailedError)) throw err;
         // Someone else moved first: look again.
+        current = await readRecord(ctx.store, ctx.storeKey, signal);
       }
     }
     throw new IdempotencyKeyInProgressError(ctx.key, 'other owners', this.#clock(), `the record kept changing for ${MAX_CLAIM_ROUNDS} rounds`);
@@ -524,6 +539,7 @@ export class IdempotencyLedger {
 
   #won(ctx: ClaimContext, owner: RecordOwner, current: { record: InProgressRecord; etag: string }, takeover: boolean): ClaimOutcome {
     ctx.stats.emit({ type: 'miss', keyHash: ctx.keyHash });
+    this.#replaying.observe(false);
     const keeper = new LeaseKeeper(ctx, current);
     const handle: ClaimHandle = new ClaimHandle(ctx, keeper, owner, takeover, () => this.#held.delete(handle));
     this.#held.add(handle);

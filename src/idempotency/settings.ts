@@ -16,6 +16,24 @@ import {
 } from './constants.ts';
 import type { IdempotencySettings, InProgressPolicy, PermanentErrorPolicy } from './types.ts';
 
+/** The names of every setting (the keys of {@link IdempotencySettings}). */
+export const SETTING_NAMES = [
+  'leaseMs',
+  'renewEveryMs',
+  'clockSkewMarginMs',
+  'ttlMs',
+  'onInProgress',
+  'maxWaitMs',
+  'pollMinMs',
+  'pollMaxMs',
+  'permanentErrors',
+  'maxResultBytes',
+] as const satisfies readonly (keyof IdempotencySettings)[];
+
+// Compile-time check that no setting was forgotten above: a per-call override
+// of an unlisted setting would otherwise be silently ignored.
+const _everySettingListed: [Exclude<keyof IdempotencySettings, (typeof SETTING_NAMES)[number]>] extends [never] ? true : never = true;
+
 /** Every setting, resolved. */
 export interface ResolvedSettings {
   readonly leaseMs: number;
