@@ -65,14 +65,23 @@ export async function downloadPart(settings: DownloadSettings, name: string, rec
   };
 
   if (record.size <= settings.inMemoryMaxBytes) {
-    const chunks: Buffer[] = [];
+    // The size is known: fill one buffer instead of keeping chunks and concatenating them.
+    const bytes = Buffer.allocUnsafe(record.size);
+    let filled = 0;
     try {
-      for await (const chunk of verify(object.body as AsyncIterable<Buffer>)) chunks.push(chunk);
+      for await (const chunk of verify(object.body as AsyncIterable<Buffer>)) {
+        if (filled + chunk.byteLength > record.size) {
+          throw new CheckpointCorruptError(key, `part "${name}" is longer than the ${record.size} bytes of its manifest`);
+        }
+        filled += chunk.copy(bytes, filled);
+      }
+    } catch (err) {
+      object.body.destroy();
+      throw err;
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
     check();
-    const bytes = Buffer.concat(chunks, received);
     return {
       name,
       size: record.size,

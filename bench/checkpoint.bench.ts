@@ -1,0 +1,242 @@
+/**
+ * Checkpoint benchmark (`node bench/checkpoint.bench.ts`), against the local
+ * S3-compatible server of the test setup (started here when not running):
+ *
+ * - save and load throughput of 64 MiB / 256 MiB / 1 GiB parts vs raw
+ *   @aws-sdk/lib-storage Upload and GetObject of the same bytes in the same run;
+ * - time from SIGTERM to a durable final checkpoint and exit, with 64 MiB of
+ *   unsaved state, in a real child process under runJob;
+ * - peak RSS of a child saving a 1 GiB streamed part vs a child doing a raw
+ *   lib-storage Upload of the same stream;
+ * - checksum throughput (sha256 vs zlib.crc32) that decides the default.
+ *
+ * BENCH_SIZES_MIB=64,256 restricts the sizes (1 GiB is slow on moto).
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { availableParallelism, loadavg } from 'node:os';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { createCheckpointer } from '../src/checkpoint/checkpointer.ts';
+import { createHasher } from '../src/checkpoint/checksum.ts';
+import type { JobIdentity } from '../src/runtime/types.ts';
+import { runJob } from '../src/runtime/run-job.ts';
+import { openStore } from '../src/store/open.ts';
+import { S3Store } from '../src/store/s3.ts';
+import { type BenchFigure, higherIsBetter, lowerIsBetter, median, msSince, round, writeResults } from './lib.ts';
+
+const MiB = 2 ** 20;
+const SELF = fileURLToPath(import.meta.url);
+const identity: JobIdentity = {
+  platform: 'kubernetes', jobName: 'bench', namespace: 'bench', podName: 'bench-0', podUid: undefined,
+  nodeName: undefined, index: 0, count: 1, attempt: 0,
+};
+
+function bucket(): string {
+  return process.env.JOBKIT_TEST_S3_BUCKET!;
+}
+
+function s3Store(prefix: string): S3Store {
+  return new S3Store({ bucket: bucket(), prefix, endpoint: process.env.JOBKIT_TEST_S3_ENDPOINT!, region: 'us-east-1', forcePathStyle: true });
+}
+
+function rawClient(): S3Client {
+  return new S3Client({ endpoint: process.env.JOBKIT_TEST_S3_ENDPOINT!, region: 'us-east-1', forcePathStyle: true });
+}
+
+function filled(size: number, seed: number): Buffer {
+  const b = Buffer.allocUnsafe(size);
+  for (let off = 0; off < size; off += MiB) b.fill((seed + off / MiB) & 0xff, off, Math.min(size, off + MiB));
+  return b;
+}
+
+/** A stream of `size` bytes in 1 MiB chunks that never holds more than one chunk. */
+function generated(size: number): Readable {
+  const chunk = filled(MiB, 7);
+  return Readable.from(
+    (function* () {
+      for (let sent = 0; sent < size; sent += MiB) yield chunk.subarray(0, Math.min(MiB, size - sent));
+    })(),
+  );
+}
+
+const mbps = (bytes: number, ms: number): number => bytes / 1e6 / (ms / 1000);
+
+// ---- child modes -------------------------------------------------------------
+
+async function childRss(mode: 'jobkit' | 'raw', size: number): Promise<void> {
+  const prefix = `bench-checkpoint/${randomUUID()}`;
+  if (mode === 'jobkit') {
+    const store = s3Store(prefix);
+    await createCheckpointer({ store, identity }).save({ step: 1 }, { weights: generated(size) });
+    await store.close();
+  } else {
+    const client = rawClient();
+    await new Upload({ client, params: { Bucket: bucket(), Key: `${prefix}/raw`, Body: generated(size) } }).done();
+    client.destroy();
+  }
+  process.stdout.write(`${JSON.stringify({ maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
+}
+
+async function childSigterm(): Promise<void> {
+  await runJob(async (job) => {
+    const cp = createCheckpointer<{ step: number }>({ store: openStore(), identity: job.identity, lifecycle: job.lifecycle, log: job.log });
+    await cp.save({ step: 1 }, { weights: filled(64 * MiB, 1) });
+    // 64 MiB that changed since the last durable checkpoint.
+    const weights = filled(64 * MiB, 2);
+    cp.track(() => ({ state: { step: 2 }, parts: { weights } }));
+    process.stderr.write('ready\n');
+    await new Promise((resolve) => job.signal.addEventListener('abort', resolve, { once: true }));
+  });
+}
+
+// ---- parent ------------------------------------------------------------------
+
+async function saveLoad(size: number, figures: BenchFigure[], reps: number): Promise<number> {
+  const buf = filled(size, 3);
+  const client = rawClient();
+  const label = size >= 1024 * MiB ? `${size / 1024 / MiB} GiB` : `${size / MiB} MiB`;
+  const rawUp: number[] = [];
+  const rawDown: number[] = [];
+  const ourUp: number[] = [];
+  const ourDown: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const prefix = `bench-checkpoint/${randomUUID()}`;
+    let t = process.hrtime.bigint();
+    await new Upload({ client, params: { Bucket: bucket(), Key: `${prefix}/raw`, Body: buf } }).done();
+    rawUp.push(msSince(t));
+
+    const store = s3Store(prefix);
+    const cp = createCheckpointer({ store, identity });
+    await cp.open();
+    t = process.hrtime.bigint();
+    await cp.save({ step: r }, { weights: buf });
+    ourUp.push(msSince(t));
+
+    t = process.hrtime.bigint();
+    const res = await client.send(new GetObjectCommand({ Bucket: bucket(), Key: `${prefix}/raw` }));
+    for await (const _ of res.Body as Readable) void _;
+    rawDown.push(msSince(t));
+
+    t = process.hrtime.bigint();
+    const loaded = await createCheckpointer({ store, identity }).load();
+    for await (const _ of loaded!.parts.get('weights')!.stream()) void _;
+    ourDown.push(msSince(t));
+    await loaded!.dispose();
+    await store.close();
+  }
+  client.destroy();
+  const up = mbps(size, median(ourUp));
+  const upBase = mbps(size, median(rawUp));
+  const down = mbps(size, median(ourDown));
+  const downBase = mbps(size, median(rawDown));
+  // The machine is shared: the load average tells how much to trust a figure.
+  const load = `load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`;
+  const note = `median of ${reps}; jobkit: sha256 computed, 16 MiB parts x 4; raw Upload: lib-storage defaults (5 MiB x 4); ${load}`;
+  figures.push({ name: `save ${label}`, value: round(up), unit: 'MB/s', baseline: round(upBase), baselineName: 'lib-storage Upload', ratio: higherIsBetter(up, upBase), target: '>= 0.9', note });
+  figures.push({ name: `load ${label}`, value: round(down), unit: 'MB/s', baseline: round(downBase), baselineName: 'GetObject', ratio: higherIsBetter(down, downBase), target: '>= 0.9', note: `median of ${reps}; jobkit: sha256-verified while downloading, in memory up to 64 MiB, spooled to a local file above, then read; GetObject: bytes discarded; ${load}` });
+  return median(rawUp);
+}
+
+async function runChild(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; code: number | null }> {
+  const child = spawn(process.execPath, [SELF, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { stdout, code };
+}
+
+async function sigterm(figures: BenchFigure[], rawUpload64Ms: number): Promise<void> {
+  const prefix = `bench-checkpoint/${randomUUID()}`;
+  const env = {
+    JOBKIT_STORE: `s3://${bucket()}/${prefix}`,
+    JOBKIT_S3_ENDPOINT: process.env.JOBKIT_TEST_S3_ENDPOINT!,
+    JOBKIT_JOB_NAME: 'bench', JOBKIT_NAMESPACE: 'bench', JOBKIT_GRACE_PERIOD_SECONDS: '30',
+  };
+  const child = spawn(process.execPath, [SELF, '--child', 'sigterm'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  let sentAt = 0n;
+  child.stderr.on('data', (d: Buffer) => {
+    if (sentAt === 0n && d.toString().includes('ready')) {
+      sentAt = process.hrtime.bigint();
+      child.kill('SIGTERM');
+    }
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  const toExitMs = msSince(sentAt);
+  const line = stdout.split('\n').find((l) => l.includes('final checkpoint durable'));
+  const durableMs = line === undefined ? Number.NaN : (JSON.parse(line) as { durationMs: number }).durationMs;
+  const store = openStore(env.JOBKIT_STORE, { env });
+  const loaded = await createCheckpointer<{ step: number }>({ store, identity: { ...identity, jobName: 'bench', attempt: undefined, platform: 'local', podName: undefined } }).load();
+  const ok = code === 143 && loaded?.state.step === 2 && (await loaded.parts.get('weights')!.buffer()).equals(filled(64 * MiB, 2));
+  await loaded?.dispose();
+  await store.close();
+  if (!ok) throw new Error(`SIGTERM run did not leave the final checkpoint (exit ${code}, state ${JSON.stringify(loaded?.state)})`);
+  figures.push({
+    name: 'SIGTERM -> durable final checkpoint and exit (64 MiB unsaved)',
+    value: round(toExitMs), unit: 'ms', baseline: round(rawUpload64Ms), baselineName: 'raw Upload of 64 MiB',
+    ratio: lowerIsBetter(toExitMs, rawUpload64Ms),
+    note: `exit code 143; the final save itself took ${Math.round(durableMs)} ms; includes runJob shutdown (logs flush)`,
+  });
+}
+
+async function rss(figures: BenchFigure[], size: number): Promise<void> {
+  const ours = JSON.parse((await runChild(['--child', 'rss-jobkit', String(size)])).stdout) as { maxRssMiB: number };
+  const raw = JSON.parse((await runChild(['--child', 'rss-raw', String(size)])).stdout) as { maxRssMiB: number };
+  figures.push({
+    name: `peak RSS saving a ${size / MiB} MiB streamed part`, value: round(ours.maxRssMiB), unit: 'MiB',
+    baseline: round(raw.maxRssMiB), baselineName: 'lib-storage Upload of the same stream', ratio: lowerIsBetter(ours.maxRssMiB, raw.maxRssMiB),
+    note: 'whole child process (Node + SDK); jobkit 16 MiB parts x 4, lib-storage 5 MiB x 4',
+  });
+}
+
+function checksums(figures: BenchFigure[]): void {
+  const buf = filled(256 * MiB, 5);
+  const speed = (alg: 'sha256' | 'crc32'): number => {
+    const runs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = process.hrtime.bigint();
+      const h = createHasher(alg);
+      h.update(buf);
+      h.digest();
+      runs.push(msSince(t));
+    }
+    return buf.length / 1e9 / (median(runs) / 1000);
+  };
+  const sha = speed('sha256');
+  const crc = speed('crc32');
+  figures.push({ name: 'checksum sha256', value: round(sha), unit: 'GB/s', baseline: round(crc), baselineName: 'zlib.crc32', ratio: higherIsBetter(sha, crc), note: 'in-process, 256 MiB' });
+}
+
+async function main(): Promise<void> {
+  const [flag, mode, arg] = process.argv.slice(2);
+  if (flag === '--child') {
+    if (mode === 'sigterm') return await childSigterm();
+    return await childRss(mode === 'rss-jobkit' ? 'jobkit' : 'raw', Number(arg));
+  }
+  const services = process.env.JOBKIT_TEST_S3_ENDPOINT === undefined ? await import('../test/setup/services.ts') : undefined;
+  await services?.setup();
+  try {
+    const sizes = (process.env.BENCH_SIZES_MIB ?? '64,256,1024').split(',').map((s) => Number(s) * MiB);
+    const figures: BenchFigure[] = [];
+    checksums(figures);
+    let rawUpload64Ms = Number.NaN;
+    for (const size of sizes) {
+      const reps = size <= 64 * MiB ? 3 : 1;
+      const rawMs = await saveLoad(size, figures, reps);
+      if (size === 64 * MiB) rawUpload64Ms = rawMs;
+      console.log(`measured ${size / MiB} MiB`);
+    }
+    await sigterm(figures, rawUpload64Ms);
+    await rss(figures, sizes.includes(1024 * MiB) ? 1024 * MiB : Math.max(...sizes));
+    writeResults('checkpoint', figures);
+  } finally {
+    await services?.teardown();
+  }
+}
+
+await main();
