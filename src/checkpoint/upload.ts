@@ -84,16 +84,25 @@ export async function uploadPart(
   if (source instanceof Uint8Array || isFileSource(source)) {
     const isFile = isFileSource(source);
     const size = isFile ? (await stat(source.file)).size : source.byteLength;
+    // Checksum of the bytes in memory, when already computed with the configured
+    // algorithm (a buffer does not change during its save; a file might, so a
+    // file's bytes are hashed again as they are read for the upload).
+    let known: string | undefined;
     if (reusable !== undefined && reusable.size === size) {
       const reuseAlgorithm = checksumAlgorithm(reusable.checksum) ?? algorithm;
       const sum = isFile ? await fileChecksum(source.file, reuseAlgorithm, signal) : await checksumOf(source, reuseAlgorithm);
       if (sum === reusable.checksum) return { record: reusable, uploadedBytes: 0, reused: true };
+      if (!isFile && reuseAlgorithm === algorithm) known = sum;
     }
     if (size <= SINGLE_PUT_MAX) {
       const bytes = isFile ? await readFile(source.file, { signal }) : source;
-      const checksum = await checksumOf(bytes, algorithm);
+      const checksum = known ?? (await checksumOf(bytes, algorithm));
       await store.put(key, bytes, { signal });
       return { record: { key: relKey, size: bytes.byteLength, checksum }, uploadedBytes: bytes.byteLength, reused: false };
+    }
+    if (known !== undefined && !isFile) {
+      await store.putStream(key, Readable.from(slices(source, partSize)), streamOptions);
+      return { record: { key: relKey, size, checksum: known }, uploadedBytes: size, reused: false };
     }
     const hasher = createHasher(algorithm);
     const counter = { bytes: 0 };

@@ -81,6 +81,17 @@ describe('save and load', () => {
     await expect(import('node:fs/promises').then((fs) => fs.stat(weights.path!))).rejects.toThrow();
   });
 
+  it('uploads a changed part of the same size with the right checksum (hashed once, multipart)', async () => {
+    const store = new MemoryStore();
+    const cp = createCheckpointer<State>({ store, identity, partSize: 5 * 2 ** 20 });
+    await cp.save({ next: 1 }, { weights: bytes(9 * 2 ** 20, 1) });
+    const second = await cp.save({ next: 2 }, { weights: bytes(9 * 2 ** 20, 2) });
+    expect(second.uploadedBytes).toBe(9 * 2 ** 20);
+    const loaded = await createCheckpointer<State>({ store, identity }).load();
+    expect(loaded?.state).toEqual({ next: 2 });
+    expect((await loaded!.parts.get('weights')!.buffer()).equals(bytes(9 * 2 ** 20, 2))).toBe(true);
+  });
+
   it('stores large state outside the manifest and reads it back', async () => {
     const store = new MemoryStore();
     const big = { next: 1, note: 'x'.repeat(5000) };
