@@ -8,6 +8,8 @@
 
 /** A completed record as cached: the result's JSON is kept, and parsed per hit, so no caller can mutate another's result. */
 export interface CachedCompletion {
+  /** sha256 of the key, for events. */
+  readonly keyHash: string;
   readonly payloadHash: string | null;
   /** `undefined`: the function returned undefined. */
   readonly resultJson: string | undefined;
@@ -23,8 +25,8 @@ export interface CachedCompletion {
  * @example
  * ```ts
  * const cache = new CompletionCache(1_000);
- * cache.set(storeKey, { payloadHash: null, resultJson: '42', completedAtMs: Date.now(), expiresAtMs: null });
- * cache.get(storeKey, Date.now())?.resultJson; // '42'
+ * cache.set('order-42', { keyHash, payloadHash: null, resultJson: '42', completedAtMs: Date.now(), expiresAtMs: null });
+ * cache.get('order-42', Date.now())?.resultJson; // '42'
  * ```
  */
 export class CompletionCache {
@@ -36,29 +38,29 @@ export class CompletionCache {
   }
 
   /** The entry, unless absent or expired at `nowMs` (an expired entry is dropped). */
-  get(storeKey: string, nowMs: number): CachedCompletion | undefined {
-    const entry = this.#entries.get(storeKey);
+  get(key: string, nowMs: number): CachedCompletion | undefined {
+    const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
-    this.#entries.delete(storeKey);
+    this.#entries.delete(key);
     if (entry.expiresAtMs !== null && nowMs >= entry.expiresAtMs) return undefined;
-    this.#entries.set(storeKey, entry);
+    this.#entries.set(key, entry);
     return entry;
   }
 
   /** Remember a completion, evicting the least recently used entry when full. */
-  set(storeKey: string, entry: CachedCompletion): void {
+  set(key: string, entry: CachedCompletion): void {
     if (this.#capacity <= 0) return;
-    this.#entries.delete(storeKey);
-    this.#entries.set(storeKey, entry);
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
     if (this.#entries.size > this.#capacity) {
       const oldest = this.#entries.keys().next();
       if (oldest.done !== true) this.#entries.delete(oldest.value);
     }
   }
 
-  /** Forget one key (its record changed under us, e.g. it expired and was taken over). */
-  delete(storeKey: string): void {
-    this.#entries.delete(storeKey);
+  /** Forget one key (its record expired and is being claimed again). */
+  delete(key: string): void {
+    this.#entries.delete(key);
   }
 
   /** Number of cached entries. */

@@ -92,7 +92,7 @@ export class ClaimHandle implements IdempotencyClaim {
    */
   async completeWith(result: unknown): Promise<string | undefined> {
     this.#beginSettling();
-    const { settings, clock, storeKey } = this.#ctx;
+    const { settings, clock } = this.#ctx;
     let resultJson: string | undefined;
     try {
       resultJson = serializeResult(this.#ctx.key, result, settings.maxResultBytes);
@@ -113,7 +113,7 @@ export class ClaimHandle implements IdempotencyClaim {
       this.#ctx.stats.emit({ type: 'lease-lost', keyHash: this.#ctx.keyHash });
       throw new IdempotencyLeaseLostError(this.#ctx.key, 'the key was taken over before the result could be recorded');
     }
-    this.#ctx.cache.set(storeKey, { payloadHash: this.#ctx.payloadHash, resultJson, completedAtMs, expiresAtMs });
+    this.#ctx.cache.set(this.#ctx.key, { keyHash: this.#ctx.keyHash, payloadHash: this.#ctx.payloadHash, resultJson, completedAtMs, expiresAtMs });
     this.#ctx.stats.emit({ type: 'complete', keyHash: this.#ctx.keyHash });
     return resultJson;
   }

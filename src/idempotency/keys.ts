@@ -143,7 +143,8 @@ export function recordsPrefix(where: RecordScope): string {
  */
 export function recordKey(prefix: string, key: string): { readonly storeKey: string; readonly keyHash: string } {
   const keyHash = sha256Hex(key);
-  return { storeKey: joinKey(...prefix.split('/'), keyHash), keyHash };
+  // The prefix was built by joinKey and the hash is hex: concatenation is safe.
+  return { storeKey: `${prefix}/${keyHash}`, keyHash };
 }
 
 function describe(value: unknown): string {

@@ -177,9 +177,9 @@ export class IdempotencyLedger {
    * ```
    */
   async runDetailed<T>(key: string, fn: IdempotentFunction<T>, options: RunOptions = {}): Promise<RunOutcome<T>> {
-    const ctx = this.#context(key, options);
-    const cached = this.#fromCache(ctx);
+    const cached = this.#fromCache(key, options);
     if (cached !== undefined) return { value: cached.result as T, replayed: true, cached: true, takeover: false };
+    const ctx = this.#context(key, options);
     await this.#ensureReady();
     const waitUntilMs = this.#clock() + ctx.settings.maxWaitMs;
     let pollMs = ctx.settings.pollMinMs;
@@ -225,11 +225,11 @@ export class IdempotencyLedger {
    * ```
    */
   async check(key: string, options: RunOptions = {}): Promise<KeyState> {
-    const ctx = this.#context(key, options);
-    const cached = this.#fromCache(ctx);
+    const cached = this.#fromCache(key, options);
     if (cached !== undefined) {
       return { status: 'completed', result: cached.result, completedAtMs: cached.completedAtMs, expiresAtMs: cached.expiresAtMs };
     }
+    const ctx = this.#context(key, options);
     const current = await readRecord(this.#store, ctx.storeKey, options.signal);
     if (current === undefined) return { status: 'absent' };
     const { record } = current;
@@ -266,9 +266,9 @@ export class IdempotencyLedger {
    * ```
    */
   async claim(key: string, options: RunOptions = {}): Promise<ClaimOutcome> {
-    const ctx = this.#context(key, options);
-    const cached = this.#fromCache(ctx);
+    const cached = this.#fromCache(key, options);
     if (cached !== undefined) return { status: 'completed', result: cached.result, cached: true };
+    const ctx = this.#context(key, options);
     await this.#ensureReady();
     return await this.#claim(ctx, options.signal);
   }
@@ -411,22 +411,30 @@ export class IdempotencyLedger {
     await this.#ready;
   }
 
+  /**
+   * A completed result from the in-process cache. Keyed by the caller's key,
+   * so a hit costs no hashing and no request.
+   */
   #fromCache(
-    ctx: ClaimContext,
+    key: string,
+    options: RunOptions,
   ): { readonly result: unknown; readonly completedAtMs: number; readonly expiresAtMs: number | null } | undefined {
-    const entry = ctx.cache.get(ctx.storeKey, this.#clock());
+    validateKey(key);
+    const entry = this.#cache.get(key, this.#clock());
     if (entry === undefined) return undefined;
-    if (entry.payloadHash !== ctx.payloadHash) {
-      ctx.stats.emit({ type: 'mismatch', keyHash: ctx.keyHash });
-      throw new IdempotencyPayloadMismatchError(ctx.key, entry.payloadHash, ctx.payloadHash);
+    const expected = payloadHash(options.payload);
+    if (entry.payloadHash !== expected) {
+      this.#stats.emit({ type: 'mismatch', keyHash: entry.keyHash });
+      throw new IdempotencyPayloadMismatchError(key, entry.payloadHash, expected);
     }
-    ctx.stats.emit({ type: 'hit', keyHash: ctx.keyHash, cached: true });
+    this.#stats.emit({ type: 'hit', keyHash: entry.keyHash, cached: true });
     return { result: parseResult(entry.resultJson), completedAtMs: entry.completedAtMs, expiresAtMs: entry.expiresAtMs };
   }
 
   #cacheCompleted(ctx: ClaimContext, record: CompletedRecord): void {
     const resultJson = record.result === undefined ? undefined : JSON.stringify(record.result);
-    ctx.cache.set(ctx.storeKey, {
+    ctx.cache.set(ctx.key, {
+      keyHash: ctx.keyHash,
       payloadHash: record.payloadHash,
       resultJson,
       completedAtMs: record.completedAtMs,
@@ -513,7 +521,7 @@ export class IdempotencyLedger {
             this.#cacheCompleted(ctx, record);
             return { status: 'completed', result: record.result, cached: false };
           }
-          ctx.cache.delete(ctx.storeKey);
+          ctx.cache.delete(ctx.key);
           break;
         }
       }
