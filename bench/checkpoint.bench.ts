@@ -226,7 +226,7 @@ async function main(): Promise<void> {
     checksums(figures);
     let rawUpload64Ms = Number.NaN;
     for (const size of sizes) {
-      const reps = size <= 64 * MiB ? 3 : 1;
+      const reps = size <= 256 * MiB ? 3 : 1;
       const rawMs = await saveLoad(size, figures, reps);
       if (size === 64 * MiB) rawUpload64Ms = rawMs;
       console.log(`measured ${size / MiB} MiB`);

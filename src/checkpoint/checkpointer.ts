@@ -53,7 +53,14 @@ import type {
 } from './types.ts';
 
 const MiB = 2 ** 20;
-/** Defaults, chosen by bench/checkpoint.bench.ts (see docs/checkpoints.md). */
+/**
+ * Defaults of {@link createCheckpointer}'s options (see docs/checkpoints.md).
+ *
+ * @example
+ * ```ts
+ * createCheckpointer({ store, identity, partSize: 2 * CHECKPOINT_DEFAULTS.partSize });
+ * ```
+ */
 export const CHECKPOINT_DEFAULTS = {
   keep: 3,
   partSize: 16 * MiB,

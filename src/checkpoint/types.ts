@@ -13,13 +13,25 @@ import type { JobIdentity, Lifecycle } from '../runtime/types.ts';
  *
  * Buffers handed to a background save must not be mutated until that save is
  * durable: pass a copy when the job keeps writing into the same buffer.
+ *
+ * @example
+ * ```ts
+ * await cp.save(state, { weights: buffer, index: createReadStream(path), vocab: { file: '/tmp/vocab.bin' } });
+ * ```
  */
 export type PartSource = Uint8Array | Readable | AsyncIterable<Uint8Array> | { readonly file: string };
 
 /** Named parts of a checkpoint; names are free-form non-empty strings (at most 100 characters). */
 export type PartSources = Readonly<Record<string, PartSource>>;
 
-/** What a checkpoint holds: JSON state plus optional named parts. */
+/**
+ * What a checkpoint holds: JSON state plus optional named parts.
+ *
+ * @example
+ * ```ts
+ * cp.track((): Snapshot<{ step: number }> => ({ state: { step }, parts: { weights } }));
+ * ```
+ */
 export interface Snapshot<S> {
   /** JSON-serializable state (plain objects, arrays, strings, finite numbers, booleans, null; Dates become ISO strings). */
   readonly state: S;
@@ -40,7 +52,14 @@ export interface PartRecord {
   readonly checksum: string;
 }
 
-/** Result of a committed save. */
+/**
+ * Result of a committed save.
+ *
+ * @example
+ * ```ts
+ * const { seq, uploadedBytes, reusedParts } = await cp.save(state, parts);
+ * ```
+ */
 export interface CommitInfo {
   /** Sequence number of the new checkpoint (1, 2, ...), increasing across attempts. */
   readonly seq: number;
@@ -54,7 +73,15 @@ export interface CommitInfo {
   readonly durationMs: number;
 }
 
-/** One part of a loaded checkpoint, already verified against its checksum. */
+/**
+ * One part of a loaded checkpoint, already verified against its checksum.
+ *
+ * @example
+ * ```ts
+ * const weights = loaded.parts.get('weights');
+ * const bytes = weights?.path !== undefined ? await readFile(weights.path) : await weights?.buffer();
+ * ```
+ */
 export interface LoadedPart {
   readonly name: string;
   readonly size: number;
@@ -69,7 +96,15 @@ export interface LoadedPart {
   stream(): Readable;
 }
 
-/** A checkpoint returned by `load()`: every part verified. */
+/**
+ * A checkpoint returned by `load()`: every part verified.
+ *
+ * @example
+ * ```ts
+ * await using loaded = await cp.load();
+ * const next = loaded?.state.next ?? 0;
+ * ```
+ */
 export interface LoadedCheckpoint<S> {
   readonly state: S;
   readonly seq: number;
@@ -82,7 +117,14 @@ export interface LoadedCheckpoint<S> {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** A committed checkpoint as listed (newest first) by `list()`. */
+/**
+ * A committed checkpoint as listed (newest first) by `list()`.
+ *
+ * @example
+ * ```ts
+ * for (const c of await cp.list()) console.log(c.seq, c.createdAt, c.size);
+ * ```
+ */
 export interface CheckpointInfo {
   readonly seq: number;
   readonly epoch: number;
@@ -94,7 +136,14 @@ export interface CheckpointInfo {
   readonly partNames: readonly string[];
 }
 
-/** When autosave (`progress()`) takes a background save. Either bound triggers it. */
+/**
+ * When autosave (`progress()`) takes a background save. Either bound triggers it.
+ *
+ * @example
+ * ```ts
+ * createCheckpointer({ store, identity, saveEvery: { items: 10_000, seconds: 120 } });
+ * ```
+ */
 export interface SavePolicy {
   /** Save after this many items reported through `progress()`. */
   readonly items?: number;
@@ -116,7 +165,14 @@ export interface CheckpointMetrics {
   checkpointLoaded(bytes: number, durationMs: number): void;
 }
 
-/** Options of {@link createCheckpointer}. */
+/**
+ * Options of {@link createCheckpointer}.
+ *
+ * @example
+ * ```ts
+ * const options: CheckpointerOptions<State> = { store, identity, lifecycle, keep: 2, partSize: 32 * 2 ** 20 };
+ * ```
+ */
 export interface CheckpointerOptions<S> {
   /** Where checkpoints live. */
   readonly store: ObjectStore;
@@ -169,7 +225,14 @@ export interface SaveOptions {
   readonly signal?: AbortSignal;
 }
 
-/** A save accepted by `saveInBackground()`. */
+/**
+ * A save accepted by `saveInBackground()`.
+ *
+ * @example
+ * ```ts
+ * const { durable } = await cp.saveInBackground({ step }, { weights: Buffer.from(weights) });
+ * ```
+ */
 export interface BackgroundSave {
   /** Settles when the checkpoint is committed (or the save failed). */
   readonly durable: Promise<CommitInfo>;
