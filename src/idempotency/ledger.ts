@@ -19,6 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { checkOption } from '../runtime/config.ts';
 import type { JobIdentity } from '../runtime/types.ts';
 import { PreconditionFailedError } from '../store/errors.ts';
 import { requireConditionalWrites } from '../store/probe.ts';
@@ -28,7 +29,7 @@ import { mapBounded } from './bounded.ts';
 import { CompletionCache } from './cache.ts';
 import { ClaimHandle, inProgressFields, parseResult } from './claim.ts';
 import type { ClaimContext } from './claim-context.ts';
-import { DEFAULT_BATCH_CONCURRENCY, DEFAULT_CACHE_SIZE, MAX_CLAIM_ROUNDS } from './constants.ts';
+import { DEFAULT_BATCH_CONCURRENCY, DEFAULT_CACHE_SIZE, MAX_CLAIM_ROUNDS, RECORD_VERSION } from './constants.ts';
 import {
   IdempotencyKeyInProgressError,
   IdempotencyLeaseLostError,
@@ -54,7 +55,6 @@ import type {
   RunOptions,
   RunOutcome,
 } from './types.ts';
-import { checkOption } from '../runtime/config.ts';
 
 /** Options of the batch methods. */
 export interface BatchOptions extends RunOptions {
@@ -104,6 +104,7 @@ export class IdempotencyLedger {
   readonly #stats: StatsRecorder;
   readonly #held = new Set<ClaimHandle>();
   readonly #replaying = new ReplayTendency();
+  readonly #signal: AbortSignal | undefined;
   #ready: Promise<void> | undefined;
 
   constructor(options: IdempotencyOptions) {
@@ -116,6 +117,7 @@ export class IdempotencyLedger {
     this.#settings = resolveSettings(options); // fails fast on a bad option
     this.#identity = options.identity;
     this.#log = options.log;
+    this.#signal = options.signal;
     this.#clock = options.clock ?? Date.now;
     this.#cache = new CompletionCache(checkOption('cacheSize', options.cacheSize, { min: 0, integer: true }) ?? DEFAULT_CACHE_SIZE);
     this.#stats = new StatsRecorder(options.onEvent);
@@ -177,6 +179,7 @@ export class IdempotencyLedger {
    * ```
    */
   async runDetailed<T>(key: string, fn: IdempotentFunction<T>, options: RunOptions = {}): Promise<RunOutcome<T>> {
+    const signal = this.#signalOf(options);
     const cached = this.#fromCache(key, options);
     if (cached !== undefined) return { value: cached.result as T, replayed: true, cached: true, takeover: false };
     const ctx = this.#context(key, options);
@@ -184,16 +187,16 @@ export class IdempotencyLedger {
     const waitUntilMs = this.#clock() + ctx.settings.maxWaitMs;
     let pollMs = ctx.settings.pollMinMs;
     for (let polling = false; ; polling = true) {
-      options.signal?.throwIfAborted();
+      signal?.throwIfAborted();
       // While waiting, poll by reading: a write would fail anyway while the owner holds the key.
-      const outcome = await this.#claim(ctx, options.signal, polling || undefined);
+      const outcome = await this.#claim(ctx, signal, polling || undefined);
       switch (outcome.status) {
         case 'completed':
           return { value: outcome.result as T, replayed: true, cached: false, takeover: false };
         case 'failed':
           throw outcome.error;
         case 'claimed':
-          return await this.#execute(ctx, outcome.claim, fn, options.signal);
+          return await this.#execute(ctx, outcome.claim, fn, signal);
         case 'in-progress': {
           const nowMs = this.#clock();
           const owner = describeOwner(outcome.owner);
@@ -206,7 +209,7 @@ export class IdempotencyLedger {
           // Wake up no later than the moment the lease becomes takeable.
           const takeableInMs = outcome.leaseExpiresAtMs + ctx.settings.clockSkewMarginMs - nowMs + 1;
           const jittered = pollMs * (0.5 + Math.random() / 2);
-          await sleep(Math.max(1, Math.min(jittered, takeableInMs, waitUntilMs - nowMs)), undefined, { signal: options.signal });
+          await sleep(Math.max(1, Math.min(jittered, takeableInMs, waitUntilMs - nowMs)), undefined, { signal });
           pollMs = Math.min(pollMs * 2, ctx.settings.pollMaxMs);
         }
       }
@@ -230,7 +233,7 @@ export class IdempotencyLedger {
       return { status: 'completed', result: cached.result, completedAtMs: cached.completedAtMs, expiresAtMs: cached.expiresAtMs };
     }
     const ctx = this.#context(key, options);
-    const current = await readRecord(this.#store, ctx.storeKey, options.signal);
+    const current = await readRecord(this.#store, ctx.storeKey, this.#signalOf(options));
     if (current === undefined) return { status: 'absent' };
     const { record } = current;
     const nowMs = this.#clock();
@@ -270,7 +273,7 @@ export class IdempotencyLedger {
     if (cached !== undefined) return { status: 'completed', result: cached.result, cached: true };
     const ctx = this.#context(key, options);
     await this.#ensureReady();
-    return await this.#claim(ctx, options.signal);
+    return await this.#claim(ctx, this.#signalOf(options));
   }
 
   /**
@@ -284,7 +287,7 @@ export class IdempotencyLedger {
    * ```
    */
   async checkMany(keys: readonly string[], options: BatchOptions = {}): Promise<KeyState[]> {
-    return await mapBounded(keys, this.#concurrency(options), (key) => this.check(key, options), options.signal);
+    return await mapBounded(keys, this.#concurrency(options), (key) => this.check(key, options), this.#signalOf(options));
   }
 
   /**
@@ -309,7 +312,7 @@ export class IdempotencyLedger {
           if (outcome.status === 'claimed') won.push(outcome.claim);
           return outcome;
         },
-        options.signal,
+        this.#signalOf(options),
       );
     } catch (err) {
       await Promise.all(won.map((c) => c.release()));
@@ -340,7 +343,7 @@ export class IdempotencyLedger {
       items,
       this.#concurrency(options),
       (item) => this.run(keyOf(item), (context) => fn(item, context), { ...rest, payload: payloadOf?.(item) }),
-      options.signal,
+      this.#signalOf(options),
     );
   }
 
@@ -394,6 +397,13 @@ export class IdempotencyLedger {
       cache: this.#cache,
       log: this.#log,
     };
+  }
+
+  /** The call's signal combined with the ledger's (e.g. job.signal). */
+  #signalOf(options: RunOptions): AbortSignal | undefined {
+    const own = options.signal;
+    if (own === undefined || this.#signal === undefined) return own ?? this.#signal;
+    return AbortSignal.any([own, this.#signal]);
   }
 
   #concurrency(options: BatchOptions): number {
@@ -477,7 +487,7 @@ export class IdempotencyLedger {
         const fresh = inProgressFields(owner, ctx.payloadHash, this.#clock(), leaseMs, 0);
         try {
           const etag = await writeRecord(ctx.store, ctx.storeKey, encodeRecord<InProgressRecord>(fresh), { ifNoneMatch: '*' }, signal);
-          return this.#won(ctx, owner, { record: { v: 1, writeId: '', ...fresh }, etag }, false);
+          return this.#won(ctx, owner, { record: { v: RECORD_VERSION, writeId: '', ...fresh }, etag }, false);
         } catch (err) {
           if (!(err instanceof PreconditionFailedError)) throw err;
         }
@@ -535,7 +545,7 @@ export class IdempotencyLedger {
             'took over an idempotency key whose lease expired',
           );
         }
-        return this.#won(ctx, owner, { record: { v: 1, writeId: '', ...next }, etag: newEtag }, isTakeover);
+        return this.#won(ctx, owner, { record: { v: RECORD_VERSION, writeId: '', ...next }, etag: newEtag }, isTakeover);
       } catch (err) {
         if (!(err instanceof PreconditionFailedError)) throw err;
         // Someone else moved first: look again.
@@ -557,6 +567,10 @@ export class IdempotencyLedger {
 
   async #execute<T>(ctx: ClaimContext, claim: IdempotencyClaim, fn: IdempotentFunction<T>, signal: AbortSignal | undefined): Promise<RunOutcome<T>> {
     const handle = claim as ClaimHandle;
+    // This claim settles when fn does: the shutdown hook must not release it
+    // while fn may still be running (another pod would start the same side
+    // effect). If the process dies first, the lease simply expires.
+    this.#held.delete(handle);
     const fnSignal = signal === undefined ? handle.signal : AbortSignal.any([handle.signal, signal]);
     let value: T;
     try {

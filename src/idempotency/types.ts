@@ -78,14 +78,21 @@ export interface IdempotencyOptions extends IdempotencySettings {
   /** Logger for takeovers, lease losses and releases. */
   readonly log?: Logger;
   /**
-   * When given, claims still held at shutdown are released in the `release`
-   * phase, so the next pod need not wait for their leases to expire.
+   * When given, claims from `claim`/`claimMany` still held at shutdown are
+   * released in the `release` phase, so the next pod need not wait for their
+   * leases to expire. (A `run` settles its own claim when its function does.)
    */
   readonly lifecycle?: Lifecycle;
   /** Completed records kept in the in-process LRU cache; 0 disables it. Default 1 000. */
   readonly cacheSize?: number;
   /** Called synchronously for every outcome (metrics); must not throw. */
   readonly onEvent?: (event: IdempotencyEvent) => void;
+  /**
+   * Default signal of every call (pass `job.signal`): combined with a call's
+   * own `signal`; aborting it stops waits and store requests, and is passed on
+   * to the function.
+   */
+  readonly signal?: AbortSignal;
   /** The local clock (ms since the epoch). Default `Date.now`; tests pass a fake. */
   readonly clock?: () => number;
 }

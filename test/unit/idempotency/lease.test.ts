@@ -154,6 +154,41 @@ describe('releases', () => {
     expect(await other.run('b', () => 'b2')).toBe('b2');
   });
 
+  it('does not release at shutdown a claim whose function is still running', async () => {
+    const store = new MemoryStore();
+    const hooks: ShutdownHook[] = [];
+    const lifecycle: Lifecycle = {
+      signal: new AbortController().signal,
+      onShutdown: (hook) => {
+        hooks.push(hook);
+        return () => undefined;
+      },
+    };
+    const gate = deferred();
+    const started = deferred();
+    const running = createIdempotency({ store, identity, lifecycle }).run('k', async () => {
+      started.resolve();
+      await gate.promise;
+      return 'owner';
+    });
+    await started.promise;
+    await hooks[0]!.run({ reason: 'signal', signal: new AbortController().signal, budgetMs: 1_000 });
+    const other = createIdempotency({ store, identity, onInProgress: 'fail' });
+    await expect(other.run('k', () => 'intruder')).rejects.toThrow(/is in progress/);
+    gate.resolve();
+    expect(await running).toBe('owner');
+    expect(await other.run('k', () => 'intruder')).toBe('owner');
+  });
+
+  it("passes the ledger's default signal (job.signal) to the function", async () => {
+    const controller = new AbortController();
+    const ledger = createIdempotency({ store: new MemoryStore(), identity, signal: controller.signal });
+    const run = ledger.run('k', ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error))));
+    setTimeout(() => controller.abort(new DOMException('SIGTERM', 'AbortError')), 5);
+    await expect(run).rejects.toThrow('SIGTERM');
+    await expect(ledger.run('k2', () => 1)).rejects.toThrow('SIGTERM');
+  });
+
   it('releases the key when the caller aborts (SIGTERM), so the next pod need not wait', async () => {
     const store = new MemoryStore();
     const controller = new AbortController();
