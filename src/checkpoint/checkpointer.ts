@@ -135,6 +135,8 @@ interface CommitRequest {
   readonly signal: AbortSignal | undefined;
   /** Return the last durable checkpoint instead of committing an identical one. */
   readonly skipIfUnchanged: boolean;
+  /** Start retention after the commit (not at shutdown: the process is about to exit, a later run prunes). */
+  readonly prune: boolean;
 }
 
 class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
@@ -281,7 +283,13 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     const stateJson = serializeState(state);
     while (this.#inFlight !== undefined) await this.#inFlight.catch(() => undefined);
     this.#throwIfFailed();
-    const request: CommitRequest = { stateJson, parts: this.#checkParts(parts), signal: this.#backgroundAbort.signal, skipIfUnchanged: false };
+    const request: CommitRequest = {
+      stateJson,
+      parts: this.#checkParts(parts),
+      signal: this.#backgroundAbort.signal,
+      skipIfUnchanged: false,
+      prune: true,
+    };
     const durable = this.#enqueue(request);
     this.#inFlight = durable;
     durable.then(
@@ -369,8 +377,9 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     return parts;
   }
 
-  #request(state: S, parts: PartSources, signal: AbortSignal | undefined, skipIfUnchanged: boolean): CommitRequest {
-    return { stateJson: serializeState(state), parts: this.#checkParts(parts), signal, skipIfUnchanged };
+  /** A commit request; the final save at shutdown skips an unchanged checkpoint and leaves retention to a later run. */
+  #request(state: S, parts: PartSources, signal: AbortSignal | undefined, final: boolean): CommitRequest {
+    return { stateJson: serializeState(state), parts: this.#checkParts(parts), signal, skipIfUnchanged: final, prune: !final };
   }
 
   #enqueue(request: CommitRequest): Promise<CommitInfo> {
@@ -527,7 +536,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
         const durationMs = performance.now() - started;
         this.#metrics?.checkpointSaved(uploadedBytes, durationMs);
         this.#log.debug({ seq, epoch, uploadedBytes, reusedParts, durationMs: Math.round(durationMs) }, 'checkpoint committed');
-        this.#schedulePrune(result, dropped);
+        if (request.prune) this.#schedulePrune(result, dropped);
         return { seq, epoch, uploadedBytes, reusedParts, durationMs };
       }
     } catch (err) {

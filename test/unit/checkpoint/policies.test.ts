@@ -3,7 +3,7 @@ import { createCheckpointer } from '../../../src/checkpoint/checkpointer.ts';
 import { createSchedule } from '../../../src/checkpoint/policy.ts';
 import { FencedError } from '../../../src/runtime/errors.ts';
 import { MemoryStore } from '../../../src/store/memory.ts';
-import { fakeLifecycle, InterceptingStore, recordingLog, testIdentity } from './helpers.ts';
+import { fakeLifecycle, InterceptingStore, keysUnder, recordingLog, testIdentity } from './helpers.ts';
 
 interface State {
   next: number;
@@ -139,6 +139,28 @@ describe('final save on shutdown', () => {
     const loaded = await createCheckpointer<State>({ store: store.inner, identity }).load();
     expect(loaded?.state).toEqual({ next: 2 });
     expect(await loaded!.parts.get('weights')!.buffer()).toEqual(weights);
+  });
+
+  it('leaves retention to a later run: nothing is deleted while the process is exiting', async () => {
+    const store = new InterceptingStore(new MemoryStore());
+    const lifecycle = fakeLifecycle();
+    const cp = createCheckpointer<State>({ store, identity, lifecycle, keep: 1 });
+    await cp.save({ next: 1 });
+    await cp.flush();
+    cp.track(() => ({ state: { next: 2 } }));
+    const deletes: string[] = [];
+    store.around = async (op, key, run) => {
+      if (op === 'delete') deletes.push(key);
+      return await run();
+    };
+    await lifecycle.hooks[0]!.run({ reason: 'signal', signal: new AbortController().signal, budgetMs: 5000 });
+    await cp.close();
+    expect(deletes).toEqual([]);
+    const next = createCheckpointer<State>({ store: store.inner, identity, keep: 1 });
+    expect((await next.load())?.state).toEqual({ next: 2 });
+    await next.save({ next: 3 });
+    await next.close();
+    expect((await keysUnder(store.inner, `${next.root}/manifests/`)).length).toBe(1);
   });
 
   it('waits for the background save in flight, then commits on top of it', async () => {
