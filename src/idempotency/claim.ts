@@ -4,11 +4,17 @@
  */
 import { classifyError } from '../runtime/classify.ts';
 import { canonicalJson } from '../util/canonical-json.ts';
-import type { ClaimContext } from './claim-context.ts';
-import { writeOwned } from './claim-context.ts';
+import { type ClaimContext, writeOwned } from './claim-context.ts';
 import { IdempotencyLeaseLostError, IdempotencyResultError } from './errors.ts';
 import type { LeaseKeeper } from './lease.ts';
-import { type CompletedRecord, encodeRecord, type FailedRecord, type InProgressRecord, type ReleasedRecord } from './record.ts';
+import {
+  type CompletedRecord,
+  encodeRecord,
+  type FailedRecord,
+  type InProgressRecord,
+  type RecordFields,
+  type ReleasedRecord,
+} from './record.ts';
 import type { IdempotencyClaim, RecordOwner } from './types.ts';
 
 /**
@@ -35,7 +41,14 @@ export function serializeResult(key: string, result: unknown, maxResultBytes: nu
   return json;
 }
 
-/** Parse a recorded result's JSON (undefined stays undefined). */
+/**
+ * Parse a recorded result's JSON (undefined stays undefined).
+ *
+ * @example
+ * ```ts
+ * parseResult('{"rows":3}'); // { rows: 3 }
+ * ```
+ */
 export function parseResult(resultJson: string | undefined): unknown {
   return resultJson === undefined ? undefined : JSON.parse(resultJson);
 }
@@ -103,7 +116,7 @@ export class ClaimHandle implements IdempotencyClaim {
     await this.#keeper.stop();
     this.#throwIfTakenOver();
     const completedAtMs = clock();
-    const expiresAtMs = Number.isFinite(settings.ttlMs) ? completedAtMs + settings.ttlMs : null;
+    const expiresAtMs = expiryOf(completedAtMs, settings.ttlMs);
     const body = encodeRecord<CompletedRecord>(
       { status: 'COMPLETED', payloadHash: this.#ctx.payloadHash, owner: this.#owner, completedAtMs, expiresAtMs },
       resultJson,
@@ -145,7 +158,7 @@ export class ClaimHandle implements IdempotencyClaim {
       payloadHash: this.#ctx.payloadHash,
       owner: this.#owner,
       completedAtMs,
-      expiresAtMs: Number.isFinite(settings.ttlMs) ? completedAtMs + settings.ttlMs : null,
+      expiresAtMs: expiryOf(completedAtMs, settings.ttlMs),
       error: failure,
     });
     const written = await writeOwned(this.#ctx, this.#keeper.etag, this.#keeper.token, body, (r) => r.status === 'FAILED');
@@ -185,13 +198,25 @@ export class ClaimHandle implements IdempotencyClaim {
   }
 }
 
-/** The fields of a fresh IN_PROGRESS record. */
+/** When a record completed at `completedAtMs` expires; `null` (never) for an infinite TTL. */
+function expiryOf(completedAtMs: number, ttlMs: number): number | null {
+  return Number.isFinite(ttlMs) ? completedAtMs + ttlMs : null;
+}
+
+/**
+ * The fields of a fresh IN_PROGRESS record.
+ *
+ * @example
+ * ```ts
+ * encodeRecord<InProgressRecord>(inProgressFields(owner, null, Date.now(), 60_000, 0));
+ * ```
+ */
 export function inProgressFields(
   owner: RecordOwner,
   payloadHash: string | null,
   nowMs: number,
   leaseMs: number,
   takeovers: number,
-): Omit<InProgressRecord, 'v' | 'writeId'> {
+): RecordFields<InProgressRecord> {
   return { status: 'IN_PROGRESS', payloadHash, owner, claimedAtMs: nowMs, leaseExpiresAtMs: nowMs + leaseMs, takeovers };
 }

@@ -61,7 +61,14 @@ export interface IdempotencySettings {
   readonly maxResultBytes?: number;
 }
 
-/** Options of {@link createIdempotency}. */
+/**
+ * Options of {@link createIdempotency}.
+ *
+ * @example
+ * ```ts
+ * createIdempotency({ store, identity: job.identity, log: job.log, lifecycle: job.lifecycle, signal: job.signal, leaseMs: 30_000 });
+ * ```
+ */
 export interface IdempotencyOptions extends IdempotencySettings {
   /** Where records live. Must honour conditional writes (checked once, on first use). */
   readonly store: ObjectStore;
@@ -97,7 +104,14 @@ export interface IdempotencyOptions extends IdempotencySettings {
   readonly clock?: () => number;
 }
 
-/** Options of one call. */
+/**
+ * Options of one call.
+ *
+ * @example
+ * ```ts
+ * await ledger.run(`row-${row.id}`, write, { payload: row, onInProgress: 'fail', signal: job.signal });
+ * ```
+ */
 export interface RunOptions extends IdempotencySettings {
   /**
    * The item the key stands for. Its canonical-JSON hash is recorded with the
@@ -152,7 +166,16 @@ export interface RecordOwner {
   readonly pid: number;
 }
 
-/** The state of a key, as {@link IdempotencyLedger.check} sees it. */
+/**
+ * The state of a key, as {@link IdempotencyLedger.check} sees it. Expired
+ * completed records and released keys are `absent`.
+ *
+ * @example
+ * ```ts
+ * const state = await ledger.check('k');
+ * if (state.status === 'in-progress' && state.expired) console.log('owner died', state.owner.pod);
+ * ```
+ */
 export type KeyState =
   | { readonly status: 'absent' }
   | { readonly status: 'completed'; readonly result: unknown; readonly completedAtMs: number; readonly expiresAtMs: number | null }
@@ -165,7 +188,16 @@ export interface RecordedFailure {
   readonly message: string;
 }
 
-/** A held claim: the caller runs the side effect, then completes or releases it. */
+/**
+ * A held claim: the caller runs the side effect, then completes, fails or
+ * releases it (exactly once; its lease is renewed until then).
+ *
+ * @example
+ * ```ts
+ * const o = await ledger.claim('k');
+ * if (o.status === 'claimed') await o.claim.complete(await upload({ signal: o.claim.signal }));
+ * ```
+ */
 export interface IdempotencyClaim {
   /** The key as the caller gave it. */
   readonly key: string;
@@ -173,7 +205,7 @@ export interface IdempotencyClaim {
   readonly storeKey: string;
   /** True when this claim took over an expired lease. */
   readonly takeover: boolean;
-  /** Aborted when the lease is lost (or the claim settled); stop the side effect then. */
+  /** Aborted (reason: IdempotencyLeaseLostError) when the lease is lost; stop the side effect then. */
   readonly signal: AbortSignal;
   /** Record the result (JSON) and stop renewing. Throws IdempotencyLeaseLostError if the lease was lost. */
   complete(result?: unknown): Promise<void>;
@@ -193,7 +225,15 @@ export type ClaimOutcome =
   | { readonly status: 'failed'; readonly error: Error }
   | { readonly status: 'in-progress'; readonly owner: RecordOwner; readonly leaseExpiresAtMs: number };
 
-/** Counters since the ledger was created. */
+/**
+ * Counters since the ledger was created.
+ *
+ * @example
+ * ```ts
+ * const { hits, misses } = ledger.stats;
+ * job.log.info({ hitRatio: hits / Math.max(1, hits + misses) }, 'idempotency');
+ * ```
+ */
 export interface IdempotencyStats {
   /** Calls answered from a record (store or cache) without running the function. */
   readonly hits: number;
@@ -203,7 +243,7 @@ export interface IdempotencyStats {
   readonly misses: number;
   /** Times a key was found in progress under another owner's live lease. */
   readonly conflicts: number;
-  /** Expired leases (or expired completed records) taken over. */
+  /** Expired leases taken over (a crashed or stalled owner). */
   readonly takeovers: number;
   /** Leases lost while the function ran. */
   readonly leasesLost: number;
@@ -213,7 +253,14 @@ export interface IdempotencyStats {
   readonly mismatches: number;
 }
 
-/** One outcome, for metrics. Carries the key's hash, never the key itself. */
+/**
+ * One outcome, for metrics. Carries the key's hash, never the key itself.
+ *
+ * @example
+ * ```ts
+ * createIdempotency({ store, identity, onEvent: (e) => outcomes.inc({ outcome: e.type }) });
+ * ```
+ */
 export interface IdempotencyEvent {
   readonly type: 'hit' | 'miss' | 'conflict' | 'takeover' | 'lease-lost' | 'release' | 'mismatch' | 'complete';
   /** sha256 of the key (the record's name). */
