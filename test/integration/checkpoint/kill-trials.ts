@@ -76,7 +76,10 @@ export function killTrials(target: StoreTarget): void {
         const result = await trial(env, Math.floor(Math.random() * 900));
         // Each child resumed from what the previous check loaded.
         expect(result.ready).toBe(lastCommitted);
-        const checker = createCheckpointer<{ n: number }>({ store: target.reopen(url), identity });
+        // A store of its own, as the next pod would have.
+        const checkStore = target.reopen(url);
+        opened.push(checkStore);
+        const checker = createCheckpointer<{ n: number }>({ store: checkStore, identity });
         const loaded = await checker.load();
         const n = loaded?.state.n ?? 0;
         const lastReported = result.committed.at(-1) ?? result.ready ?? 0;
