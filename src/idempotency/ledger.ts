@@ -20,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkOption } from '../runtime/config.ts';
+import { ConfigurationError } from '../runtime/errors.ts';
 import type { JobIdentity } from '../runtime/types.ts';
 import { PreconditionFailedError } from '../store/errors.ts';
 import { requireConditionalWrites } from '../store/probe.ts';
@@ -109,7 +110,7 @@ export class IdempotencyLedger {
 
   constructor(options: IdempotencyOptions) {
     if (typeof options?.store !== 'object' || options.store === null) {
-      throw new TypeError('createIdempotency() needs option store (an ObjectStore)');
+      throw new ConfigurationError(`option store must be an ObjectStore (see openStore), got ${options?.store === null ? 'null' : typeof options?.store}`);
     }
     this.#store = options.store;
     this.#prefix = recordsPrefix({ identity: options.identity, scope: options.scope });
@@ -361,7 +362,11 @@ export class IdempotencyLedger {
    */
   wrap<A extends readonly unknown[], T>(fn: (...args: A) => Promise<T> | T, options: WrapOptions<A>): (...args: A) => Promise<T> {
     const { name, key, payload, ...rest } = options;
-    validateKey(name);
+    try {
+      validateKey(name);
+    } catch (err) {
+      throw new ConfigurationError(`option name of wrap() must be a usable key: ${(err as Error).message}`, { cause: err });
+    }
     return async (...args: A): Promise<T> => {
       const callKey = key === undefined ? deriveKey(name, args) : key(...args);
       const callPayload = payload !== undefined ? payload(...args) : key !== undefined ? args : undefined;

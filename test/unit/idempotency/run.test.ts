@@ -313,8 +313,12 @@ describe('configuration', () => {
     );
   });
 
-  it('needs an identity or a scope', () => {
+  it('needs a store, an identity or a scope, and a usable wrap name', () => {
     expect(() => createIdempotency({ store: new MemoryStore() })).toThrow(ConfigurationError);
+    expect(() => createIdempotency({ store: undefined as never, scope: 's' })).toThrow(/option store must be an ObjectStore \(see openStore\), got undefined/);
+    expect(() => createIdempotency({ store: new MemoryStore(), scope: 's' }).wrap(() => 1, { name: '' })).toThrow(
+      /option name of wrap\(\) must be a usable key/,
+    );
   });
 });
 
