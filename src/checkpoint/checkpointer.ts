@@ -241,9 +241,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
       try {
         const manifest = await this.#readManifest(entry, signal);
         const state = await this.#readState(manifest, signal);
-        for (const [name, record] of Object.entries(manifest.parts)) {
-          parts.set(name, await downloadPart(this.#downloadSettings(signal), name, record));
-        }
+        await this.#downloadParts(manifest, parts, signal);
         this.#durable = { manifest, stateJson: serializeState(state) };
         this.#metrics?.checkpointLoaded(partsSize(manifest), performance.now() - started);
         this.#log.info({ seq: manifest.seq, epoch: manifest.epoch, parts: parts.size }, 'checkpoint loaded');
@@ -410,6 +408,22 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     if (manifest.seq !== entry.seq) throw new CheckpointCorruptError(key, `manifest says seq ${manifest.seq}, the head says ${entry.seq}`);
     this.#manifests.set(entry.manifest, manifest);
     return manifest;
+  }
+
+  /** Download and verify every part into `into`: small ones `concurrency` at a time, large ones one by one. */
+  async #downloadParts(manifest: Manifest, into: Map<string, LoadedPart>, signal: AbortSignal | undefined): Promise<void> {
+    const settings = this.#downloadSettings(signal);
+    const download = async ([name, record]: [string, PartRecord]): Promise<void> => {
+      into.set(name, await downloadPart(settings, name, record));
+    };
+    const entries = Object.entries(manifest.parts);
+    const small = entries.filter(([, r]) => r.size <= SMALL_PART_MAX);
+    for (let i = 0; i < small.length; i += this.#concurrency) {
+      const batch = await Promise.allSettled(small.slice(i, i + this.#concurrency).map(download));
+      const failed = batch.find((r) => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+    }
+    for (const entry of entries) if (entry[1].size > SMALL_PART_MAX) await download(entry);
   }
 
   async #readState(manifest: Manifest, signal: AbortSignal | undefined): Promise<unknown> {

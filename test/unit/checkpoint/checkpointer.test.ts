@@ -181,6 +181,24 @@ describe('verification and fallback', () => {
     expect(JSON.stringify(line?.obj)).toContain('fails its checksum');
   });
 
+  it('checks every shard of a many-part checkpoint: one bad shard means fallback', async () => {
+    const store = new MemoryStore();
+    const cp = createCheckpointer<State>({ store, identity, concurrency: 3 });
+    const shards = (seed: number) => Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`shard-${i}`, bytes(500 + i, seed + i)]));
+    await cp.save({ next: 1 }, shards(10));
+    const before = new Set(await keysUnder(store, `${ROOT}/data/`));
+    await cp.save({ next: 2 }, shards(20));
+    const intact = await createCheckpointer<State>({ store, identity }).load();
+    expect(intact?.state).toEqual({ next: 2 });
+    expect(await intact!.parts.get('shard-7')!.buffer()).toEqual(bytes(507, 27));
+    const added = (await keysUnder(store, `${ROOT}/data/`)).filter((k) => !before.has(k));
+    expect(added).toHaveLength(10);
+    await store.delete(added[6]!);
+    const loaded = await createCheckpointer<State>({ store, identity }).load();
+    expect(loaded?.state).toEqual({ next: 1 });
+    expect(loaded!.parts.size).toBe(10);
+  });
+
   it('falls back when a part or a manifest is missing or the manifest is damaged', async () => {
     const { store, newestManifest } = await twoCheckpoints();
     const original = (await store.get(newestManifest))!.body;
