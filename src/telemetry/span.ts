@@ -4,7 +4,7 @@
  * every jobkit module (and job code) can trace unconditionally. Whether spans
  * are recorded and exported is decided once, by tracing.ts.
  */
-import { type Attributes, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Attributes, INVALID_SPAN_CONTEXT, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 
 export type { Attributes, Span } from '@opentelemetry/api';
 
@@ -41,6 +41,22 @@ export interface WithSpanOptions {
 // The API returns a ProxyTracer that follows whatever provider is registered
 // later, so one tracer obtained at import time stays valid.
 const tracer = trace.getTracer(TRACER_NAME);
+const NOOP_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+let providerRegistered = false;
+
+/**
+ * Whether any tracer provider is registered (by jobkit or by the user's own
+ * SDK set-up). Until one is, the API's no-op span still costs a context copy
+ * per call; skipping it makes an untraced item nearly free. Once a provider is
+ * seen the answer is cached: spans then always go through the API.
+ */
+function tracingPossible(): boolean {
+  if (providerRegistered) return true;
+  // The global provider is the API's ProxyTracerProvider; it has a delegate once an SDK registered.
+  const provider = trace.getTracerProvider() as { getDelegateTracer?: (name: string) => unknown };
+  providerRegistered = typeof provider.getDelegateTracer !== 'function' || provider.getDelegateTracer(TRACER_NAME) !== undefined;
+  return providerRegistered;
+}
 
 /**
  * Run `fn` inside a new span that is the active span while it runs (child spans
@@ -59,6 +75,7 @@ const tracer = trace.getTracer(TRACER_NAME);
  * ```
  */
 export function withSpan<T>(name: string, fn: (span: Span) => T, options?: WithSpanOptions): T {
+  if (!tracingPossible()) return fn(NOOP_SPAN);
   return tracer.startActiveSpan(name, { attributes: options?.attributes }, (span) => {
     let result: T;
     try {
