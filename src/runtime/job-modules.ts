@@ -35,7 +35,7 @@ export interface JobModuleOptions<S = unknown> {
   /** Options of `job.checkpoint` (retention, save policy, part size, scope...). */
   readonly checkpoint?: Omit<CheckpointerOptions<S>, 'store' | 'identity' | 'lifecycle' | 'log' | 'metrics'>;
   /** Options of `job.idempotent` / `job.idempotency` (lease, TTL, scope, cache...). */
-  readonly idempotency?: Omit<IdempotencyOptions, 'store' | 'identity' | 'lifecycle' | 'log' | 'onEvent'>;
+  readonly idempotency?: Omit<IdempotencyOptions, 'store' | 'identity' | 'lifecycle' | 'log' | 'onEvent' | 'signal'>;
   /** Pushgateway settings. Env: JOBKIT_PUSHGATEWAY_URL and JOBKIT_PUSHGATEWAY_*. */
   readonly pushgateway?: PushgatewayOptions;
   /** OpenTelemetry settings. Env: the standard OTEL_* variables. */
@@ -136,8 +136,11 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
       identity,
       lifecycle,
       log,
+      // Functions see SIGTERM, and an aborted run releases its key at once.
+      signal: lifecycle.signal,
       onEvent: (event) => {
         if (event.type === 'hit' || event.type === 'miss' || event.type === 'conflict') metrics.idempotency(event.type);
+        else if (event.type === 'mismatch') metrics.idempotency('conflict');
       },
     }),
   );

@@ -305,8 +305,11 @@ export class FsStore implements ObjectStore {
   /** Create the temp file, (re)creating its directory if a concurrent delete pruned it. */
   async #createTempFile(dir: string, path: string): Promise<FileHandle> {
     for (let attempt = 0; ; attempt++) {
-      await this.#ensureDir(dir);
       try {
+        // Another process may remove an emptied parent directory (e.g. probe
+        // clean-up) between our mkdir and open, or even during mkdir: both
+        // show as ENOENT and are retried.
+        await this.#ensureDir(dir);
         return await open(path, 'wx');
       } catch (err) {
         if (errnoCode(err) !== 'ENOENT' || attempt >= 10) throw err;
