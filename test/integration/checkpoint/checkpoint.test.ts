@@ -6,7 +6,7 @@ import { ConfigurationError, FencedError } from '../../../src/runtime/errors.ts'
 import { probeCapabilities } from '../../../src/store/probe.ts';
 import type { ObjectStore, PutOptions, PutStreamOptions, StoreCapabilities } from '../../../src/store/types.ts';
 import { InterceptingStore, keysUnder, recordingLog, testIdentity } from '../../unit/checkpoint/helpers.ts';
-import { pattern, TARGETS } from './stores.ts';
+import { pattern, removeTempStores, TARGETS } from './stores.ts';
 
 interface State {
   step: number;
@@ -20,6 +20,7 @@ const LARGE = process.env.JOBKIT_TEST_LARGE === '1';
 const opened: ObjectStore[] = [];
 afterAll(async () => {
   await Promise.all(opened.map((s) => s.close()));
+  removeTempStores();
 });
 
 /** A generated stream of `size` bytes in 1 MiB chunks: no big buffer is ever held. */

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createCheckpointer } from '../../../src/checkpoint/checkpointer.ts';
 import type { ObjectStore } from '../../../src/store/types.ts';
 import { keysUnder } from '../../unit/checkpoint/helpers.ts';
-import { pattern, type StoreTarget } from './stores.ts';
+import { pattern, removeTempStores, type StoreTarget } from './stores.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/saver.ts', import.meta.url));
 const TRIALS = Number(process.env.JOBKIT_TEST_KILL_TRIALS ?? 20);
@@ -23,6 +23,7 @@ const identity = {
 const opened: ObjectStore[] = [];
 afterAll(async () => {
   await Promise.all(opened.map((s) => s.close()));
+  removeTempStores();
 });
 
 interface Trial {

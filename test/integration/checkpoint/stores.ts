@@ -4,7 +4,7 @@
  * Every call gets a fresh root so tests never see each other's objects.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsStore } from '../../../src/store/fs.ts';
@@ -29,6 +29,13 @@ function s3Store(prefix: string): S3Store {
   });
 }
 
+const tempDirs: string[] = [];
+
+/** Remove the directories of the fs stores created by {@link TARGETS} (S3 prefixes are unique and left to the throwaway server). */
+export function removeTempStores(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 export const TARGETS: readonly StoreTarget[] = [
   {
     name: 's3',
@@ -45,6 +52,7 @@ export const TARGETS: readonly StoreTarget[] = [
     name: 'fs',
     create() {
       const dir = mkdtempSync(join(tmpdir(), 'jobkit-cp-it-'));
+      tempDirs.push(dir);
       const url = `file://${dir}`;
       return { store: new FsStore(dir), url, env: { JOBKIT_STORE: url } };
     },
