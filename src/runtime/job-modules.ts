@@ -8,7 +8,7 @@
  * the Pushgateway's final push and the trace flush must be registered as
  * shutdown hooks before main runs, whatever main does.
  */
-import { type Checkpointer, type CheckpointerOptions, createCheckpointer } from '../checkpoint/index.ts';
+import { type Checkpointer, type CheckpointerOptions, checkpointOptionsFromEnv, createCheckpointer } from '../checkpoint/index.ts';
 import { type IdempotencyLedger, createIdempotency } from '../idempotency/index.ts';
 import type { IdempotencyOptions, IdempotentFunction, RunOptions } from '../idempotency/types.ts';
 import { type ShardHelpers, createShardHelpers } from '../sharding/index.ts';
@@ -127,7 +127,7 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
     return opened;
   });
   const checkpoint = once(() =>
-    createCheckpointer<S>({ ...options.checkpoint, store: store(), identity, lifecycle, log, metrics }),
+    createCheckpointer<S>({ ...checkpointOptionsFromEnv(env), ...options.checkpoint, store: store(), identity, lifecycle, log, metrics }),
   );
   const idempotency = once(() =>
     createIdempotency({
