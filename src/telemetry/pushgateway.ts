@@ -102,6 +102,7 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const PLAIN_VALUE = /^[A-Za-z0-9._~-]+$/;
 const RESERVED_LABELS = new Set(['job', 'namespace', 'index', 'pod']);
 const MAX_ERROR_BODY = 200;
+const HOOK_MARGIN_MS = 50;
 
 /**
  * Resolve the Pushgateway settings, or undefined when no URL is configured.
@@ -255,6 +256,8 @@ export function createMetricsPusher(options: MetricsPusherOptions): MetricsPushe
       failing = false;
       return true;
     } catch (err) {
+      // Cancelled by the final push: says nothing about the gateway.
+      if (controller.signal.aborted) return false;
       const reason = describeFailure(err, timeoutMs);
       if (failing) {
         log.debug({ pushgateway: config.displayUrl, reason }, 'metrics push failed again');
@@ -313,7 +316,8 @@ export function createMetricsPusher(options: MetricsPusherOptions): MetricsPushe
       // group with stale values: cancel it first.
       inFlight?.abort();
       if (!metrics.isFinished) metrics.finished({ exitCode: exitCodeForReason(ctx.reason) });
-      const timeoutMs = Math.min(config.timeoutMs, ctx.budgetMs);
+      // Give up just before the lifecycle would abandon the hook, so it ends cleanly.
+      const timeoutMs = Math.min(config.timeoutMs, ctx.budgetMs - HOOK_MARGIN_MS);
       const method = config.deleteOnSuccess && ctx.reason === 'completed' ? 'DELETE' : 'PUT';
       return await send(method, ctx.signal, timeoutMs);
     },
@@ -324,7 +328,7 @@ export function createMetricsPusher(options: MetricsPusherOptions): MetricsPushe
     const hook: ShutdownHook = {
       name: 'metrics.push',
       phase: 'telemetry',
-      budgetMs: config.timeoutMs,
+      budgetMs: config.timeoutMs + HOOK_MARGIN_MS,
       run: async (ctx) => {
         await pusher.finalPush(ctx);
       },
@@ -346,7 +350,7 @@ const DISABLED_PUSHER: MetricsPusher = {
 
 function describeFailure(err: unknown, timeoutMs: number): string {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-    return err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'aborted (shutdown budget spent)';
+    return err.name === 'TimeoutError' ? `no answer within ${Math.round(timeoutMs)} ms` : 'aborted: the shutdown budget is spent';
   }
   if (err instanceof Error) {
     const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';

@@ -85,6 +85,7 @@ export interface TracingConfig {
 
 const DEFAULT_FLUSH_BUDGET_MS = 5_000;
 const MAX_DIAG_MESSAGES = 20;
+const HOOK_MARGIN_MS = 50;
 
 /**
  * Decide whether tracing is on, from the options and the standard OTEL_* variables.
@@ -227,7 +228,8 @@ function createEnabledTracing(sdk: NodeSDK, options: StartTracingOptions, env: E
       shutdownPromise ??= (async () => {
         unregister?.();
         endOpenJobSpan?.(ctx.reason);
-        await raceBudget(sdk.shutdown(), Math.min(ctx.budgetMs ?? flushBudgetMs, flushBudgetMs), ctx.signal);
+        // Stop just before the lifecycle would abandon the hook, so it ends cleanly.
+        await raceBudget(sdk.shutdown(), Math.min((ctx.budgetMs ?? flushBudgetMs) - HOOK_MARGIN_MS, flushBudgetMs), ctx.signal);
       })();
       return shutdownPromise;
     },
@@ -237,7 +239,7 @@ function createEnabledTracing(sdk: NodeSDK, options: StartTracingOptions, env: E
     unregister = options.lifecycle.onShutdown({
       name: 'tracing.flush',
       phase: 'telemetry',
-      budgetMs: flushBudgetMs,
+      budgetMs: flushBudgetMs + HOOK_MARGIN_MS,
       run: (ctx) => tracing.shutdown(ctx),
     });
   }
@@ -256,7 +258,7 @@ async function raceBudget(work: Promise<unknown>, budgetMs: number, signal: Abor
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const stop = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, budgetMs);
+    timer = setTimeout(resolve, Math.max(0, budgetMs));
     timer.unref();
     if (signal !== undefined) {
       onAbort = resolve;

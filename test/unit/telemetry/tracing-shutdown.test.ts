@@ -17,7 +17,7 @@ describe('tracing shutdown hook', () => {
     };
     const exporter = new CollectingExporter();
     const tracing = await startTracing({ identity: testIdentity(), exporter, lifecycle, env: {}, flushBudgetMs: 2_000 });
-    expect(hooks.map((h) => [h.name, h.phase, h.budgetMs])).toEqual([['tracing.flush', 'telemetry', 2_000]]);
+    expect(hooks.map((h) => [h.name, h.phase, h.budgetMs])).toEqual([['tracing.flush', 'telemetry', 2_050]]);
 
     let release!: () => void;
     const running = tracing.inJobSpan(() => new Promise<void>((resolve) => (release = resolve)));
