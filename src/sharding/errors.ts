@@ -17,7 +17,7 @@ import { ConfigurationError, JobkitError, type JobkitErrorOptions } from '../run
 export class DuplicateShardKeyError extends ConfigurationError {
   /** The first duplicated keys found (at most 20). */
   readonly duplicates: readonly string[];
-  /** How many repeated occurrences were found in all (0 when the scan stopped early). */
+  /** How many repeated occurrences were found (a stream stops at the first one). */
   readonly duplicateCount: number;
 
   constructor(duplicates: readonly string[], duplicateCount: number, options?: JobkitErrorOptions) {

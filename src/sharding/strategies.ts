@@ -204,22 +204,28 @@ export async function* shardAsyncItems<T>(
   if (strategy !== 'strided' && strategy !== 'hash') assignShards([], count, options); // throws the standard message
   const policy = options.duplicates ?? 'error';
   let key: ((item: T) => string) | undefined;
+  // Keys seen so far: all of them under strided; only this shard's under hash,
+  // where equal keys always land in the same shard.
   const seen = new Set<string>();
+  const isRepeat = (k: string | undefined): boolean => {
+    if (k === undefined || policy === 'allow') return false;
+    if (!seen.has(k)) {
+      seen.add(k);
+      return false;
+    }
+    if (policy === 'error') throw new DuplicateShardKeyError([k], 1);
+    return true; // keep-first: skip it, as if it were not in the input
+  };
   let position = 0;
   for await (const awaited of items) {
     const item = awaited as T;
-    const i = position++;
-    if (i === 0) key = strategy === 'hash' ? keyAccessor(options, item, strategy) : optionalKeyAccessor(options, item);
-    const k = key?.(item);
-    const mine = strategy === 'hash' ? shardOfKey(k!, count) === index : i % count === index;
-    if (k !== undefined && policy !== 'allow' && (mine || strategy === 'strided')) {
-      if (seen.has(k)) {
-        if (policy === 'error') throw new DuplicateShardKeyError([k], 1);
-        continue;
-      }
-      seen.add(k);
+    if (position === 0 && key === undefined) {
+      key = strategy === 'hash' ? keyAccessor(options, item, strategy) : optionalKeyAccessor(options, item);
     }
-    if (mine) yield item;
+    const k = key?.(item);
+    if (strategy === 'hash') {
+      if (shardOfKey(k!, count) === index && !isRepeat(k)) yield item;
+    } else if (!isRepeat(k) && position++ % count === index) yield item;
   }
 }
 

@@ -193,6 +193,21 @@ describe('validation', () => {
     expect(all).toHaveLength(rows.length);
   });
 
+  it('drops duplicate keys in streams exactly as in lists with keep-first', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), { maxLength: 30 }), fc.integer({ min: 1, max: 4 }), async (rows, count) => {
+        for (const strategy of STRATEGIES) {
+          for (const spec of specs(count)) {
+            const streamed: string[] = [];
+            for await (const r of shardAsyncItems(toAsync(rows), spec, { strategy, duplicates: 'keep-first', weight: () => 1 })) streamed.push(r);
+            expect(streamed).toEqual(shardItems(rows, spec, { strategy, duplicates: 'keep-first', weight: () => 1 }));
+          }
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('reports duplicate keys in streams', async () => {
     const consume = async () => {
       for await (const _ of shardAsyncItems(toAsync(['x', 'y', 'x']), { index: 0, count: 1 }, { strategy: 'hash' })) void _;
