@@ -62,7 +62,8 @@ function tracingPossible(): boolean {
  * Run `fn` inside a new span that is the active span while it runs (child spans
  * and log lines attach to it). The span ends when `fn` returns or its promise
  * settles; an error is recorded on the span, which gets status ERROR, and is
- * rethrown unchanged. When tracing is not configured this costs a no-op span.
+ * rethrown unchanged. Until a tracer provider is registered, `fn` is simply
+ * called with a non-recording span.
  *
  * @example
  * ```ts

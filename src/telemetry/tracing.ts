@@ -145,8 +145,9 @@ export function identityResourceAttributes(identity: JobIdentity, serviceName: s
 
 /**
  * Start tracing when configured (see {@link resolveTracingConfig}); otherwise
- * return a disabled {@link JobTracing} without loading the SDK. Never throws for
- * a backend problem: an unreachable collector only loses spans.
+ * return a disabled {@link JobTracing} without loading the SDK. Never throws: an
+ * SDK that fails to start is logged and the job runs untraced; an unreachable
+ * collector only loses spans.
  *
  * @example
  * ```ts
@@ -162,13 +163,25 @@ export async function startTracing(options: StartTracingOptions): Promise<JobTra
   const config = resolveTracingConfig(env, options);
   if (!config.enabled) return DISABLED_TRACING;
 
+  let sdk: NodeSDK;
+  try {
+    sdk = await startSdk(options, env);
+  } catch (err) {
+    // A telemetry backend is never fatal: the job runs untraced.
+    options.log?.warn({ err }, 'OpenTelemetry could not start; the job runs without tracing');
+    return DISABLED_TRACING;
+  }
+  return createEnabledTracing(sdk, options, env);
+}
+
+async function startSdk(options: StartTracingOptions, env: Env): Promise<NodeSDK> {
   const { NodeSDK: Sdk } = await import('@opentelemetry/sdk-node');
   const { defaultResource, resourceFromAttributes } = await import('@opentelemetry/resources');
   const serviceName = options.serviceName ?? readString(env, 'OTEL_SERVICE_NAME') ?? options.identity.jobName;
   if (options.log !== undefined && readString(env, 'OTEL_LOG_LEVEL') === undefined) {
     diag.setLogger(onceLogger(options.log), DiagLogLevel.WARN);
   }
-  const sdk: NodeSDK = new Sdk({
+  const sdk = new Sdk({
     // Identity first, so the detectors (OTEL_RESOURCE_ATTRIBUTES among them) can override it.
     resource: defaultResource().merge(resourceFromAttributes(identityResourceAttributes(options.identity, serviceName))),
     serviceName,
@@ -178,7 +191,7 @@ export async function startTracing(options: StartTracingOptions): Promise<JobTra
     ...(readString(env, 'OTEL_LOGS_EXPORTER') === undefined ? { logRecordProcessors: [] } : {}),
   });
   sdk.start();
-  return createEnabledTracing(sdk, options, env);
+  return sdk;
 }
 
 function createEnabledTracing(sdk: NodeSDK, options: StartTracingOptions, env: Env): JobTracing {
