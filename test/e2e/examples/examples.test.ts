@@ -1,0 +1,162 @@
+/**
+ * The examples under `jobkit run` with seeded chaos (preemptions, SIGKILLs,
+ * duplicate pods) against the real S3 server and Pushgateway: the Job
+ * completes, outputs equal a clean run byte for byte, every side effect
+ * happened exactly once, no checkpoint is corrupt, and metrics arrived.
+ *
+ * Default: a clean run and a few chaos trials per example. JOBKIT_TEST_FULL=1:
+ * 22 chaos trials. The files run in one file on purpose: trials run one after
+ * another, which keeps the 2-core machine's timings (and chaos timing) sane.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ExampleName,
+  type Trial,
+  type TrialRun,
+  countEffects,
+  newTrial,
+  pushedGroups,
+  readObjects,
+  runExample,
+  trialCount,
+  verifyCheckpoints,
+} from './harness.ts';
+
+interface ExampleSpec {
+  readonly name: ExampleName;
+  /** metadata.name of its manifest: the job name in keys and metric groups. */
+  readonly jobName: string;
+  readonly completions: number;
+  readonly env: Readonly<Record<string, string>>;
+  readonly outputs: readonly string[];
+  readonly effects: readonly string[];
+  /** Output names -> the effect names they imply. */
+  readonly effectName: (outputKey: string) => string;
+  readonly checkpoints: boolean;
+  readonly trials: number;
+}
+
+const EXAMPLES: readonly ExampleSpec[] = [
+  {
+    name: 'etl',
+    jobName: 'etl',
+    completions: 3,
+    env: { ETL_INPUT_OBJECTS: '12', ETL_RECORDS_PER_OBJECT: '200', ETL_ITEM_DELAY_MS: '80', ETL_CHECKPOINT_EVERY: '1' },
+    outputs: ['etl', 'output'],
+    effects: ['etl', 'effects'],
+    effectName: (key) => key.replace(/\.json$/, ''),
+    checkpoints: true,
+    trials: trialCount(2, 8),
+  },
+  {
+    name: 'training',
+    jobName: 'train',
+    completions: 2,
+    env: {
+      TRAIN_MODEL_MIB: '6',
+      TRAIN_EPOCHS: '2',
+      TRAIN_STEPS_PER_EPOCH: '12',
+      TRAIN_CHECKPOINT_EVERY: '4',
+      TRAIN_STEP_DELAY_MS: '50',
+    },
+    outputs: ['train', 'models'],
+    effects: ['train', 'effects'],
+    effectName: (key) => key.split('/')[0] ?? key,
+    checkpoints: true,
+    trials: trialCount(1, 6),
+  },
+  {
+    name: 'backfill',
+    jobName: 'backfill',
+    completions: 3,
+    env: { BACKFILL_ROWS: '6000', BACKFILL_CHUNKS: '18', BACKFILL_CHUNK_MS: '100', BACKFILL_SLOW_FACTOR: '4' },
+    outputs: ['backfill', 'output'],
+    effects: ['backfill', 'effects'],
+    effectName: (key) => key.replace(/\.json$/, ''),
+    checkpoints: false,
+    trials: trialCount(2, 8),
+  },
+];
+
+function expectComplete(run: TrialRun): void {
+  const complete = run.status.conditions?.find((c) => c.type === 'Complete');
+  expect(complete, `the Job did not complete:\n${run.stderr.slice(-4_000)}`).toBeDefined();
+  expect(run.code).toBe(0);
+}
+
+async function expectEffectsOnce(spec: ExampleSpec, trial: Trial, outputKeys: readonly string[]): Promise<void> {
+  const counts = await countEffects(trial.store, spec.effects);
+  const expected = new Map([...new Set(outputKeys.map(spec.effectName))].map((name) => [name, 1]));
+  expect(new Map([...counts.entries()].sort())).toEqual(new Map([...expected.entries()].sort()));
+}
+
+async function expectMetricsPushed(spec: ExampleSpec, trial: Trial): Promise<void> {
+  const groups = await pushedGroups(trial);
+  expect(groups.map((g) => g.labels.index)).toEqual(Array.from({ length: spec.completions }, (_, i) => String(i)));
+  for (const group of groups) {
+    expect(group.labels.job).toBe(spec.jobName);
+    expect(group.pushTimeSeconds).toBeGreaterThanOrEqual(trial.startedAtSeconds - 1);
+    expect(group.metrics.get('jobkit_job_exit_code')?.length).toBe(1);
+  }
+  const items = groups.flatMap((g) => g.metrics.get('jobkit_items_total') ?? []);
+  expect(items.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+}
+
+for (const spec of EXAMPLES) {
+  describe(`example ${spec.name} under jobkit run on S3 + Pushgateway`, () => {
+    let reference: Map<string, Buffer> | undefined;
+    const trials: Trial[] = [];
+    const trial = (): Trial => {
+      const t = newTrial(spec.name);
+      trials.push(t);
+      return t;
+    };
+    afterAll(async () => {
+      await Promise.all(trials.map((t) => t.store.close()));
+    });
+
+    beforeAll(async () => {
+      const clean = trial();
+      const run = await runExample(spec.name, clean, { seed: 1, env: spec.env });
+      expectComplete(run);
+      reference = await readObjects(clean.store, spec.outputs);
+    });
+
+    it('a clean run writes every output, each side effect once, and exits 0 on every index', async () => {
+      const clean = trials[0];
+      if (clean === undefined || reference === undefined) throw new Error('no clean run');
+      expect(reference.size).toBeGreaterThan(0);
+      await expectEffectsOnce(spec, clean, [...reference.keys()]);
+      if (spec.checkpoints) await verifyCheckpoints(clean, spec.jobName, spec.completions);
+      await expectMetricsPushed(spec, clean);
+      const groups = await pushedGroups(clean);
+      for (const group of groups) expect(group.metrics.get('jobkit_job_exit_code')).toEqual([0]);
+      if (spec.name === 'backfill') {
+        // The work queue: the slow pod (index 0, 4x slower) does fewer chunks than each fast one.
+        const workers = await readObjects(clean.store, ['backfill', 'workers']);
+        const done = [...workers.values()].map((b) => JSON.parse(b.toString()) as { index: number; completed: number });
+        const slow = done.filter((w) => w.index === 0).reduce((a, w) => a + w.completed, 0);
+        for (const fast of done.filter((w) => w.index !== 0)) expect(fast.completed).toBeGreaterThan(slow);
+        expect(done.reduce((a, w) => a + w.completed, 0)).toBe(Number(spec.env.BACKFILL_CHUNKS));
+      }
+    });
+
+    const seeds = Array.from({ length: spec.trials }, (_, i) => 101 + i * 7);
+    it.each(seeds)('seed %i: preempt, kill and duplicate pods; same bytes, effects once, checkpoints intact', async (seed) => {
+      if (reference === undefined) throw new Error('no clean run');
+      const t = trial();
+      const run = await runExample(spec.name, t, { seed, chaos: 'preempt=1,kill=1,duplicate=1', env: spec.env });
+      expectComplete(run);
+      expect(run.stderr).toMatch(/chaos applied [1-9]/);
+
+      const outputs = await readObjects(t.store, spec.outputs);
+      expect([...outputs.keys()]).toEqual([...reference.keys()]);
+      for (const [key, bytes] of outputs) {
+        expect(bytes.equals(reference.get(key) ?? Buffer.alloc(0)), `${key} differs from the clean run`).toBe(true);
+      }
+      await expectEffectsOnce(spec, t, [...outputs.keys()]);
+      if (spec.checkpoints) await verifyCheckpoints(t, spec.jobName, spec.completions);
+      await expectMetricsPushed(spec, t);
+    });
+  });
+}
