@@ -106,7 +106,7 @@ export class ResumableSequence<T> implements Iterable<T> {
  *
  * @example
  * ```ts
- * const rows = resumableRange(shardRange(1000, job.identity), { index: 0, count: 4 }, 'contiguous');
+ * const rows = resumableRange(shardRange(1000, job.identity), saved?.cursor);
  * for (const i of rows) console.log(i);
  * ```
  */
