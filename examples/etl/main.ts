@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type JobContext,
   type ObjectStore,
+  type PlannedObject,
   type ShardCursor,
   PreconditionFailedError,
   joinKey,
@@ -64,14 +65,12 @@ async function etl(job: JobContext<EtlState>): Promise<void> {
   const progress = startProgress(job, { label: 'etl', total: files.size, resumedAt: files.position });
   if (saved !== undefined) progress.checkpointed(saved.seq);
 
-  let sinceSave = 0;
-  for await (const file of files) {
-    if (signal.aborted) break;
-    const started = performance.now();
+  /** One input object to one output, once (replayed on a retry or a duplicate pod). */
+  const transformOnce = (file: PlannedObject): Promise<unknown> => {
     const source = decodeURIComponent(file.key.slice(file.key.lastIndexOf('/') + 1));
     const name = source.replace(/\.jsonl$/, '');
     // The etag pins the input version: rewritten input is new work, not a replay.
-    await job.idempotent(`transform:${file.key}:${file.etag}`, async (ctx) => {
+    return job.idempotent(`transform:${file.key}:${file.etag}`, async (ctx) => {
       const input = await store.get(file.key, { signal: ctx.signal });
       if (input === undefined) throw new Error(`input ${file.key} disappeared after planning`);
       const output = transform(source, Buffer.from(input.body).toString('utf8'));
@@ -80,6 +79,19 @@ async function etl(job: JobContext<EtlState>): Promise<void> {
       await appendEffect(store, EFFECTS, name, ctx);
       return { bytes: output.length };
     });
+  };
+
+  let sinceSave = 0;
+  for await (const file of files) {
+    if (signal.aborted) break;
+    const started = performance.now();
+    try {
+      await transformOnce(file);
+    } catch (error) {
+      // SIGTERM aborted the item mid-way: the cursor has not moved past it, so the next pod redoes it.
+      if (signal.aborted) break;
+      throw error;
+    }
     job.metrics.itemProcessed(performance.now() - started);
     progress.add();
     if (++sinceSave >= checkpointEvery) {

@@ -27,7 +27,7 @@ export interface Progress {
  * ```
  */
 export function startProgress(
-  job: Pick<JobContext, 'identity'>,
+  job: Pick<JobContext, 'identity' | 'signal'>,
   options: {
     readonly label: string;
     /** What is counted (default `items`). */
@@ -60,6 +60,10 @@ export function startProgress(
     return `${options.label} ${index + 1}/${count}: ${items}${of} ${options.unit ?? 'items'}, ${rate.toFixed(1)}/s, ${cp}${resumed}${note}\n`;
   };
   const timer = setInterval(() => process.stderr.write(line()), options.everyMs ?? 1_000);
+  const onAbort = (): void => {
+    if (!stopped) process.stderr.write(line(', stop requested: leaving the current item to the next pod, saving a final checkpoint'));
+  };
+  job.signal.addEventListener('abort', onAbort, { once: true });
   // Never keeps a finished job alive.
   timer.unref();
 
@@ -74,6 +78,7 @@ export function startProgress(
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
+      job.signal.removeEventListener('abort', onAbort);
       process.stderr.write(line(note === undefined ? ', done' : `, ${note}`));
     },
   };
