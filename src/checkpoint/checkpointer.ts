@@ -6,6 +6,7 @@
  * instant leaves the head pointing at the previous checkpoint; a writer whose
  * epoch was superseded can never commit (fencing.ts). See docs/checkpoints.md.
  */
+import { SPAN_NAMES, withSpan } from '../telemetry/span.ts';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ConfigurationError, FencedError } from '../runtime/errors.ts';
@@ -232,6 +233,10 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
   }
 
   async load(options: SaveOptions = {}): Promise<LoadedCheckpoint<S> | undefined> {
+    return await withSpan(SPAN_NAMES.checkpointLoad, () => this.#load(options));
+  }
+
+  async #load(options: SaveOptions): Promise<LoadedCheckpoint<S> | undefined> {
     const { signal } = options;
     const started = performance.now();
     const opened = await this.#saves.then(() => this.#open(signal));
@@ -381,7 +386,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
   }
 
   #enqueue(request: CommitRequest): Promise<CommitInfo> {
-    const run = this.#saves.then(() => this.#commit(request));
+    const run = this.#saves.then(() => withSpan(SPAN_NAMES.checkpointSave, () => this.#commit(request)));
     this.#saves = run.catch(() => undefined);
     return run;
   }

@@ -16,6 +16,7 @@
  *    latest etag. A taken-over owner's CAS fails, so two results are never
  *    both recorded and a replay always returns the one recorded result.
  */
+import { SPAN_NAMES, withSpan } from '../telemetry/span.ts';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -180,6 +181,15 @@ export class IdempotencyLedger {
    * ```
    */
   async runDetailed<T>(key: string, fn: IdempotentFunction<T>, options: RunOptions = {}): Promise<RunOutcome<T>> {
+    return await withSpan(SPAN_NAMES.idempotency, async (span) => {
+      const outcome = await this.#runDetailed(key, fn, options);
+      // The key itself may be user data: only its outcome goes on the span.
+      span.setAttributes({ 'jobkit.idempotency.replayed': outcome.replayed, 'jobkit.idempotency.takeover': outcome.takeover });
+      return outcome;
+    });
+  }
+
+  async #runDetailed<T>(key: string, fn: IdempotentFunction<T>, options: RunOptions): Promise<RunOutcome<T>> {
     const signal = this.#signalOf(options);
     const cached = this.#fromCache(key, options);
     if (cached !== undefined) return { value: cached.result as T, replayed: true, cached: true, takeover: false };

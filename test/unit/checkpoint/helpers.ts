@@ -17,20 +17,11 @@ import type {
   StoredStream,
 } from '../../../src/store/types.ts';
 import type { CheckpointLogger } from '../../../src/checkpoint/types.ts';
+import { testIdentity as baseIdentity } from '../../support/identity.ts';
 
+/** The checkpoint tests' identity: the job `train`. */
 export function testIdentity(overrides: Partial<JobIdentity> = {}): JobIdentity {
-  return {
-    platform: 'local',
-    jobName: 'train',
-    namespace: 'default',
-    podName: 'train-0-abcde',
-    podUid: 'uid-1',
-    nodeName: 'node-a',
-    index: 0,
-    count: 1,
-    attempt: 0,
-    ...overrides,
-  };
+  return baseIdentity({ jobName: 'train', podName: 'train-0-abcde', ...overrides });
 }
 
 export interface LogLine {

@@ -2,25 +2,10 @@
  * Test helpers of the idempotency unit tests: an identity, a settable clock,
  * and a store wrapper that counts requests and can inject faults.
  */
-import type { JobIdentity } from '../../../src/runtime/types.ts';
 import { MemoryStore } from '../../../src/store/memory.ts';
 import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../../../src/store/types.ts';
 
-/** A job identity for tests. */
-export function testIdentity(overrides: Partial<JobIdentity> = {}): JobIdentity {
-  return {
-    platform: 'local',
-    jobName: 'etl',
-    namespace: 'default',
-    podName: 'etl-0-abcde',
-    podUid: 'uid-1',
-    nodeName: 'node-a',
-    index: 0,
-    count: 1,
-    attempt: 0,
-    ...overrides,
-  };
-}
+export { testIdentity } from '../../support/identity.ts';
 
 /** A clock the test moves by hand; starts at the real time. */
 export class TestClock {

@@ -1,17 +1,7 @@
 import type { JobIdentity } from '../../../src/runtime/types.ts';
+import { testIdentity as baseIdentity } from '../../support/identity.ts';
 
-/** A job identity for tests. */
+/** A job identity for tests, without pod fields. */
 export function testIdentity(overrides: Partial<JobIdentity> = {}): JobIdentity {
-  return {
-    platform: 'local',
-    jobName: 'etl',
-    namespace: 'default',
-    podName: undefined,
-    podUid: undefined,
-    nodeName: undefined,
-    index: 0,
-    count: 1,
-    attempt: 0,
-    ...overrides,
-  };
+  return baseIdentity({ podName: undefined, podUid: undefined, nodeName: undefined, ...overrides });
 }
