@@ -67,10 +67,35 @@ export {
   type LoggerOptions,
   type LogLevel,
 } from './telemetry/logger.ts';
-export { createJobMetrics, type JobMetrics, type JobMetricsOptions } from './telemetry/metrics.ts';
-export { createMetricsPusher, type MetricsPusher, type MetricsPusherOptions, type PushgatewayOptions } from './telemetry/pushgateway.ts';
-export { withSpan, traceLogMixin } from './telemetry/span.ts';
-export { startTracing, type JobTracing, type TracingOptions } from './telemetry/tracing.ts';
+export {
+  createJobMetrics,
+  DEFAULT_ITEM_BUCKETS,
+  CHECKPOINT_BUCKETS,
+  type JobMetrics,
+  type JobMetricsOptions,
+  type ItemOutcome,
+  type IdempotencyResult,
+} from './telemetry/metrics.ts';
+export {
+  createMetricsPusher,
+  resolvePushgatewayConfig,
+  groupingPath,
+  type MetricsPusher,
+  type MetricsPusherOptions,
+  type PushgatewayOptions,
+  type PushgatewayConfig,
+  type PushGroupBy,
+} from './telemetry/pushgateway.ts';
+export { withSpan, failSpan, traceLogMixin, SPAN_NAMES, TRACER_NAME, type WithSpanOptions, type TraceLogFields } from './telemetry/span.ts';
+export {
+  startTracing,
+  resolveTracingConfig,
+  identityResourceAttributes,
+  type JobTracing,
+  type TracingOptions,
+  type StartTracingOptions,
+  type TracingConfig,
+} from './telemetry/tracing.ts';
 
 // Local Job controller emulator and manifest generator.
 export {
