@@ -4,6 +4,7 @@
 export { createIdempotency, IdempotencyLedger, type BatchOptions, type WrapOptions } from './ledger.ts';
 export { idempotent, idempotentFn } from './standalone.ts';
 export { deriveKey, payloadHash, validateKey } from './keys.ts';
+export { idempotencyOptionsFromEnv, type IdempotencyEnvOptions } from './config.ts';
 export {
   IdempotencyKeyError,
   IdempotencyKeyInProgressError,

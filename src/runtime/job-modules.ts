@@ -9,6 +9,7 @@
  * shutdown hooks before main runs, whatever main does.
  */
 import { type Checkpointer, type CheckpointerOptions, checkpointOptionsFromEnv, createCheckpointer } from '../checkpoint/index.ts';
+import { idempotencyOptionsFromEnv } from '../idempotency/config.ts';
 import { type IdempotencyLedger, createIdempotency } from '../idempotency/index.ts';
 import type { IdempotencyOptions, IdempotentFunction, RunOptions } from '../idempotency/types.ts';
 import { type ShardHelpers, createShardHelpers } from '../sharding/index.ts';
@@ -131,6 +132,7 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
   );
   const idempotency = once(() =>
     createIdempotency({
+      ...idempotencyOptionsFromEnv(env),
       ...options.idempotency,
       store: store(),
       identity,
