@@ -69,7 +69,10 @@ export function startProgress(
 
   return {
     add: (n = 1) => {
+      // The first item after a start or a resume is worth a line: it is what a restart costs.
+      const first = items === resumedAt;
       items += n;
+      if (first) process.stderr.write(line(`, first item ${Math.round(performance.now())} ms after process start`));
     },
     checkpointed: (seq) => {
       checkpoint = { seq, at: performance.now() };
