@@ -33,6 +33,8 @@ interface ExampleSpec {
   /** Output names -> the effect names they imply. */
   readonly effectName: (outputKey: string) => string;
   readonly checkpoints: boolean;
+  /** Pods take ~1.5 s to their first item on 2 busy cores: chaos fires up to this long after a start. */
+  readonly chaosMaxDelayMs: number;
   readonly trials: number;
 }
 
@@ -41,11 +43,12 @@ const EXAMPLES: readonly ExampleSpec[] = [
     name: 'etl',
     jobName: 'etl',
     completions: 3,
-    env: { ETL_INPUT_OBJECTS: '12', ETL_RECORDS_PER_OBJECT: '200', ETL_ITEM_DELAY_MS: '80', ETL_CHECKPOINT_EVERY: '1' },
+    env: { ETL_INPUT_OBJECTS: '18', ETL_RECORDS_PER_OBJECT: '200', ETL_ITEM_DELAY_MS: '250', ETL_CHECKPOINT_EVERY: '3' },
     outputs: ['etl', 'output'],
     effects: ['etl', 'effects'],
     effectName: (key) => key.replace(/\.json$/, ''),
     checkpoints: true,
+    chaosMaxDelayMs: 3_500,
     trials: trialCount(2, 8),
   },
   {
@@ -63,7 +66,8 @@ const EXAMPLES: readonly ExampleSpec[] = [
     effects: ['train', 'effects'],
     effectName: (key) => key.split('/')[0] ?? key,
     checkpoints: true,
-    trials: trialCount(1, 6),
+    chaosMaxDelayMs: 3_000,
+    trials: trialCount(2, 6),
   },
   {
     name: 'backfill',
@@ -74,6 +78,7 @@ const EXAMPLES: readonly ExampleSpec[] = [
     effects: ['backfill', 'effects'],
     effectName: (key) => key.replace(/\.json$/, ''),
     checkpoints: false,
+    chaosMaxDelayMs: 3_000,
     trials: trialCount(2, 8),
   },
 ];
@@ -141,12 +146,19 @@ for (const spec of EXAMPLES) {
       }
     });
 
+    let resumedTrials = 0;
     const seeds = Array.from({ length: spec.trials }, (_, i) => 101 + i * 7);
     it.each(seeds)('seed %i: preempt, kill and duplicate pods; same bytes, effects once, checkpoints intact', async (seed) => {
       if (reference === undefined) throw new Error('no clean run');
       const t = trial();
-      const run = await runExample(spec.name, t, { seed, chaos: 'preempt=1,kill=1,duplicate=1', env: spec.env });
+      const run = await runExample(spec.name, t, {
+        seed,
+        chaos: 'preempt=1,kill=1,duplicate=1',
+        chaosMaxDelayMs: spec.chaosMaxDelayMs,
+        env: spec.env,
+      });
       expectComplete(run);
+      if (/resumed at [1-9]/.test(run.stderr)) resumedTrials++;
       expect(run.stderr).toMatch(/chaos applied [1-9]/);
 
       const outputs = await readObjects(t.store, spec.outputs);
@@ -158,5 +170,12 @@ for (const spec of EXAMPLES) {
       if (spec.checkpoints) await verifyCheckpoints(t, spec.jobName, spec.completions);
       await expectMetricsPushed(spec, t);
     });
+
+    if (spec.checkpoints) {
+      it('chaos interrupted work in progress: some replacement pod resumed from a checkpoint', () => {
+        // Otherwise the trials above only proved that chaos before or after the work is harmless.
+        expect(resumedTrials).toBeGreaterThan(0);
+      });
+    }
   });
 }

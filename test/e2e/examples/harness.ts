@@ -81,7 +81,13 @@ export function newTrial(example: ExampleName): Trial {
 export async function runExample(
   example: ExampleName,
   trial: Trial,
-  options: { readonly chaos?: string; readonly seed: number; readonly env: Readonly<Record<string, string>> },
+  options: {
+    readonly chaos?: string;
+    /** Latest moment of a chaos action after its pod start: late enough to land mid-work. */
+    readonly chaosMaxDelayMs?: number;
+    readonly seed: number;
+    readonly env: Readonly<Record<string, string>>;
+  },
 ): Promise<TrialRun> {
   const manifest = parse(readFileSync(join(ROOT, 'examples', example, 'job.yaml'), 'utf8')) as {
     metadata: Record<string, unknown>;
@@ -91,7 +97,7 @@ export async function runExample(
   const file = join(dir, 'job.json');
   writeFileSync(file, JSON.stringify(manifest));
   const args = [CLI, 'run', '-f', file, '-o', 'json', '--backoff-scale', '0.01', '--seed', String(options.seed)];
-  if (options.chaos !== undefined) args.push('--chaos', options.chaos, '--chaos-max-delay', '1500');
+  if (options.chaos !== undefined) args.push('--chaos', options.chaos, '--chaos-max-delay', String(options.chaosMaxDelayMs ?? 1_000));
   try {
     return await new Promise((resolve, reject) => {
       const child = spawn(process.execPath, args, {
