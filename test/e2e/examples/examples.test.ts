@@ -5,7 +5,7 @@
  * happened exactly once, no checkpoint is corrupt, and metrics arrived.
  *
  * Default: a clean run and a few chaos trials per example. JOBKIT_TEST_FULL=1:
- * 22 chaos trials. The files run in one file on purpose: trials run one after
+ * 22 chaos trials. All examples are in this one file on purpose: trials run one after
  * another, which keeps the 2-core machine's timings (and chaos timing) sane.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
