@@ -12,8 +12,9 @@ import { type IdempotentCallContext, type ObjectStore, joinKey, keySegment } fro
  * inside `job.idempotent(...)`.
  *
  * The idempotency ledger runs the function once per key, except after a crash
- * in the middle of it: the next owner then runs it again with
- * `takeover: true`, and the crashed owner may or may not have appended. So on a
+ * or a throw in the middle of it (a SIGTERM can abort the PUT below after the
+ * server committed it): the next owner then runs it again with
+ * `takeover: true`, and the earlier owner may or may not have appended. So on a
  * takeover the log is read first (a real sink would be asked the same way: "did
  * message X go out?"). That check is what turns "at most twice after a crash"
  * into exactly once.

@@ -110,7 +110,8 @@ export class ClaimHandle implements IdempotencyClaim {
     try {
       resultJson = serializeResult(this.#ctx.key, result, settings.maxResultBytes);
     } catch (err) {
-      await this.#release();
+      // The side effect ran; only its result cannot be recorded.
+      await this.#release(true);
       throw err;
     }
     await this.#keeper.stop();
@@ -134,7 +135,7 @@ export class ClaimHandle implements IdempotencyClaim {
   async release(): Promise<void> {
     if (this.#settled) return;
     this.#beginSettling();
-    await this.#release();
+    await this.#release(false);
   }
 
   async fail(error: unknown): Promise<void> {
@@ -145,7 +146,10 @@ export class ClaimHandle implements IdempotencyClaim {
       !(error instanceof IdempotencyLeaseLostError) &&
       classifyError(error) === 'permanent';
     if (!record) {
-      await this.#release();
+      // The side effect threw: it may have happened in part (an aborted PUT
+      // that the server had already committed, a message sent before a
+      // timeout). The next claimant must be told, as after a crash.
+      await this.#release(true);
       return;
     }
     await this.#keeper.stop();
@@ -177,10 +181,11 @@ export class ClaimHandle implements IdempotencyClaim {
   }
 
   /**
-   * Give the key back. Never throws: when the store cannot be reached the
-   * lease simply expires and the key is taken over after it.
+   * Give the key back; `partial` records that the side effect ran (see
+   * {@link ReleasedRecord.partial}). Never throws: when the store cannot be
+   * reached the lease simply expires and the key is taken over after it.
    */
-  async #release(): Promise<void> {
+  async #release(partial: boolean): Promise<void> {
     await this.#keeper.stop();
     if (this.#keeper.takenOver !== undefined) return;
     const body = encodeRecord<ReleasedRecord>({
@@ -188,6 +193,7 @@ export class ClaimHandle implements IdempotencyClaim {
       payloadHash: this.#ctx.payloadHash,
       owner: this.#owner,
       releasedAtMs: this.#ctx.clock(),
+      partial,
     });
     try {
       const written = await writeOwned(this.#ctx, this.#keeper.etag, this.#keeper.token, body, (r) => r.status === 'RELEASED');

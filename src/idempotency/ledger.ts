@@ -516,9 +516,13 @@ export class IdempotencyLedger {
       }
       const nowMs = this.#clock();
       let takeovers = 0;
-      let isTakeover = false;
+      // A lease taken from an owner that stopped renewing it (stats, warning).
+      let leaseTakeover = false;
+      // What the function is told: an earlier run may have done part of the work.
+      let mayBePartial = false;
       switch (record.status) {
         case 'RELEASED':
+          mayBePartial = record.partial === true;
           break;
         case 'IN_PROGRESS':
           this.#checkPayload(ctx, record);
@@ -528,7 +532,8 @@ export class IdempotencyLedger {
             return { status: 'in-progress', owner: record.owner, leaseExpiresAtMs: record.leaseExpiresAtMs };
           }
           takeovers = record.takeovers + 1;
-          isTakeover = true;
+          leaseTakeover = true;
+          mayBePartial = true;
           break;
         case 'COMPLETED':
         case 'FAILED': {
@@ -553,14 +558,14 @@ export class IdempotencyLedger {
       const next = inProgressFields(owner, ctx.payloadHash, this.#clock(), leaseMs, takeovers);
       try {
         const newEtag = await writeRecord(ctx.store, ctx.storeKey, encodeRecord<InProgressRecord>(next), { ifMatch: etag }, signal);
-        if (isTakeover) {
+        if (leaseTakeover) {
           ctx.stats.emit({ type: 'takeover', keyHash: ctx.keyHash });
           this.#log?.warn(
             { storeKey: ctx.storeKey, from: describeOwner(record.owner), leaseExpiresAtMs: (record as InProgressRecord).leaseExpiresAtMs },
             'took over an idempotency key whose lease expired',
           );
         }
-        return this.#won(ctx, owner, { record: { v: RECORD_VERSION, writeId: '', ...next }, etag: newEtag }, isTakeover);
+        return this.#won(ctx, owner, { record: { v: RECORD_VERSION, writeId: '', ...next }, etag: newEtag }, mayBePartial);
       } catch (err) {
         if (!(err instanceof PreconditionFailedError)) throw err;
         // Someone else moved first: look again.

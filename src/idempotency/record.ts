@@ -6,6 +6,9 @@
  * - COMPLETED: the result, completion time and TTL expiry.
  * - FAILED: a recorded permanent error (only with `permanentErrors: 'record'`).
  * - RELEASED: the owner gave the key back; the next claimant takes it at once.
+ *   `partial` says whether the function ran under that claim (and threw): its
+ *   side effect may then have happened in part, and the next claimant is told
+ *   so through `takeover`, exactly as after a crash.
  *
  * Every write carries a fresh `writeId`, so every write changes the bytes and
  * hence the etag: a compare-and-swap against an older etag always fails.
@@ -55,6 +58,12 @@ export interface FailedRecord extends RecordBase {
 export interface ReleasedRecord extends RecordBase {
   readonly status: 'RELEASED';
   readonly releasedAtMs: number;
+  /**
+   * True when the function ran under the released claim and threw (or its
+   * result could not be recorded): part of the side effect may have happened.
+   * Absent in records written before this field existed (read as false).
+   */
+  readonly partial?: boolean;
 }
 
 /** Any record. */
@@ -134,6 +143,7 @@ export function decodeRecord(body: Uint8Array, storeKey: string): IdempotencyRec
     }
     default:
       needNumber('releasedAtMs');
+      if (r.partial !== undefined && typeof r.partial !== 'boolean') throw new IdempotencyRecordCorruptError(storeKey, 'bad partial');
   }
   return parsed as IdempotencyRecord;
 }

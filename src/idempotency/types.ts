@@ -134,7 +134,12 @@ export interface IdempotentCallContext {
   readonly signal: AbortSignal;
   /** The key as the caller gave it. */
   readonly key: string;
-  /** True when this run took the key over from an owner whose lease expired (it may have done part of the work). */
+  /**
+   * True when an earlier run for this key may have done part of the work: its
+   * owner's lease expired (a crash, a SIGKILL) or its function threw (an abort
+   * on SIGTERM can land after the server committed the write). Check the sink
+   * before repeating a side effect that is not idempotent by itself.
+   */
   readonly takeover: boolean;
 }
 
@@ -149,7 +154,7 @@ export interface RunOutcome<T> {
   readonly replayed: boolean;
   /** True when the result came from the in-process cache (no store request). */
   readonly cached: boolean;
-  /** True when this run took over an expired lease. */
+  /** True when the function ran after an earlier run for this key that may have done part of the work (see {@link IdempotentCallContext.takeover}). */
   readonly takeover: boolean;
 }
 
@@ -203,7 +208,7 @@ export interface IdempotencyClaim {
   readonly key: string;
   /** The record's store key. */
   readonly storeKey: string;
-  /** True when this claim took over an expired lease. */
+  /** True when an earlier claim on this key may have done part of the work: its lease expired, or it was failed after the side effect threw. */
   readonly takeover: boolean;
   /** Aborted (reason: IdempotencyLeaseLostError) when the lease is lost; stop the side effect then. */
   readonly signal: AbortSignal;

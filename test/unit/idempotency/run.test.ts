@@ -158,6 +158,42 @@ describe('run: when the function throws', () => {
     expect(ledger.stats.releases).toBe(1);
   });
 
+  it('tells the next run that the thrown run may have done part of the work (takeover), without counting a lease takeover', async () => {
+    // The CI failure this guards: SIGTERM aborts a PUT that the server had
+    // already committed; the effect happened, the function threw an abort.
+    const store = new MemoryStore();
+    const effects: string[] = [];
+    const controller = new AbortController();
+    const first = createIdempotency({ store, identity });
+    await expect(
+      first.run(
+        'k',
+        async ({ signal }) => {
+          effects.push('sent');
+          controller.abort(new DOMException('SIGTERM', 'AbortError'));
+          signal.throwIfAborted();
+        },
+        { signal: controller.signal },
+      ),
+    ).rejects.toThrow('SIGTERM');
+    expect(await readJson(store, recordKey(first.prefix, 'k').storeKey)).toMatchObject({ status: 'RELEASED', partial: true });
+    const next = createIdempotency({ store, identity, onInProgress: 'fail' });
+    const outcome = await next.runDetailed('k', ({ takeover }) => {
+      if (!takeover || !effects.includes('sent')) effects.push('sent');
+      return takeover;
+    });
+    expect(outcome).toMatchObject({ value: true, replayed: false, takeover: true });
+    expect(effects).toEqual(['sent']);
+    expect(next.stats.takeovers).toBe(0);
+  });
+
+  it('marks partial a release after a result that cannot be recorded (the side effect ran)', async () => {
+    const store = new MemoryStore();
+    const ledger = createIdempotency({ store, identity });
+    await expect(ledger.run('k', () => new Map([[1, 2]]))).rejects.toBeInstanceOf(IdempotencyResultError);
+    expect(await createIdempotency({ store, identity }).runDetailed('k', () => 'ok')).toMatchObject({ value: 'ok', takeover: true });
+  });
+
   it('releases the key on a permanent error by default', async () => {
     const store = new MemoryStore();
     let runs = 0;
