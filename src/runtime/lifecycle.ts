@@ -173,6 +173,9 @@ export interface LifecycleSettingsOptions {
   readonly deadlineSeconds?: number;
 }
 
+/** The longest delay a Node timer honours, in whole seconds (2^31 - 1 ms). */
+const MAX_TIMER_SECONDS = 2_147_483;
+
 /** The lifecycle's settings, resolved and in milliseconds. */
 export interface LifecycleSettings {
   readonly gracePeriodMs: number;
@@ -193,7 +196,9 @@ export interface LifecycleSettings {
  * ```
  */
 export function resolveLifecycleSettings(env: Env, options: LifecycleSettingsOptions = {}): LifecycleSettings {
-  const positive = { min: 0, minExclusive: true } as const;
+  // Node's timers fire at once past 2^31 - 1 ms (24.8 days): a longer deadline
+  // or grace period would stop the job immediately, so it is refused instead.
+  const positive = { min: 0, minExclusive: true, max: MAX_TIMER_SECONDS } as const;
   const grace =
     checkOption('gracePeriodSeconds', options.gracePeriodSeconds, positive) ??
     readNumber(env, 'JOBKIT_GRACE_PERIOD_SECONDS', positive) ??

@@ -78,7 +78,7 @@ export function openStore(url?: string, options: OpenStoreOptions = {}): ObjectS
   if (parsed.search !== '' || parsed.hash !== '') throw invalid(value, 'no query or fragment is allowed');
   switch (scheme) {
     case 'memory':
-      return new MemoryStore({ ...options.memory, name: decodeURIComponent(parsed.host + parsed.pathname.replace(/^\/$/, '')) });
+      return new MemoryStore({ ...options.memory, name: decodePart(value, parsed.host + parsed.pathname.replace(/^\/$/, '')) });
     case 'file':
       return new FsStore(filePath(value, parsed, options.cwd ?? process.cwd()), options.fs);
     case 's3': {
@@ -86,7 +86,7 @@ export function openStore(url?: string, options: OpenStoreOptions = {}): ObjectS
       if (bucket === '') throw invalid(value, 'the bucket is missing');
       // The raw path, not URL's: URL would silently resolve `a/../b` to `b`.
       const rawPath = /^s3:\/\/[^/]*(\/.*)?$/i.exec(value)?.[1] ?? '';
-      const prefix = decodeURIComponent(rawPath).replace(/^\/+|\/+$/g, '');
+      const prefix = decodePart(value, rawPath).replace(/^\/+|\/+$/g, '');
       return new S3Store({ ...s3TuningFromEnv(options.env ?? process.env), ...options.s3, bucket, prefix });
     }
     default:
@@ -94,9 +94,19 @@ export function openStore(url?: string, options: OpenStoreOptions = {}): ObjectS
   }
 }
 
+/** Percent-decode part of the store URL; a malformed escape (`%zz`) is a configuration error, not a crash. */
+function decodePart(value: string, part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw invalid(value, 'a malformed percent-escape (write % as %25)');
+  }
+}
+
 function filePath(value: string, parsed: URL, cwd: string): string {
-  if (parsed.host === '.') return resolve(cwd, `.${decodeURIComponent(parsed.pathname)}`);
+  if (parsed.host === '.') return resolve(cwd, `.${decodePart(value, parsed.pathname)}`);
   if (parsed.host !== '' && parsed.host !== 'localhost') throw invalid(value, 'a file URL names a local path (file:///abs or file://./rel)');
+  decodePart(value, parsed.pathname);
   const path = fileURLToPath(parsed);
   if (!isAbsolute(path) || path === '/') throw invalid(value, 'the path must be an absolute directory other than /');
   return path;

@@ -166,9 +166,11 @@ describe('resolveLifecycleSettings', () => {
   });
 
   it.each([
-    [{ JOBKIT_GRACE_PERIOD_SECONDS: '0' }, 'JOBKIT_GRACE_PERIOD_SECONDS must be a number > 0, got "0"'],
-    [{ JOBKIT_GRACE_PERIOD_SECONDS: 'thirty' }, 'JOBKIT_GRACE_PERIOD_SECONDS must be a number > 0, got "thirty"'],
-    [{ JOBKIT_DEADLINE_SECONDS: '-5' }, 'JOBKIT_DEADLINE_SECONDS must be a number > 0, got "-5"'],
+    [{ JOBKIT_GRACE_PERIOD_SECONDS: '0' }, 'JOBKIT_GRACE_PERIOD_SECONDS must be a number > 0 and <= 2147483, got "0"'],
+    [{ JOBKIT_GRACE_PERIOD_SECONDS: 'thirty' }, 'JOBKIT_GRACE_PERIOD_SECONDS must be a number > 0 and <= 2147483, got "thirty"'],
+    [{ JOBKIT_DEADLINE_SECONDS: '-5' }, 'JOBKIT_DEADLINE_SECONDS must be a number > 0 and <= 2147483, got "-5"'],
+    // Past 2^31 - 1 ms a Node timer fires at once: a 30-day deadline would stop the job immediately.
+    [{ JOBKIT_DEADLINE_SECONDS: '2592000' }, 'JOBKIT_DEADLINE_SECONDS must be a number > 0 and <= 2147483, got "2592000"'],
     [{ JOBKIT_SHUTDOWN_MARGIN_SECONDS: 'x' }, 'JOBKIT_SHUTDOWN_MARGIN_SECONDS must be a number >= 0, got "x"'],
     [
       { JOBKIT_GRACE_PERIOD_SECONDS: '10', JOBKIT_SHUTDOWN_MARGIN_SECONDS: '10' },
@@ -180,7 +182,7 @@ describe('resolveLifecycleSettings', () => {
   });
 
   it('names the option when a code value is bad', () => {
-    expect(() => resolveLifecycleSettings({}, { deadlineSeconds: 0 })).toThrow('option deadlineSeconds must be a number > 0, got "0"');
+    expect(() => resolveLifecycleSettings({}, { deadlineSeconds: 0 })).toThrow('option deadlineSeconds must be a number > 0 and <= 2147483, got "0"');
     expect(() => resolveLifecycleSettings({}, { gracePeriodSeconds: 5, shutdownMarginSeconds: 6 })).toThrow(/^option shutdownMarginSeconds=6/);
   });
 });

@@ -78,6 +78,15 @@ describe('openStore', () => {
     expect(err.message).not.toContain('AKIAEXAMPLE');
     expect(err.message).toContain('credentials do not belong in the URL');
   });
+
+  it.each(['s3://bucket/%zz', 'file:///tmp/jobkit-%zz', 'file://./data/%E0%A4%A', 'memory://%zz'])(
+    'calls a malformed percent-escape in %s a configuration error (exit 78), not a crash',
+    (url) => {
+      const err = configError(() => openStore(url, { env: {} }));
+      expect(err.message).toContain('malformed percent-escape');
+      expect(err.exitCode).toBe(78);
+    },
+  );
 });
 
 describe('S3 settings from the environment', () => {
