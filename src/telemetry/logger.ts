@@ -34,7 +34,9 @@ export const REDACT_DEPTH = 6;
 /**
  * Key names whose values are never logged (compared case-insensitively, with
  * `-` and `_` ignored, so `x-amz-security-token`, `AWS_SESSION_TOKEN` and
- * `sessionToken` are all caught).
+ * `sessionToken` are all caught). Besides these, any key that contains
+ * `password`, `passwd`, `secret`, `apikey`, `authorization`, `credential`,
+ * `privatekey` or `cookie`, or ends in `token`, is redacted too.
  */
 export const DEFAULT_REDACT_KEYS: readonly string[] = [
   'password',
@@ -171,6 +173,32 @@ function identityFields(identity: JobIdentity | undefined): Record<string, strin
 
 const MAX_CACHED_KEYS = 10_000;
 
+/**
+ * Normalised fragments that make any key containing them sensitive:
+ * `dbPassword`, `x-api-key`, `stripeSecretKey`, `GITHUB_CREDENTIALS`. A list of
+ * exact names alone misses the spellings people actually use.
+ */
+const SENSITIVE_FRAGMENTS: readonly string[] = ['password', 'passwd', 'secret', 'apikey', 'authorization', 'credential', 'privatekey', 'cookie'];
+
+/**
+ * Suffixes of keys that point at a credential instead of holding it
+ * (`secretName`, `secretRef`, `passwordFile`, `credentialsPath`): kept, unless
+ * the exact name is listed (`accessKeyId`).
+ */
+const REFERENCE_SUFFIXES: readonly string[] = ['name', 'ref', 'arn', 'id', 'path', 'file', 'count', 'length'];
+
+/**
+ * Whether a normalised key names a credential: an exact listed name, a key
+ * ending in `token` (`githubToken`, `x-auth-token`; not `tokensProcessed`,
+ * which is a count), or one containing a sensitive fragment that is not a
+ * reference to it.
+ */
+function isSensitiveKey(normalised: string, exact: ReadonlySet<string>): boolean {
+  if (exact.has(normalised) || normalised.endsWith('token')) return true;
+  if (REFERENCE_SUFFIXES.some((suffix) => normalised.endsWith(suffix))) return false;
+  return SENSITIVE_FRAGMENTS.some((fragment) => normalised.includes(fragment));
+}
+
 /** Normalise a key for matching: lower case, without `-` and `_`. */
 function normaliseKey(key: string): string {
   return key.toLowerCase().replace(/[-_]/g, '');
@@ -188,7 +216,7 @@ function createRedactor(keys: readonly string[]): <T>(obj: T) => T {
   const isSensitive = (key: string): boolean => {
     let verdict = verdicts.get(key);
     if (verdict === undefined) {
-      verdict = sensitive.has(normaliseKey(key));
+      verdict = isSensitiveKey(normaliseKey(key), sensitive);
       if (verdicts.size < MAX_CACHED_KEYS) verdicts.set(key, verdict);
     }
     return verdict;

@@ -123,6 +123,31 @@ describe('createLogger: redaction', () => {
     expect(line.credentials).toBe(REDACTED);
   });
 
+  it('redacts keys that merely contain a credential word, and keeps counts named after tokens', () => {
+    const { lines, log } = logger();
+    log.info(
+      {
+        dbPassword: 'p1',
+        'x-api-key': 'p2',
+        stripeSecretKey: 'p3',
+        GITHUB_TOKEN: 'p4',
+        'X-Auth-Token': 'p5',
+        serviceAccountCredentialsJson: 'p6',
+        tokensProcessed: 1200,
+        tokenizer: 'bpe',
+        passengers: 3,
+        secretRef: 'db-creds',
+        passwordFile: '/var/run/secrets/db',
+      },
+      'config',
+    );
+    const line = lines[0] as Record<string, unknown>;
+    for (const key of ['dbPassword', 'x-api-key', 'stripeSecretKey', 'GITHUB_TOKEN', 'X-Auth-Token', 'serviceAccountCredentialsJson']) {
+      expect(line[key], key).toBe(REDACTED);
+    }
+    expect(line).toMatchObject({ tokensProcessed: 1200, tokenizer: 'bpe', passengers: 3, secretRef: 'db-creds', passwordFile: '/var/run/secrets/db' });
+  });
+
   it('redacts inside serialised errors', () => {
     const { lines, log } = logger();
     const err = Object.assign(new Error('denied'), { config: { password: 'p4ss' } });
