@@ -156,6 +156,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
   readonly #inMemoryMax: number;
   readonly #spoolDir: string;
   readonly #schedule: SaveSchedule;
+  /** Verified manifests by relative key; trimmed to the head's after each commit. */
   readonly #manifests = new Map<string, Manifest>();
 
   #opening: Promise<HeadState> | undefined;
@@ -551,6 +552,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
         const dropped = base.head.checkpoints.filter((e) => !result.head.checkpoints.some((k) => k.manifest === e.manifest));
         this.#head = result;
         this.#manifests.set(relKey, manifest);
+        this.#trimManifestCache([...result.head.checkpoints, ...dropped]);
         this.#durable = { manifest, stateJson: request.stateJson };
         const durationMs = performance.now() - started;
         this.#metrics?.checkpointSaved(uploadedBytes, durationMs);
@@ -562,6 +564,16 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
       if (written.length > 0 && !this.#headStale) await this.#discard(written);
       throw err;
     }
+  }
+
+  /**
+   * Keep only the manifests of `entries` (the head's, and those retention is
+   * about to delete): a long run saving every few seconds must not hold every
+   * manifest it ever wrote, each with up to 256 KiB of inline state.
+   */
+  #trimManifestCache(entries: readonly HeadEntry[]): void {
+    const wanted = new Set(entries.map((e) => e.manifest));
+    for (const rel of this.#manifests.keys()) if (!wanted.has(rel)) this.#manifests.delete(rel);
   }
 
   #fence(epoch: number, why: string): FencedError {
