@@ -69,7 +69,7 @@ export interface Manifest {
 
 export const HEAD_KEY = 'head.json';
 const MANIFEST_DIR = 'manifests';
-const DATA_DIR = 'data';
+export const DATA_DIR = 'data';
 const EPOCH_DIGITS = 10;
 const SEQ_DIGITS = 12;
 const MANIFEST_KEY = /^manifests\/(\d{12})-e(\d{10})-[0-9a-f]{16}\.json$/;

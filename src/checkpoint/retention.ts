@@ -8,11 +8,13 @@
  *   kept checkpoint references are leftovers of crashed, killed or fenced
  *   saves; they can never be committed any more, so they are deleted. Objects
  *   of the current or a newer epoch are never touched: they may belong to a
- *   save in flight.
+ *   save in flight. Unfinished multipart uploads of older epochs (a writer
+ *   SIGKILLed mid-upload) are aborted by the same rule, where the store has
+ *   them.
  */
 import type { ObjectStore } from '../store/types.ts';
 import { CheckpointCorruptError } from './errors.ts';
-import { epochOfKey, type Head, type HeadEntry, IMMUTABLE_DIRS, type Manifest, resolveKey } from './manifest.ts';
+import { DATA_DIR, epochOfKey, type Head, type HeadEntry, IMMUTABLE_DIRS, type Manifest, resolveKey } from './manifest.ts';
 import type { CheckpointLogger } from './types.ts';
 
 /** What pruning needs. */
@@ -89,6 +91,17 @@ export async function pruneCheckpoints(ctx: PruneContext, dropped: readonly Head
       }
       for (const rel of leftovers) await remove(rel);
     }
+    // Multipart uploads of a killed older-epoch writer: invisible to list, billed
+    // until aborted. Same rule as above: never the current or a newer epoch's.
+    const aborted = await store.abortIncompleteUploads?.(
+      `${resolveKey(root, DATA_DIR)}/`,
+      (key) => {
+        const epoch = epochOfKey(key.slice(root.length + 1));
+        return epoch !== undefined && epoch < head.epoch;
+      },
+      { signal },
+    );
+    if (aborted !== undefined && aborted > 0) ctx.log.debug({ aborted }, 'checkpoint retention aborted unfinished uploads of older epochs');
   }
   if (deleted > 0) ctx.log.debug({ deleted, kept: head.checkpoints.length }, 'checkpoint retention deleted old objects');
   return deleted;

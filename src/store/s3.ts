@@ -16,6 +16,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -27,7 +28,15 @@ import { ConfigurationError, RetryableError } from '../runtime/errors.ts';
 import { cachedProbe, IMPOSSIBLE_ETAG, probeCapabilities, PROBE_PREFIX } from './probe.ts';
 import { isReplayable } from './replayable.ts';
 import { assertValidTuning, MIN_PART_SIZE, MAX_PART_SIZE, S3_DEFAULTS, type S3Tuning } from './s3-config.ts';
-import { isConditionalConflict, isS3NotFound, mapS3Error, S3UnsupportedError, s3HttpStatus, type S3ErrorContext } from './s3-errors.ts';
+import {
+  isConditionalConflict,
+  isS3NotFound,
+  mapS3Error,
+  s3ErrorCode,
+  S3UnsupportedError,
+  s3HttpStatus,
+  type S3ErrorContext,
+} from './s3-errors.ts';
 import { uploadStream } from './s3-multipart.ts';
 import type {
   DeleteOptions,
@@ -254,6 +263,47 @@ export class S3Store implements ObjectStore {
       }
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
+  }
+
+  async abortIncompleteUploads(prefix: string, select: (key: string) => boolean, options?: GetOptions): Promise<number> {
+    assertValidPrefix(prefix);
+    let aborted = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      throwIfAborted(options?.signal);
+      let page;
+      try {
+        page = await this.#client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            Prefix: this.prefix + prefix,
+            KeyMarker: keyMarker,
+            UploadIdMarker: uploadIdMarker,
+          }),
+          { abortSignal: options?.signal },
+        );
+      } catch (err) {
+        throw mapS3Error(err, this.#ctx('ListMultipartUploads'));
+      }
+      for (const upload of page.Uploads ?? []) {
+        const { Key, UploadId } = upload;
+        // Servers that ignore Prefix would hand back other jobs' uploads: filter again.
+        if (Key === undefined || UploadId === undefined || !Key.startsWith(this.prefix + prefix)) continue;
+        const key = Key.slice(this.prefix.length);
+        if (!select(key)) continue;
+        try {
+          await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId }), { abortSignal: options?.signal });
+          aborted++;
+        } catch (err) {
+          // Completed or aborted by its owner since the listing: nothing left to do.
+          if (s3ErrorCode(err) !== 'NoSuchUpload') throw mapS3Error(err, this.#ctx('AbortMultipartUpload', key));
+        }
+      }
+      keyMarker = page.IsTruncated === true ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.IsTruncated === true ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker !== undefined);
+    return aborted;
   }
 
   async delete(key: string, options: DeleteOptions = {}): Promise<void> {

@@ -111,6 +111,14 @@ export interface ObjectStore {
   list(prefix: string, options?: GetOptions): AsyncIterable<ObjectInfo>;
   /** Delete an object; deleting a missing object is not an error. */
   delete(key: string, options?: DeleteOptions): Promise<void>;
+  /**
+   * Abort unfinished uploads under `prefix` whose key `select` accepts (S3:
+   * multipart uploads a killed process never completed or aborted; they are
+   * invisible to {@link list} but billed). Returns how many were aborted.
+   * Optional: stores whose failed writes leave nothing billable (memory, fs)
+   * do not implement it.
+   */
+  abortIncompleteUploads?(prefix: string, select: (key: string) => boolean, options?: GetOptions): Promise<number>;
   /** Probe (once, cached) whether conditional writes are honoured. */
   capabilities(): Promise<StoreCapabilities>;
   /** Release sockets and file handles. */

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { CreateMultipartUploadCommand, ListMultipartUploadsCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCheckpointer } from '../../../src/checkpoint/checkpointer.ts';
+import { dataKey } from '../../../src/checkpoint/manifest.ts';
 import { ConfigurationError, FencedError } from '../../../src/runtime/errors.ts';
 import { probeCapabilities } from '../../../src/store/probe.ts';
 import type { ObjectStore, PutOptions, PutStreamOptions, StoreCapabilities } from '../../../src/store/types.ts';
@@ -142,6 +144,39 @@ describe.each(TARGETS)('checkpoints on the $name store', (target) => {
     expect((await cp.list()).map((c) => c.seq)).toEqual([5, 4]);
     expect(await keysUnder(store, `${ROOT}/manifests/`)).toHaveLength(2);
     expect(await keysUnder(store, `${ROOT}/data/`)).toHaveLength(2);
+  });
+
+  it.runIf(target.name === 's3')('aborts the unfinished multipart uploads of a killed older-epoch writer, never a newer one', async () => {
+    const { store, url } = fresh();
+    const bucket = process.env.JOBKIT_TEST_S3_BUCKET!;
+    const base = `${new URL(url).pathname.replace(/^\//, '')}/${ROOT}`;
+    const client = new S3Client({ endpoint: process.env.JOBKIT_TEST_S3_ENDPOINT!, region: 'us-east-1', forcePathStyle: true });
+    try {
+      const first = createCheckpointer<State>({ store, identity });
+      await first.save({ step: 1 });
+      // What a writer SIGKILLed mid-upload leaves: a multipart upload never completed nor aborted.
+      const startUpload = async (epoch: number): Promise<string> => {
+        const key = `${base}/${dataKey(epoch, 'weights')}`;
+        const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+        await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 1, Body: pattern(1024, epoch) }));
+        return key;
+      };
+      const killed = await startUpload(first.epoch!);
+      const future = await startUpload(first.epoch! + 50); // a newer epoch's save in flight: not ours to touch
+      const pending = async (): Promise<string[]> => {
+        const res = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: `${base}/` }));
+        return (res.Uploads ?? []).map((u) => u.Key ?? '').sort();
+      };
+      expect(await pending()).toEqual([killed, future].sort());
+
+      const replacement = createCheckpointer<State>({ store: another(url), identity });
+      await replacement.save({ step: 2 });
+      await replacement.prune();
+      expect(await pending()).toEqual([future]);
+      expect((await replacement.load())?.state).toEqual({ step: 2 });
+    } finally {
+      client.destroy();
+    }
   });
 
   it('refuses fencing on a store that ignores conditional writes', async () => {
