@@ -168,7 +168,7 @@ describe('run: when the function throws', () => {
     await expect(
       first.run(
         'k',
-        async ({ signal }) => {
+        ({ signal }) => {
           effects.push('sent');
           controller.abort(new DOMException('SIGTERM', 'AbortError'));
           signal.throwIfAborted();
