@@ -9,8 +9,13 @@
  *   so parallel pods never overwrite each other. Grouping values that are not
  *   plain URL-safe text use the `@base64` form (prom-client's Pushgateway class
  *   does not, so the URL is built here).
- * - A push is a PUT of the whole registry (the group holds exactly this run's
- *   state), bounded by a timeout and by the hook's budget.
+ * - Pushes during the run and the final push of a run that did not succeed are
+ *   POSTs: they replace the metrics this run has and leave the others, so the
+ *   group keeps `jobkit_job_last_success_time_seconds` of the last successful
+ *   run (the "time since last success" alert must not fire because a run
+ *   started or failed). The final push of a successful run is a PUT: the
+ *   group then holds exactly that run's state. Every push is bounded by a
+ *   timeout and by the hook's budget.
  * - The gateway never decides the job's fate: a failure is logged once per
  *   streak of failures, never thrown, never delays exit beyond the budget.
  * - Basic-auth credentials in the URL are sent as a header and never logged.
@@ -86,15 +91,18 @@ export interface MetricsPusher {
   readonly enabled: boolean;
   /** The group's URL without credentials (empty when disabled). */
   readonly displayUrl: string;
-  /** Push now (PUT). Resolves true when the gateway accepted it; never rejects. */
+  /** Push now (POST: metrics this run does not have, such as an earlier run's last success, stay). Resolves true when the gateway accepted it; never rejects. */
   push(signal?: AbortSignal): Promise<boolean>;
   /** Delete the group. Resolves true when the gateway accepted it; never rejects. */
   deleteGroup(signal?: AbortSignal): Promise<boolean>;
-  /** Stop periodic pushes, then push (or delete, on success with deleteOnSuccess) one last time. */
+  /** Stop periodic pushes, then push one last time: PUT on success (or DELETE with deleteOnSuccess), POST otherwise. */
   finalPush(ctx: Pick<ShutdownContext, 'reason' | 'signal' | 'budgetMs'>): Promise<boolean>;
   /** Stop periodic pushes and unregister the shutdown hook. */
   stop(): void;
 }
+
+/** PUT replaces the group, POST only the metric families it carries, DELETE removes the group. */
+type PushMethod = 'PUT' | 'POST' | 'DELETE';
 
 const DEFAULT_INTERVAL_MS = 30_000;
 const DEFAULT_TIMEOUT_MS = 3_000;
@@ -234,7 +242,7 @@ export function createMetricsPusher(options: MetricsPusherOptions): MetricsPushe
   let stopped = false;
   let inFlight: AbortController | undefined;
 
-  const request = async (method: 'PUT' | 'DELETE', signal: AbortSignal | undefined, timeoutMs: number): Promise<boolean> => {
+  const request = async (method: PushMethod, signal: AbortSignal | undefined, timeoutMs: number): Promise<boolean> => {
     if (signal?.aborted === true) return false;
     const controller = new AbortController();
     inFlight = controller;
@@ -245,7 +253,7 @@ export function createMetricsPusher(options: MetricsPusherOptions): MetricsPushe
       const headers: Record<string, string> = {};
       if (config.authorization !== undefined) headers.authorization = config.authorization;
       let body: string | undefined;
-      if (method === 'PUT') {
+      if (method !== 'DELETE') {
         body = await registry.metrics();
         headers['content-type'] = registry.contentType;
       }
@@ -275,10 +283,10 @@ export function createMetricsPusher(options: MetricsPusherOptions): MetricsPushe
   };
 
   // One request at a time, each collecting the registry when it starts: two
-  // overlapping PUTs could reach the gateway out of order and leave the group
+  // overlapping pushes could reach the gateway out of order and leave the group
   // with the older values.
   let queue: Promise<unknown> = Promise.resolve();
-  const send = (method: 'PUT' | 'DELETE', signal: AbortSignal | undefined, timeoutMs: number): Promise<boolean> => {
+  const send = (method: PushMethod, signal: AbortSignal | undefined, timeoutMs: number): Promise<boolean> => {
     const next = queue.then(() => request(method, signal, timeoutMs));
     queue = next;
     return next;
@@ -289,7 +297,7 @@ export function createMetricsPusher(options: MetricsPusherOptions): MetricsPushe
     if (periodicBusy || stopped) return;
     periodicBusy = true;
     try {
-      await send('PUT', undefined, config.timeoutMs);
+      await send('POST', undefined, config.timeoutMs);
     } finally {
       periodicBusy = false;
     }
@@ -308,17 +316,18 @@ export function createMetricsPusher(options: MetricsPusherOptions): MetricsPushe
   const pusher: MetricsPusher = {
     enabled: true,
     displayUrl: config.displayUrl,
-    push: (signal) => send('PUT', signal, config.timeoutMs),
+    push: (signal) => send('POST', signal, config.timeoutMs),
     deleteGroup: (signal) => send('DELETE', signal, config.timeoutMs),
     async finalPush(ctx) {
       stop();
-      // A periodic PUT still in flight could land after this one and leave the
+      // A periodic push still in flight could land after this one and leave the
       // group with stale values: cancel it first.
       inFlight?.abort();
       if (!metrics.isFinished) metrics.finished({ exitCode: exitCodeForReason(ctx.reason) });
       // Give up just before the lifecycle would abandon the hook, so it ends cleanly.
       const timeoutMs = Math.min(config.timeoutMs, ctx.budgetMs - HOOK_MARGIN_MS);
-      const method = config.deleteOnSuccess && ctx.reason === 'completed' ? 'DELETE' : 'PUT';
+      const succeeded = ctx.reason === 'completed';
+      const method: PushMethod = succeeded ? (config.deleteOnSuccess ? 'DELETE' : 'PUT') : 'POST';
       return await send(method, ctx.signal, timeoutMs);
     },
     stop,

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { Counter } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLifecycle } from '../../../src/runtime/lifecycle.ts';
 import { createLogger } from '../../../src/telemetry/logger.ts';
@@ -88,6 +89,38 @@ describe('metrics pusher against the real Pushgateway', () => {
     const [group] = await groupsOf(identity.jobName);
     expect(valueOf(group, 'jobkit_job_exit_code')).toBe(0);
     expect(valueOf(group, 'jobkit_job_last_success_time_seconds')).toBeGreaterThan(1_600_000_000);
+  });
+
+  it('keeps the last success of an earlier run while a later run goes on and fails; a success replaces the whole group', async () => {
+    const jobName = uniqueJobName();
+    const final = (reason: 'completed' | 'failed') => ({ reason, signal: new AbortController().signal, budgetMs: 3_000 });
+
+    const first = setup({ jobName });
+    first.metrics.finished({ exitCode: 0 });
+    expect(await first.pusher.finalPush(final('completed'))).toBe(true);
+    const [afterFirst] = await groupsOf(jobName);
+    const lastSuccess = valueOf(afterFirst, 'jobkit_job_last_success_time_seconds');
+    expect(lastSuccess).toBeGreaterThan(1_600_000_000);
+
+    // The next run (a new process: a new registry) starts, pushes, then fails.
+    const second = setup({ jobName });
+    new Counter({ name: 'only_in_the_failed_run_total', help: 'a user metric', registers: [second.metrics.registry] }).inc();
+    expect(await second.pusher.push()).toBe(true);
+    const [running] = await groupsOf(jobName);
+    expect(valueOf(running, 'jobkit_job_last_success_time_seconds')).toBe(lastSuccess);
+    second.metrics.finished({ exitCode: 65 });
+    expect(await second.pusher.finalPush(final('failed'))).toBe(true);
+    const [failed] = await groupsOf(jobName);
+    expect(valueOf(failed, 'jobkit_job_exit_code')).toBe(65);
+    expect(valueOf(failed, 'jobkit_job_last_success_time_seconds')).toBe(lastSuccess);
+
+    const third = setup({ jobName });
+    third.metrics.finished({ exitCode: 0 });
+    expect(await third.pusher.finalPush(final('completed'))).toBe(true);
+    const [succeeded] = await groupsOf(jobName);
+    expect(valueOf(succeeded, 'jobkit_job_exit_code')).toBe(0);
+    expect(valueOf(succeeded, 'jobkit_job_last_success_time_seconds')).toBeGreaterThanOrEqual(lastSuccess!);
+    expect(succeeded?.families.only_in_the_failed_run_total).toBeUndefined();
   });
 
   it('deletes the group on success when asked, and keeps it on failure', async () => {
