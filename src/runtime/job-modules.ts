@@ -21,6 +21,7 @@ import { type PushgatewayOptions, createMetricsPusher } from '../telemetry/pushg
 import { withSpan } from '../telemetry/span.ts';
 import { type JobTracing, type TracingOptions, resolveTracingConfig, startTracing } from '../telemetry/tracing.ts';
 import type { Env } from './config.ts';
+import { retry, type RetryOptions } from './retry.ts';
 import type { JobIdentity, Lifecycle } from './types.ts';
 
 /** Module options of {@link runJob}; each wins over its env form. */
@@ -72,6 +73,18 @@ export interface JobModules<S = unknown> {
   readonly metrics: JobMetrics;
   /** Run `fn` in a child span of the job's span (a no-op wrapper when tracing is off). */
   readonly trace: typeof withSpan;
+  /**
+   * {@link retry} bound to the job: stops on SIGTERM or the deadline, logs
+   * each failed attempt at `warn`, and counts it in
+   * `jobkit_retries_total{operation}` (`operation` is a metric label: keep it
+   * low-cardinality, `s3.get` rather than a key).
+   *
+   * @example
+   * ```ts
+   * const row = await job.retry('db.fetch', () => db.fetch(id), { retries: 3 });
+   * ```
+   */
+  retry<T>(operation: string, fn: (attempt: number) => Promise<T> | T, options?: Omit<RetryOptions, 'signal'>): Promise<T>;
 }
 
 /** What runJob needs to drive the modules. */
@@ -141,8 +154,9 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
       // Functions see SIGTERM, and an aborted run releases its key at once.
       signal: lifecycle.signal,
       onEvent: (event) => {
-        if (event.type === 'hit' || event.type === 'miss' || event.type === 'conflict') metrics.idempotency(event.type);
-        else if (event.type === 'mismatch') metrics.idempotency('conflict');
+        if (event.type === 'hit' || event.type === 'miss' || event.type === 'conflict' || event.type === 'takeover') {
+          metrics.idempotency(event.type);
+        } else if (event.type === 'mismatch') metrics.idempotency('conflict');
       },
     }),
   );
@@ -169,6 +183,16 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
       return idempotency();
     },
     idempotent: (key, fn, runOptions) => idempotency().run(key, fn, runOptions),
+    retry: (operation, fn, retryOptions = {}) =>
+      retry(fn, {
+        ...retryOptions,
+        signal: lifecycle.signal,
+        onRetry: (info) => {
+          metrics.retry(operation);
+          log.warn({ operation, err: info.error, attempt: info.attempt, retriesLeft: info.retriesLeft, delayMs: Math.round(info.delayMs) }, `${operation} failed, retrying`);
+          retryOptions.onRetry?.(info);
+        },
+      }),
     get shard() {
       return shard();
     },

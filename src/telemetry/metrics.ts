@@ -26,8 +26,14 @@ import type { JobIdentity, ShutdownReason } from '../runtime/types.ts';
 /** How an item ended, as counted by `jobkit_items_total{outcome}`. */
 export type ItemOutcome = 'processed' | 'failed' | 'skipped';
 
-/** What an idempotency check found, as counted by `jobkit_idempotency_results_total{result}`. */
-export type IdempotencyResult = 'hit' | 'miss' | 'conflict';
+/**
+ * What an idempotency check found, as counted by
+ * `jobkit_idempotency_results_total{result}`: `hit` (replayed), `miss` (the
+ * function ran), `conflict` (in progress elsewhere, or a payload mismatch),
+ * `takeover` (a miss that took an expired lease from a crashed owner; also
+ * counted as a miss).
+ */
+export type IdempotencyResult = 'hit' | 'miss' | 'conflict' | 'takeover';
 
 /** Options of {@link createJobMetrics}. */
 export interface JobMetricsOptions {
@@ -130,7 +136,7 @@ const EXIT_CODE_BY_REASON: Readonly<Record<ShutdownReason, number | undefined>> 
  * | `jobkit_checkpoint_save_duration_seconds` / `_load_` | histogram | checkpoint I/O time |
  * | `jobkit_checkpoint_saved_bytes_total` / `_loaded_` | counter | checkpoint bytes |
  * | `jobkit_checkpoint_last_save_bytes` | gauge | size of the latest save |
- * | `jobkit_idempotency_results_total{result}` | counter | hit / miss / conflict |
+ * | `jobkit_idempotency_results_total{result}` | counter | hit / miss / conflict / takeover |
  *
  * @example
  * ```ts
@@ -219,11 +225,11 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
   const lastSaveBytes = lateGauge(registry, { name: 'jobkit_checkpoint_last_save_bytes', help: 'Size of the latest checkpoint save.' });
   const idempotencyResults = new Counter({
     name: 'jobkit_idempotency_results_total',
-    help: 'Idempotency checks, by result: hit (already done, skipped), miss (executed), conflict (held or payload mismatch).',
+    help: 'Idempotency checks, by result: hit (already done, skipped), miss (executed), conflict (held or payload mismatch), takeover (a miss that took over an expired lease).',
     labelNames: ['result'] as const,
     registers,
   });
-  for (const result of ['hit', 'miss', 'conflict'] as const) idempotencyResults.labels(result).inc(0);
+  for (const result of ['hit', 'miss', 'conflict', 'takeover'] as const) idempotencyResults.labels(result).inc(0);
 
   return {
     registry,

@@ -5,7 +5,8 @@
  */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { PermanentError } from '../../../src/runtime/errors.ts';
+import { createIdempotency } from '../../../src/idempotency/index.ts';
+import { PermanentError, RetryableError } from '../../../src/runtime/errors.ts';
 import { type JobContext, type RunJobOptions, executeJob } from '../../../src/runtime/run-job.ts';
 import { openStore } from '../../../src/store/open.ts';
 
@@ -46,6 +47,56 @@ describe('job modules', () => {
   it('opens no store when main does not use one (a bad JOBKIT_STORE only fails when used)', async () => {
     expect(await run((job) => void [...job.shard.range(4)], {}, { JOBKIT_STORE: 'ftp://nope' })).toBe(0);
     expect(await run((job) => void job.store, {}, { JOBKIT_STORE: 'ftp://nope' })).toBe(78);
+  });
+
+  it('job.retry retries transient errors, counts each retry by operation and logs it', async () => {
+    let metricsText = '';
+    const lines: string[] = [];
+    const sink = new Writable({
+      write: (chunk: Buffer, _e, cb) => {
+        lines.push(chunk.toString());
+        cb();
+      },
+    });
+    let calls = 0;
+    const code = await executeJob(
+      async (job) => {
+        const value = await job.retry(
+          'db.fetch',
+          () => {
+            calls++;
+            if (calls < 3) throw new RetryableError('upstream 503');
+            return 'row';
+          },
+          { minDelayMs: 1, maxDelayMs: 2 },
+        );
+        expect(value).toBe('row');
+        metricsText = await job.metrics.registry.metrics();
+      },
+      { env, logger: { destination: sink } },
+    );
+    expect(code).toBe(0);
+    expect(calls).toBe(3);
+    expect(metricsText).toMatch(/^jobkit_retries_total\{operation="db\.fetch"\} 2$/m);
+    expect(lines.filter((l) => l.includes('db.fetch failed, retrying'))).toHaveLength(2);
+  });
+
+  it('counts idempotency takeovers in jobkit_idempotency_results_total', async () => {
+    const store = openStore(`memory://takeover-${Date.now()}`);
+    // An owner that claimed the key an hour ago and crashed: its lease is long gone.
+    const crashed = createIdempotency({ store, scope: 'shared', clock: () => Date.now() - 3_600_000 });
+    expect((await crashed.claim('order-7')).status).toBe('claimed');
+    let metricsText = '';
+    const code = await run(
+      async (job) => {
+        expect(await job.idempotent('order-7', ({ takeover }) => takeover)).toBe(true);
+        metricsText = await job.metrics.registry.metrics();
+      },
+      { store, idempotency: { scope: 'shared' } },
+    );
+    expect(code).toBe(0);
+    expect(metricsText).toMatch(/^jobkit_idempotency_results_total\{result="takeover"\} 1$/m);
+    expect(metricsText).toMatch(/^jobkit_idempotency_results_total\{result="miss"\} 1$/m);
   });
 
   it('tells the metrics how the job ended', async () => {
