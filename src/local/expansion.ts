@@ -31,9 +31,11 @@ export function expandVariables(input: string, lookup: (name: string) => string 
     if (next === '(') {
       const close = input.indexOf(')', i + 2);
       if (close === -1) {
-        // Unterminated reference: kept as written.
-        out += input.slice(i);
-        break;
+        // Unterminated reference: "$(" is kept as written and scanning goes
+        // on after it, so a later "$$" is still unescaped (as upstream).
+        out += '$(';
+        i += 2;
+        continue;
       }
       const name = input.slice(i + 2, close);
       const value = lookup(name);

@@ -72,10 +72,11 @@ export function resolveFieldRef(pod: LocalPod, fieldPath: string, placement: Pod
  * ```
  */
 export function podProcessSpec(pod: LocalPod, container: Container, opts: { indexed: boolean; placement: PodPlacement }): PodProcessSpec {
+  // What the manifest (and the Job controller) declares: the only variables
+  // $(VAR) can see. HOSTNAME comes from the container runtime, so it reaches
+  // the process but is not there for $(HOSTNAME) unless declared.
   const env = new Map<string, string>();
   const skipped: string[] = [];
-  // The runtime sets HOSTNAME; manifest env may override it.
-  env.set('HOSTNAME', pod.hostname);
   const declared = [...(container.env ?? [])];
   // The Job controller appends JOB_COMPLETION_INDEX unless the container declares it.
   if (opts.indexed && !declared.some((e) => e.name === 'JOB_COMPLETION_INDEX')) {
@@ -99,11 +100,13 @@ export function podProcessSpec(pod: LocalPod, container: Container, opts: { inde
   const command = (container.command ?? []).map((c) => expandVariables(c, lookup));
   const args = (container.args ?? []).map((a) => expandVariables(a, lookup));
   const argv = [...command, ...args];
+  // The runtime sets HOSTNAME; manifest env may override it.
+  const containerEnv: Record<string, string> = { HOSTNAME: pod.hostname, ...Object.fromEntries(env) };
   return {
     file: argv[0] ?? '',
     args: argv.slice(1),
     cwd: container.workingDir === undefined || container.workingDir === '' ? undefined : container.workingDir,
-    containerEnv: Object.fromEntries(env),
+    containerEnv,
     skipped,
   };
 }

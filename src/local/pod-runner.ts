@@ -13,9 +13,42 @@ import { type LocalPod, isFinished } from './pod.ts';
 import { type PodPlacement, podProcessSpec } from './pod-env.ts';
 import type { Job } from './types.ts';
 
-/** Kubelet crash-loop back-off: 10 s doubling, capped at 5 min. */
+/**
+ * Kubelet crash-loop back-off: the first restart is immediate (no back-off
+ * entry yet), then 10 s doubling from each exit, capped at 5 min.
+ */
 const RESTART_BACKOFF_BASE_MS = 10_000;
 const RESTART_BACKOFF_MAX_MS = 300_000;
+
+/**
+ * Delay before the in-place restart that follows `restartsSoFar` restarts.
+ *
+ * @example
+ * ```ts
+ * crashLoopDelayMs(0); // 0
+ * crashLoopDelayMs(1); // 10_000
+ * crashLoopDelayMs(9); // 300_000
+ * ```
+ */
+export function crashLoopDelayMs(restartsSoFar: number): number {
+  if (restartsSoFar === 0) return 0;
+  return Math.min(RESTART_BACKOFF_BASE_MS * 2 ** (restartsSoFar - 1), RESTART_BACKOFF_MAX_MS);
+}
+
+/**
+ * Seconds from SIGTERM to SIGKILL for a deleted pod: the kubelet's
+ * killContainer never waits less than its minimumGracePeriodInSeconds (2),
+ * "a minimal shutdown window for avoiding unnecessary SIGKILLs".
+ *
+ * @example
+ * ```ts
+ * effectiveGracePeriodSeconds(0); // 2
+ * effectiveGracePeriodSeconds(undefined); // 30
+ * ```
+ */
+export function effectiveGracePeriodSeconds(terminationGracePeriodSeconds: number | undefined): number {
+  return Math.max(2, terminationGracePeriodSeconds ?? 30);
+}
 
 /** Where pod output and runner events go. */
 export interface PodRunnerSink {
@@ -144,8 +177,7 @@ export class PodRunner implements PodControl {
     const how = signal === undefined ? `exit code ${exitCode}` : `${signal} (exit code ${exitCode})`;
     const restart = this.opts.job.spec.template.spec.restartPolicy === 'OnFailure' && exitCode !== 0 && pod.deletionTime === undefined;
     if (restart) {
-      const n = pod.container.restartCount;
-      const delay = Math.min(RESTART_BACKOFF_BASE_MS * 2 ** n, RESTART_BACKOFF_MAX_MS) * this.opts.backoffScale;
+      const delay = crashLoopDelayMs(pod.container.restartCount) * this.opts.backoffScale;
       this.opts.sink.event(`pod ${pod.name} container exited with ${how}${detail === undefined ? '' : `: ${detail}`}; restarting in ${Math.round(delay)} ms`);
       state.restartTimer = setTimeout(() => {
         state.restartTimer = undefined;
@@ -172,9 +204,11 @@ export class PodRunner implements PodControl {
 
   deletePod(pod: LocalPod): void {
     if (pod.deletionTime !== undefined || isFinished(pod)) return;
-    const grace = this.opts.job.spec.template.spec.terminationGracePeriodSeconds ?? 30;
+    const specGrace = this.opts.job.spec.template.spec.terminationGracePeriodSeconds ?? 30;
     pod.deletionTime = this.opts.now();
-    pod.deletionGracePeriodSeconds = grace;
+    pod.deletionGracePeriodSeconds = specGrace;
+    // terminationGracePeriodSeconds 0 still gets SIGTERM and 2 s before SIGKILL.
+    const grace = effectiveGracePeriodSeconds(specGrace);
     const state = this.running.get(pod);
     // The phase changes on a later turn: the sync that deleted the pod must not see it finished.
     setImmediate(() => {

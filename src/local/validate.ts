@@ -8,6 +8,7 @@ import {
   type FieldError,
   OMIT_VALUE,
   duplicate,
+  goInt32Slice,
   invalid,
   nonNegative,
   notSupported,
@@ -19,8 +20,12 @@ import type { Container, Job, JobSpec, PodFailurePolicyRule } from './types.ts';
 
 const MAX_INT32 = 2147483647;
 const MAX_PARALLELISM_INDEXED = 100_000;
-const MAX_COMPLETIONS_PER_INDEX_BACKOFF = 100_000;
 const MAX_MAX_FAILED_INDEXES = 100_000;
+// Above this many completions, backoffLimitPerIndex needs maxFailedIndexes and
+// tighter parallelism / maxFailedIndexes limits (completionsSoftLimit upstream).
+const COMPLETIONS_SOFT_LIMIT = 100_000;
+const PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS = 10_000;
+const MAX_FAILED_INDEXES_LIMIT_FOR_HIGH_COMPLETIONS = 10_000;
 const MAX_POD_FAILURE_POLICY_RULES = 20;
 const MAX_ON_EXIT_CODES_VALUES = 255;
 const MAX_ON_POD_CONDITIONS_PATTERNS = 20;
@@ -46,6 +51,47 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const C_IDENTIFIER_ISH = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const LABEL_SUBSCRIPT = /^metadata\.(labels|annotations)\['([^']*)'\]$/;
+const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const QUALIFIED_NAME_MESSAGE =
+  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+const DNS1123_SUBDOMAIN_MESSAGE =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+const DNS1123_LABEL_MESSAGE =
+  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+
+/** The messages of apimachinery's IsDNS1123Label (length first, then format); empty when valid. */
+function dns1123LabelErrors(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > 63) errs.push('must be no more than 63 characters');
+  if (!DNS1123_LABEL.test(value)) errs.push(DNS1123_LABEL_MESSAGE);
+  return errs;
+}
+
+/**
+ * The messages of apimachinery's IsQualifiedName (`[prefix/]name`), used for
+ * `onPodConditions[].type`; empty when valid.
+ */
+function qualifiedNameErrors(value: string): string[] {
+  const parts = value.split('/');
+  if (parts.length > 2) {
+    return [`a qualified name ${QUALIFIED_NAME_MESSAGE} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
+  }
+  const errs: string[] = [];
+  const name = parts[parts.length - 1]!;
+  if (parts.length === 2) {
+    const prefix = parts[0]!;
+    if (prefix === '') errs.push('prefix part must be non-empty');
+    else {
+      if (prefix.length > 253) errs.push('prefix part must be no more than 253 characters');
+      if (!DNS1123_SUBDOMAIN.test(prefix)) errs.push(`prefix part ${DNS1123_SUBDOMAIN_MESSAGE}`);
+    }
+  }
+  if (name === '') errs.push('name part must be non-empty');
+  else if (name.length > 63) errs.push('name part must be no more than 63 characters');
+  if (!QUALIFIED_NAME.test(name)) errs.push(`name part ${QUALIFIED_NAME_MESSAGE}`);
+  return errs;
+}
 
 /** The label and annotation keys the Job controller uses. */
 export const JOB_LABELS = {
@@ -117,15 +163,7 @@ export function formatTime(ms: number): string {
 
 function validateContainer(c: Container, path: string, errors: FieldError[]): void {
   if (c.name === '') errors.push(required(`${path}.name`));
-  else if (!DNS1123_LABEL.test(c.name) || c.name.length > 63) {
-    errors.push(
-      invalid(
-        `${path}.name`,
-        c.name,
-        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
-      ),
-    );
-  }
+  else for (const msg of dns1123LabelErrors(c.name)) errors.push(invalid(`${path}.name`, c.name, msg));
   (c.env ?? []).forEach((e, i) => {
     const ePath = `${path}.env[${i}]`;
     if (e.name === '') errors.push(required(`${ePath}.name`));
@@ -170,7 +208,8 @@ function validatePodFailureRule(spec: JobSpec, rule: PodFailurePolicyRule, path:
     }
     const valuesPath = `${p}.values`;
     const values = onExitCodes.values;
-    if (values.length === 0) errors.push(invalid(valuesPath, values, 'at least one value is required'));
+    // The API server prints the []int32 with Go's %#v: `[]int32{3, 2}`.
+    if (values.length === 0) errors.push(invalid(valuesPath, goInt32Slice(values), 'at least one value is required'));
     else if (values.length > MAX_ON_EXIT_CODES_VALUES) errors.push(tooMany(valuesPath, values.length, MAX_ON_EXIT_CODES_VALUES));
     else {
       let ordered = true;
@@ -182,7 +221,7 @@ function validatePodFailureRule(spec: JobSpec, rule: PodFailurePolicyRule, path:
         else seen.add(v);
         if (j > 0 && values[j - 1]! > v) ordered = false;
       });
-      if (!ordered) errors.push(invalid(valuesPath, values, 'must be ordered'));
+      if (!ordered) errors.push(invalid(valuesPath, goInt32Slice(values), 'must be ordered'));
     }
   }
   const onPodConditions = rule.onPodConditions;
@@ -190,7 +229,8 @@ function validatePodFailureRule(spec: JobSpec, rule: PodFailurePolicyRule, path:
     const p = `${path}.onPodConditions`;
     if (onPodConditions.length > MAX_ON_POD_CONDITIONS_PATTERNS) errors.push(tooMany(p, onPodConditions.length, MAX_ON_POD_CONDITIONS_PATTERNS));
     onPodConditions.forEach((pattern, j) => {
-      if (pattern.type === '') errors.push(required(`${p}[${j}].type`, 'name part must be non-empty'));
+      // ValidateQualifiedName: every message is an Invalid value (even for "").
+      for (const msg of qualifiedNameErrors(pattern.type)) errors.push(invalid(`${p}[${j}].type`, pattern.type, msg));
       const statusPath = `${p}[${j}].status`;
       if (!CONDITION_STATUSES.includes(pattern.status)) errors.push(notSupported(statusPath, pattern.status, CONDITION_STATUSES));
     });
@@ -258,20 +298,12 @@ export function validateJob(job: Job): FieldError[] {
 
   if (meta.name === '') errors.push(required('metadata.name', 'name or generateName is required'));
   else if (!DNS1123_SUBDOMAIN.test(meta.name) || meta.name.length > 253) {
-    errors.push(
-      invalid(
-        'metadata.name',
-        meta.name,
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-      ),
-    );
+    errors.push(invalid('metadata.name', meta.name, DNS1123_SUBDOMAIN_MESSAGE));
   } else if (meta.name.length > 63) {
     // The name becomes the value of the job-name label on every pod.
     errors.push(invalid('spec.template.labels', meta.name, 'must be no more than 63 characters'));
   }
-  if (!DNS1123_LABEL.test(meta.namespace) || meta.namespace.length > 63) {
-    errors.push(invalid('metadata.namespace', meta.namespace, 'a lowercase RFC 1123 label must consist of lower case alphanumeric characters or \'-\''));
-  }
+  for (const msg of dns1123LabelErrors(meta.namespace)) errors.push(invalid('metadata.namespace', meta.namespace, msg));
 
   if (spec.parallelism !== undefined) errors.push(...nonNegative('spec.parallelism', spec.parallelism));
   if (spec.completions !== undefined) errors.push(...nonNegative('spec.completions', spec.completions));
@@ -299,18 +331,33 @@ export function validateJob(job: Job): FieldError[] {
     if (spec.maxFailedIndexes !== undefined && spec.maxFailedIndexes > MAX_MAX_FAILED_INDEXES) {
       errors.push(invalid('spec.maxFailedIndexes', spec.maxFailedIndexes, `must be less than or equal to ${MAX_MAX_FAILED_INDEXES}`));
     }
-    if (spec.completions !== undefined && spec.completions > MAX_COMPLETIONS_PER_INDEX_BACKOFF && spec.backoffLimitPerIndex !== undefined) {
-      errors.push(
-        invalid('spec.completions', spec.completions, `must be less than or equal to ${MAX_COMPLETIONS_PER_INDEX_BACKOFF} when backoffLimitPerIndex is specified`),
-      );
-    }
-    if (spec.completions !== undefined && spec.completions > 0 && meta.name !== '') {
-      const hostname = `${meta.name}-${spec.completions - 1}`;
-      if (hostname.length > 63 || !DNS1123_LABEL.test(hostname)) {
-        errors.push(invalid('metadata.name', meta.name, `will not able to create pod with invalid DNS label: ${hostname}`));
+    if (spec.completions !== undefined && spec.completions > COMPLETIONS_SOFT_LIMIT && spec.backoffLimitPerIndex !== undefined) {
+      // Not a hard cap on completions: above the soft limit the per-index
+      // bookkeeping needs maxFailedIndexes and tighter limits.
+      if (spec.maxFailedIndexes === undefined) {
+        errors.push(required('spec.maxFailedIndexes', `must be specified when completions is above ${COMPLETIONS_SOFT_LIMIT}`));
+      }
+      if (spec.parallelism !== undefined && spec.parallelism > PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS) {
+        errors.push(
+          invalid(
+            'spec.parallelism',
+            spec.parallelism,
+            `must be less than or equal to ${PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS} when completions are above ${COMPLETIONS_SOFT_LIMIT} and used with backoff limit per index`,
+          ),
+        );
+      }
+      if (spec.maxFailedIndexes !== undefined && spec.maxFailedIndexes > MAX_FAILED_INDEXES_LIMIT_FOR_HIGH_COMPLETIONS) {
+        errors.push(
+          invalid(
+            'spec.maxFailedIndexes',
+            spec.maxFailedIndexes,
+            `must be less than or equal to ${MAX_FAILED_INDEXES_LIMIT_FOR_HIGH_COMPLETIONS} when completions are above ${COMPLETIONS_SOFT_LIMIT} and used with backoff limit per index`,
+          ),
+        );
       }
     }
-  } else {
+  } else if (mode === 'NonIndexed') {
+    // An unknown completionMode gets only its NotSupported error, as upstream.
     if (spec.backoffLimitPerIndex !== undefined) errors.push(invalid('spec.backoffLimitPerIndex', spec.backoffLimitPerIndex, 'requires indexed completion mode'));
     if (spec.maxFailedIndexes !== undefined) errors.push(invalid('spec.maxFailedIndexes', spec.maxFailedIndexes, 'requires indexed completion mode'));
   }
@@ -335,20 +382,35 @@ export function validateJob(job: Job): FieldError[] {
   if (podSpec.containers.length === 0) errors.push(required('spec.template.spec.containers'));
   podSpec.containers.forEach((c, i) => validateContainer(c, `spec.template.spec.containers[${i}]`, errors));
   (podSpec.initContainers ?? []).forEach((c, i) => validateContainer(c, `spec.template.spec.initContainers[${i}]`, errors));
+  const restartPolicy = podSpec.restartPolicy;
+  const restartPath = 'spec.template.spec.restartPolicy';
+  // The pod template's own validation (validateRestartPolicy) rejects an
+  // unknown value first; "" never reaches it (the API defaults it to Always).
+  if (restartPolicy !== undefined && restartPolicy !== '' && !['Always', 'OnFailure', 'Never'].includes(restartPolicy)) {
+    errors.push(notSupported(restartPath, restartPolicy, ['Always', 'OnFailure', 'Never']));
+  }
   if (podSpec.terminationGracePeriodSeconds !== undefined) {
     errors.push(...nonNegative('spec.template.spec.terminationGracePeriodSeconds', podSpec.terminationGracePeriodSeconds));
   }
 
-  const restartPolicy = podSpec.restartPolicy;
-  const restartPath = 'spec.template.spec.restartPolicy';
+  // Then the Job's own rule. A missing restartPolicy is defaulted to Always by
+  // the API server, hence the same error: `Required value: valid values: "OnFailure", "Never"`.
   if (restartPolicy === undefined || restartPolicy === '' || restartPolicy === 'Always') {
-    errors.push(required(restartPath, 'valid values: ["OnFailure" "Never"]'));
+    errors.push(required(restartPath, 'valid values: "OnFailure", "Never"'));
   } else if (restartPolicy !== 'OnFailure' && restartPolicy !== 'Never') {
     errors.push(notSupported(restartPath, restartPolicy, ['OnFailure', 'Never']));
   } else if (spec.podFailurePolicy !== undefined && restartPolicy !== 'Never') {
     errors.push(invalid(restartPath, restartPolicy, 'only "Never" is supported when podFailurePolicy is specified'));
   } else if (spec.backoffLimitPerIndex !== undefined && restartPolicy !== 'Never') {
     errors.push(invalid(restartPath, restartPolicy, 'only "Never" is supported when backoffLimitPerIndex is specified'));
+  }
+
+  // ValidateJob checks the Indexed pods' hostnames last, after the whole spec.
+  if (mode === 'Indexed' && spec.completions !== undefined && spec.completions > 0 && meta.name !== '') {
+    const hostname = `${meta.name}-${spec.completions - 1}`;
+    if (hostname.length > 63 || !DNS1123_LABEL.test(hostname)) {
+      errors.push(invalid('metadata.name', meta.name, `will not able to create pod with invalid DNS label: ${hostname}`));
+    }
   }
   return errors;
 }

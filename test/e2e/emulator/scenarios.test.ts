@@ -404,7 +404,7 @@ describe('jobkit run: invalid manifests', () => {
       'unsorted exit codes',
       { podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [3, 2] } }] } },
       {},
-      'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: [3,2]: must be ordered',
+      'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: []int32{3, 2}: must be ordered',
     ],
     [
       'duplicate exit codes',
@@ -422,7 +422,7 @@ describe('jobkit run: invalid manifests', () => {
       {},
       'spec.podFailurePolicy.rules[0]: Invalid value: specifying both OnExitCodes and OnPodConditions is not supported',
     ],
-    ['restartPolicy Always', {}, { restartPolicy: 'Always' }, 'spec.template.spec.restartPolicy: Required value: valid values: ["OnFailure" "Never"]'],
+    ['restartPolicy Always', {}, { restartPolicy: 'Always' }, 'spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"'],
     [
       'podFailurePolicy with OnFailure',
       { podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] } },

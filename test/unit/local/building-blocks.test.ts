@@ -10,6 +10,8 @@ import { expandVariables } from '../../../src/local/expansion.ts';
 import { IndexSet, checkIndexesFormat } from '../../../src/local/intervals.ts';
 import { matchPodFailurePolicy } from '../../../src/local/pod-failure-policy.ts';
 import type { LocalPod } from '../../../src/local/pod.ts';
+import { podProcessSpec } from '../../../src/local/pod-env.ts';
+import { crashLoopDelayMs, effectiveGracePeriodSeconds } from '../../../src/local/pod-runner.ts';
 import { SeededRandom } from '../../../src/local/rng.ts';
 import { matchSuccessPolicy } from '../../../src/local/success-policy.ts';
 import { ConfigurationError } from '../../../src/runtime/errors.ts';
@@ -65,6 +67,34 @@ describe('expandVariables', () => {
     expect(expandVariables('$$(A) $$ $', env)).toBe('$(A) $ $');
     expect(expandVariables('$(A', env)).toBe('$(A');
     expect(expandVariables('a$b', env)).toBe('a$b');
+    // An unterminated reference keeps "$(" and scanning goes on after it.
+    expect(expandVariables('$(A $$', env)).toBe('$(A $');
+  });
+});
+
+describe('kubelet timings', () => {
+  it('restarts a crashed container at once, then after 10 s doubling up to 5 min', () => {
+    expect([0, 1, 2, 3, 9].map(crashLoopDelayMs)).toEqual([0, 10_000, 20_000, 40_000, 300_000]);
+  });
+
+  it('gives a deleted pod at least 2 s of grace (kubelet minimumGracePeriodInSeconds)', () => {
+    expect(effectiveGracePeriodSeconds(0)).toBe(2);
+    expect(effectiveGracePeriodSeconds(1)).toBe(2);
+    expect(effectiveGracePeriodSeconds(5)).toBe(5);
+    expect(effectiveGracePeriodSeconds(undefined)).toBe(30);
+  });
+});
+
+describe('podProcessSpec', () => {
+  it('expands only declared variables: HOSTNAME reaches the process but not $(HOSTNAME)', () => {
+    const placement = { nodeName: 'n', hostIP: '127.0.0.1', podIP: '127.0.0.1', serviceAccountName: 'default' };
+    const pod = { ...failedPod(0), phase: 'Running' as const, annotations: { 'batch.kubernetes.io/job-completion-index': '0' }, labels: { 'batch.kubernetes.io/job-completion-index': '0' } };
+    const spec = podProcessSpec(pod, { name: 'main', command: ['echo', '$(HOSTNAME)', '$(JOB_COMPLETION_INDEX)', '$(X)'], env: [{ name: 'X', value: 'h=$(HOSTNAME)' }] }, { indexed: true, placement });
+    expect(spec.args).toEqual(['$(HOSTNAME)', '0', 'h=$(HOSTNAME)']);
+    expect(spec.containerEnv).toMatchObject({ HOSTNAME: 'p-0', JOB_COMPLETION_INDEX: '0', X: 'h=$(HOSTNAME)' });
+    const declared = podProcessSpec(pod, { name: 'main', command: ['$(HOSTNAME)'], env: [{ name: 'HOSTNAME', value: 'mine' }] }, { indexed: false, placement });
+    expect(declared.file).toBe('mine');
+    expect(declared.containerEnv['HOSTNAME']).toBe('mine');
   });
 });
 

@@ -67,7 +67,7 @@ describe('loadJobManifest', () => {
     ).toEqual([
       'spec.maxFailedIndexes: Invalid value: 3: must be less than or equal to completions',
       'spec.podFailurePolicy.rules[0].onExitCodes.values[0]: Invalid value: 0: must not be 0 for the In operator',
-      'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: [0,2,1]: must be ordered',
+      'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: []int32{0, 2, 1}: must be ordered',
       'spec.podFailurePolicy.rules[1].action: Unsupported value: "Retry": supported values: "Count", "FailIndex", "FailJob", "Ignore"',
       'spec.podFailurePolicy.rules[1].onExitCodes.operator: Unsupported value: "Maybe": supported values: "In", "NotIn"',
       'spec.podFailurePolicy.rules[1].onExitCodes.containerName: Invalid value: "nope": must be one of the container or initContainer names in the pod template',
@@ -88,6 +88,70 @@ describe('loadJobManifest', () => {
       { name: 'X', valueFrom: { fieldRef: { fieldPath: 'status.phase' } } },
     ];
     expect(errorsOf(m)[0]).toMatch(/^spec\.template\.spec\.containers\[0\]\.env\[0\]\.valueFrom\.fieldRef\.fieldPath: Unsupported value: "status\.phase"/);
+  });
+
+  it('words restartPolicy errors as the API server does', () => {
+    // Always (and a missing value, which the API server defaults to Always) is a Required error.
+    const always = 'spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"';
+    expect(errorsOf(manifest({}, { restartPolicy: 'Always' }))).toEqual([always]);
+    const m = manifest({});
+    delete (m['spec'] as { template: { spec: Record<string, unknown> } }).template.spec['restartPolicy'];
+    expect(errorsOf(m)).toEqual([always]);
+    // An unknown value fails the pod template's own check, then the Job's.
+    expect(errorsOf(manifest({}, { restartPolicy: 'Sometimes' }))).toEqual([
+      'spec.template.spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
+      'spec.template.spec.restartPolicy: Unsupported value: "Sometimes": supported values: "OnFailure", "Never"',
+    ]);
+  });
+
+  it('prints exit-code lists with Go syntax and validates condition types as qualified names', () => {
+    const rule = (onExitCodes: object): Record<string, unknown> => ({ podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes }] } });
+    expect(errorsOf(manifest(rule({ operator: 'In', values: [] })))).toEqual([
+      'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: []int32{}: at least one value is required',
+    ]);
+    expect(errorsOf(manifest(rule({ operator: 'NotIn', values: [19, 11] })))).toEqual([
+      'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: []int32{19, 11}: must be ordered',
+    ]);
+    const conditions = (type: string): Record<string, unknown> => ({ podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type }] }] } });
+    const qualified =
+      "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+    expect(errorsOf(manifest(conditions('Invalid Condition Type')))).toEqual([
+      `spec.podFailurePolicy.rules[0].onPodConditions[0].type: Invalid value: "Invalid Condition Type": name part ${qualified}`,
+    ]);
+    expect(errorsOf(manifest(conditions('')))).toEqual([
+      'spec.podFailurePolicy.rules[0].onPodConditions[0].type: Invalid value: "": name part must be non-empty',
+      `spec.podFailurePolicy.rules[0].onPodConditions[0].type: Invalid value: "": name part ${qualified}`,
+    ]);
+    expect(errorsOf(manifest(conditions('example.com/Ready')))).toEqual([]);
+  });
+
+  it('applies the completions soft limit of backoffLimitPerIndex instead of a cap', () => {
+    const big = { completionMode: 'Indexed', completions: 100_001, backoffLimitPerIndex: 1 };
+    expect(errorsOf(manifest({ ...big, parallelism: 10_001 }))).toEqual([
+      'spec.maxFailedIndexes: Required value: must be specified when completions is above 100000',
+      'spec.parallelism: Invalid value: 10001: must be less than or equal to 10000 when completions are above 100000 and used with backoff limit per index',
+    ]);
+    expect(errorsOf(manifest({ ...big, parallelism: 10, maxFailedIndexes: 10 }))).toEqual([]);
+  });
+
+  it('reports only NotSupported for an unknown completionMode, and the pod hostname check last', () => {
+    expect(errorsOf(manifest({ completionMode: 'Sometimes', backoffLimitPerIndex: 1 }))).toEqual([
+      'spec.completionMode: Unsupported value: "Sometimes": supported values: "NonIndexed", "Indexed"',
+    ]);
+    const m = manifest({ completionMode: 'Indexed', completions: 10 }, { restartPolicy: 'Always' });
+    (m['metadata'] as Record<string, unknown>)['name'] = 'a'.repeat(62);
+    expect(errorsOf(m)).toEqual([
+      'spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"',
+      `metadata.name: Invalid value: "${'a'.repeat(62)}": will not able to create pod with invalid DNS label: ${'a'.repeat(62)}-9`,
+    ]);
+  });
+
+  it('gives the full RFC 1123 label message for a bad namespace', () => {
+    const m = manifest({});
+    (m['metadata'] as Record<string, unknown>)['namespace'] = 'Bad_NS';
+    expect(errorsOf(m)).toEqual([
+      "metadata.namespace: Invalid value: \"Bad_NS\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+    ]);
   });
 
   it('rejects backoffLimitPerIndex and maxFailedIndexes on NonIndexed Jobs', () => {
