@@ -33,6 +33,7 @@ import { cachedProbe, probeCapabilities } from './probe.ts';
 import type {
   DeleteOptions,
   GetOptions,
+  GetStreamOptions,
   ObjectInfo,
   ObjectStore,
   PutOptions,
@@ -41,7 +42,7 @@ import type {
   StoredObject,
   StoredStream,
 } from './types.ts';
-import { assertValidConditions, assertValidKey, assertValidPrefix, compareKeys, throwIfAborted, toBytes } from './validate.ts';
+import { assertValidConditions, assertValidKey, assertValidPrefix, assertValidRange, compareKeys, throwIfAborted, toBytes } from './validate.ts';
 
 /** Options of {@link FsStore}. */
 export interface FsStoreOptions {
@@ -106,8 +107,9 @@ export class FsStore implements ObjectStore {
     }
   }
 
-  async getStream(key: string, options?: GetOptions): Promise<StoredStream | undefined> {
+  async getStream(key: string, options?: GetStreamOptions): Promise<StoredStream | undefined> {
     assertValidKey(key);
+    assertValidRange(options?.range);
     throwIfAborted(options?.signal);
     const { file } = objectPath(this.root, key);
     const handle = await openIfExists(file);
@@ -115,12 +117,14 @@ export class FsStore implements ObjectStore {
     try {
       const { trailer, bodySize, mtime } = await readTrailer(handle, file);
       const info: ObjectInfo = { key, size: bodySize, etag: trailer.etag, lastModified: mtime };
-      if (bodySize === 0) {
+      const start = options?.range?.start ?? 0;
+      const end = Math.min(options?.range?.end ?? bodySize - 1, bodySize - 1);
+      if (start > end) {
         await handle.close();
         return { body: Readable.from([]), info };
       }
       // The open handle pins this version: a concurrent replace cannot mix bodies.
-      const body = handle.createReadStream({ start: 0, end: bodySize - 1, autoClose: true, signal: options?.signal });
+      const body = handle.createReadStream({ start, end, autoClose: true, signal: options?.signal });
       return { body, info };
     } catch (err) {
       await handle.close();
