@@ -136,6 +136,15 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
   const store = once(() => {
     if (typeof options.store === 'object') return options.store;
     const opened = openStore(options.store, { ...options.storeOptions, env });
+    if (options.store === undefined && (env.JOBKIT_STORE ?? '') === '' && identity.platform !== 'local') {
+      // The embedded default is a directory on this machine: on a cluster, a
+      // retried pod on another node finds no checkpoint and no idempotency record.
+      log.warn(
+        { store: opened.url, platform: identity.platform },
+        'JOBKIT_STORE is not set: checkpoints and idempotency records go to a local directory that pods on other nodes cannot see; ' +
+          'fine under `jobkit run`, on a cluster set JOBKIT_STORE=s3://bucket/prefix',
+      );
+    }
     // Last phase: the checkpoint and release hooks still use the store before it.
     lifecycle.onShutdown({ name: 'store.close', phase: 'logs', budgetMs: 1_000, run: () => opened.close() });
     return opened;

@@ -3,6 +3,9 @@
  * checkpoint, idempotency and sharding; metrics told the exit code; nothing
  * opened that main does not use.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createIdempotency } from '../../../src/idempotency/index.ts';
@@ -97,6 +100,30 @@ describe('job modules', () => {
     expect(code).toBe(0);
     expect(metricsText).toMatch(/^jobkit_idempotency_results_total\{result="takeover"\} 1$/m);
     expect(metricsText).toMatch(/^jobkit_idempotency_results_total\{result="miss"\} 1$/m);
+  });
+
+  it('warns when a pod on a batch platform falls back to the local default store, and only then', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write: (chunk: Buffer, _e, cb) => {
+        lines.push(chunk.toString());
+        cb();
+      },
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'jobkit-default-store-'));
+    try {
+      const useStore = (job: JobContext) => void job.store;
+      const warned = () => lines.filter((l) => l.includes('JOBKIT_STORE is not set')).length;
+      const common = { logger: { destination: sink }, storeOptions: { cwd: dir } };
+      const onCluster = { ...env, KUBERNETES_SERVICE_HOST: '10.0.0.1' };
+      expect(await executeJob(useStore, { ...common, env: onCluster })).toBe(0);
+      expect(warned()).toBe(1);
+      expect(await executeJob(useStore, { ...common, env })).toBe(0); // local: the default is the point
+      expect(await executeJob(useStore, { ...common, env: { ...onCluster, JOBKIT_STORE: 'memory://x' } })).toBe(0);
+      expect(warned()).toBe(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('tells the metrics how the job ended', async () => {
