@@ -630,7 +630,14 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
 
   async #finalSave(signal: AbortSignal, reason: string): Promise<void> {
     const snapshot = this.#snapshot;
-    if (snapshot === undefined || this.#fenced !== undefined) return;
+    if (this.#fenced !== undefined) return;
+    if (snapshot === undefined) {
+      // Stopped early with nothing to save: say so, or the user believes the progress was kept.
+      if (reason !== 'completed') {
+        this.#log.warn({ reason }, 'no final checkpoint: nothing is tracked (call checkpoint.track()); work since the last save() is redone');
+      }
+      return;
+    }
     const started = performance.now();
     signal.addEventListener('abort', () => this.#backgroundAbort.abort(signal.reason), { once: true });
     if (this.#inFlight !== undefined) await untilAborted(this.#inFlight.catch(() => undefined), signal);

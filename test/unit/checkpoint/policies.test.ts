@@ -115,6 +115,17 @@ describe('final save on shutdown', () => {
     expect(lifecycle.hooks).toHaveLength(0);
   });
 
+  it('says so when stopped with nothing tracked (no silent "final save"), and stays quiet on success', async () => {
+    const lifecycle = fakeLifecycle();
+    const log = recordingLog();
+    createCheckpointer<State>({ store: new MemoryStore(), identity, lifecycle, log });
+    const [hook] = lifecycle.hooks;
+    await hook!.run({ reason: 'completed', signal: new AbortController().signal, budgetMs: 5000 });
+    expect(log.lines.filter((l) => l.level === 'warn')).toEqual([]);
+    await hook!.run({ reason: 'signal', signal: new AbortController().signal, budgetMs: 5000 });
+    expect(log.lines.find((l) => l.level === 'warn')?.msg).toContain('no final checkpoint: nothing is tracked');
+  });
+
   it('uploads only what is not yet durable: unchanged parts are reused, an unchanged checkpoint is not rewritten', async () => {
     const store = new InterceptingStore(new MemoryStore());
     const lifecycle = fakeLifecycle();
