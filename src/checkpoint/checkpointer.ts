@@ -393,15 +393,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
   }
 
   #downloadSettings(signal: AbortSignal | undefined, inMemoryMaxBytes = this.#inMemoryMax): Parameters<typeof downloadPart>[0] {
-    return {
-      store: this.#store,
-      root: this.root,
-      inMemoryMaxBytes,
-      spoolDir: this.#spoolDir,
-      signal,
-      rangeBytes: this.#partSize,
-      concurrency: this.#concurrency,
-    };
+    return { store: this.#store, root: this.root, inMemoryMaxBytes, spoolDir: this.#spoolDir, signal };
   }
 
   #abs(relativeKey: string): string {

@@ -3,11 +3,6 @@
  * arrive; small parts stay in memory, large ones are spooled to a local file
  * in the same pass, so a part is downloaded once, verified before load()
  * returns, and memory stays bounded whatever its size.
- *
- * A part larger than one range is read as `concurrency` ranged GETs at a time
- * (one stream per connection is what limits a single GET, on S3 as on a local
- * server), consumed in order: the hash is sequential, so ranges that arrive
- * early wait, and memory stays within `concurrency` ranges.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -27,10 +22,6 @@ export interface DownloadSettings {
   readonly inMemoryMaxBytes: number;
   readonly spoolDir: string;
   readonly signal: AbortSignal | undefined;
-  /** Bytes per ranged GET; a part no larger is read with one GET. */
-  readonly rangeBytes: number;
-  /** Ranged GETs in flight for one part (1: one GET for the whole part). */
-  readonly concurrency: number;
 }
 
 /**
@@ -44,12 +35,20 @@ export interface DownloadSettings {
  * ```
  */
 export async function downloadPart(settings: DownloadSettings, name: string, record: PartRecord): Promise<LoadedPart> {
-  const { root } = settings;
+  const { store, root, signal } = settings;
   const key = resolveKey(root, record.key);
   const algorithm = checksumAlgorithm(record.checksum);
   if (algorithm === undefined) throw new CheckpointCorruptError(key, `part "${name}" has an unknown checksum algorithm`);
-  const ranged = settings.concurrency > 1 && record.size > settings.rangeBytes;
-  const source = ranged ? rangedSource(settings, key, name, record.size) : await wholeSource(settings, key, name, record.size);
+  const object = await store.getStream(key, { signal });
+  if (object === undefined) throw new CheckpointCorruptError(key, `part "${name}" is missing (${key})`);
+  if (object.info.size !== record.size) {
+    object.body.destroy();
+    throw new CheckpointCorruptError(key, `part "${name}" has ${object.info.size} bytes, the manifest says ${record.size}`);
+  }
+  const onAbort = (): void => {
+    object.body.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
   const hasher = createHasher(algorithm);
   let received = 0;
   const verify = async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
@@ -70,17 +69,17 @@ export async function downloadPart(settings: DownloadSettings, name: string, rec
     const bytes = Buffer.allocUnsafe(record.size);
     let filled = 0;
     try {
-      for await (const chunk of verify(source.chunks)) {
+      for await (const chunk of verify(object.body as AsyncIterable<Buffer>)) {
         if (filled + chunk.byteLength > record.size) {
           throw new CheckpointCorruptError(key, `part "${name}" is longer than the ${record.size} bytes of its manifest`);
         }
         filled += chunk.copy(bytes, filled);
       }
     } catch (err) {
-      source.cancel();
+      object.body.destroy();
       throw err;
     } finally {
-      source.done();
+      signal?.removeEventListener('abort', onAbort);
     }
     check();
     return {
@@ -94,14 +93,14 @@ export async function downloadPart(settings: DownloadSettings, name: string, rec
 
   const path = join(settings.spoolDir, `jobkit-part-${randomBytes(8).toString('hex')}`);
   try {
-    await spool(verify(source.chunks), path);
+    await spool(verify(object.body as AsyncIterable<Buffer>), path);
     check();
   } catch (err) {
-    source.cancel();
+    object.body.destroy();
     await rm(path, { force: true });
     throw err;
   } finally {
-    source.done();
+    signal?.removeEventListener('abort', onAbort);
   }
   return {
     name,
@@ -109,97 +108,6 @@ export async function downloadPart(settings: DownloadSettings, name: string, rec
     path,
     buffer: () => readFile(path),
     stream: () => createReadStream(path, { highWaterMark: 2 ** 20 }),
-  };
-}
-
-/** The bytes of a part as they arrive, and how to stop reading them. */
-interface PartSource {
-  readonly chunks: AsyncIterable<Buffer>;
-  /** Stop reading (after a failure): destroys the streams, aborts ranged GETs in flight. */
-  cancel(): void;
-  /** Release listeners once reading ended, either way. */
-  done(): void;
-}
-
-function sizeMismatch(key: string, name: string, actual: number, expected: number): CheckpointCorruptError {
-  return new CheckpointCorruptError(key, `part "${name}" has ${actual} bytes, the manifest says ${expected}`);
-}
-
-/** The whole part in one GET. */
-async function wholeSource(settings: DownloadSettings, key: string, name: string, size: number): Promise<PartSource> {
-  const { signal } = settings;
-  const object = await settings.store.getStream(key, { signal });
-  if (object === undefined) throw new CheckpointCorruptError(key, `part "${name}" is missing (${key})`);
-  if (object.info.size !== size) {
-    object.body.destroy();
-    throw sizeMismatch(key, name, object.info.size, size);
-  }
-  const onAbort = (): void => {
-    object.body.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
-  return {
-    chunks: object.body as AsyncIterable<Buffer>,
-    cancel: () => object.body.destroy(),
-    done: () => signal?.removeEventListener('abort', onAbort),
-  };
-}
-
-/**
- * The part as ranged GETs, `concurrency` in flight, yielded in order. Each
- * range is read whole into its own buffer (a short or long range, or an object
- * whose size differs from the manifest's, is corruption). At most
- * `concurrency` ranges are held while the consumer works on the oldest.
- */
-function rangedSource(settings: DownloadSettings, key: string, name: string, size: number): PartSource {
-  const controller = new AbortController();
-  const signal = settings.signal === undefined ? controller.signal : AbortSignal.any([settings.signal, controller.signal]);
-  const fetchRange = async (start: number): Promise<Buffer> => {
-    const end = Math.min(start + settings.rangeBytes, size) - 1;
-    const object = await settings.store.getStream(key, { signal, range: { start, end } });
-    if (object === undefined) throw new CheckpointCorruptError(key, `part "${name}" is missing (${key})`);
-    if (object.info.size !== size) {
-      object.body.destroy();
-      throw sizeMismatch(key, name, object.info.size, size);
-    }
-    const bytes = Buffer.allocUnsafe(end - start + 1);
-    let filled = 0;
-    for await (const chunk of object.body as AsyncIterable<Buffer>) {
-      if (filled + chunk.byteLength > bytes.byteLength) {
-        object.body.destroy();
-        throw new CheckpointCorruptError(key, `part "${name}": the range from byte ${start} is longer than asked`);
-      }
-      filled += chunk.copy(bytes, filled);
-    }
-    if (filled !== bytes.byteLength) throw new CheckpointCorruptError(key, `part "${name}" ended inside the range from byte ${start}`);
-    return bytes;
-  };
-  const window: Promise<Buffer>[] = [];
-  async function* chunks(): AsyncGenerator<Buffer> {
-    let next = 0;
-    const launch = (): void => {
-      const pending = fetchRange(next);
-      // Awaited in order below; a later range failing first must not be an unhandled rejection.
-      pending.catch(() => undefined);
-      window.push(pending);
-      next += settings.rangeBytes;
-    };
-    try {
-      while (next < size && window.length < settings.concurrency) launch();
-      while (window.length > 0) {
-        const bytes = await (window.shift() as Promise<Buffer>);
-        if (next < size) launch();
-        yield bytes;
-      }
-    } finally {
-      // Early exit or failure: stop the GETs still in flight.
-      if (window.length > 0) controller.abort(new Error('part download stopped'));
-    }
-  }
-  return {
-    chunks: chunks(),
-    cancel: () => controller.abort(new Error('part download stopped')),
-    done: () => undefined,
   };
 }
 

@@ -7,7 +7,6 @@ import { createCheckpointer } from '../../../src/checkpoint/checkpointer.ts';
 import { CheckpointFormatError, CheckpointStateError } from '../../../src/checkpoint/errors.ts';
 import { ConfigurationError, FencedError } from '../../../src/runtime/errors.ts';
 import { MemoryStore } from '../../../src/store/memory.ts';
-import type { ByteRange, GetStreamOptions } from '../../../src/store/types.ts';
 import { InterceptingStore, keysUnder, recordingLog, testIdentity } from './helpers.ts';
 
 interface State {
@@ -150,66 +149,6 @@ describe('save and load', () => {
     expect(() => createCheckpointer({ store, identity, keep: 0 })).toThrow(/keep must be an integer >= 1, got 0/);
     expect(() => createCheckpointer({ store, identity, partSize: 1024 })).toThrow(/partSize must be an integer >= 5242880/);
     expect(() => createCheckpointer({ store, identity, saveEvery: { seconds: -1 } })).toThrow(/saveEvery.seconds/);
-  });
-});
-
-describe('ranged loads of large parts', () => {
-  const MiB = 2 ** 20;
-  /** Records the ranges asked of getStream. */
-  class RangeRecordingStore extends InterceptingStore {
-    readonly ranges: ByteRange[] = [];
-    override getStream(key: string, options?: GetStreamOptions) {
-      if (options?.range !== undefined) this.ranges.push(options.range);
-      return super.getStream(key, options);
-    }
-  }
-  const options = { identity, partSize: 5 * MiB, concurrency: 3 };
-
-  it('reads a part larger than partSize as ranged GETs in order, in memory and spooled, byte for byte', async () => {
-    const inner = new MemoryStore();
-    const part = bytes(12 * MiB + 123, 7);
-    await createCheckpointer<State>({ store: inner, ...options }).save({ next: 1 }, { weights: part });
-    for (const inMemoryMaxBytes of [64 * MiB, MiB]) {
-      const store = new RangeRecordingStore(inner);
-      const loaded = await createCheckpointer<State>({ store, ...options, inMemoryMaxBytes, spoolDir: dir }).load();
-      expect(loaded!.parts.get('weights')!.path === undefined).toBe(inMemoryMaxBytes > part.byteLength);
-      expect((await loaded!.parts.get('weights')!.buffer()).equals(part)).toBe(true);
-      expect(store.ranges).toEqual([
-        { start: 0, end: 5 * MiB - 1 },
-        { start: 5 * MiB, end: 10 * MiB - 1 },
-        { start: 10 * MiB, end: 12 * MiB + 122 },
-      ]);
-      await loaded!.dispose();
-    }
-  });
-
-  it('reads with one GET when concurrency is 1', async () => {
-    const inner = new MemoryStore();
-    const part = bytes(6 * MiB, 3);
-    await createCheckpointer<State>({ store: inner, ...options }).save({ next: 1 }, { weights: part });
-    const store = new RangeRecordingStore(inner);
-    const loaded = await createCheckpointer<State>({ store, ...options, concurrency: 1 }).load();
-    expect((await loaded!.parts.get('weights')!.buffer()).equals(part)).toBe(true);
-    expect(store.ranges).toEqual([]);
-  });
-
-  it('detects a damaged byte inside a middle range and falls back to the previous checkpoint', async () => {
-    const store = new MemoryStore();
-    const cp = createCheckpointer<State>({ store, ...options });
-    await cp.save({ next: 1 }, { weights: bytes(11 * MiB, 1) });
-    const before = new Set(await keysUnder(store, `${ROOT}/data/`));
-    await cp.save({ next: 2 }, { weights: bytes(11 * MiB, 2) });
-    const newest = (await keysUnder(store, `${ROOT}/data/`)).find((k) => !before.has(k))!;
-    const damaged = bytes(11 * MiB, 2);
-    damaged.writeUInt8(damaged[7 * MiB]! ^ 1, 7 * MiB);
-    await store.put(newest, damaged);
-    const log = recordingLog();
-    const loaded = await createCheckpointer<State>({ store, ...options, log }).load();
-    expect(loaded?.state).toEqual({ next: 1 });
-    expect(JSON.stringify(log.lines.find((l) => l.level === 'warn')?.obj)).toContain('fails its checksum');
-    // A part shorter than its manifest says is caught as well.
-    await store.put(newest, damaged.subarray(0, 8 * MiB));
-    expect((await createCheckpointer<State>({ store, ...options }).load())?.state).toEqual({ next: 1 });
   });
 });
 
