@@ -91,9 +91,23 @@ export async function pruneCheckpoints(ctx: PruneContext, dropped: readonly Head
       }
       for (const rel of leftovers) await remove(rel);
     }
-    // Multipart uploads of a killed older-epoch writer: invisible to list, billed
-    // until aborted. Same rule as above: never the current or a newer epoch's.
-    const aborted = await store.abortIncompleteUploads?.(
+    await abortOlderUploads(ctx);
+  }
+  if (deleted > 0) ctx.log.debug({ deleted, kept: head.checkpoints.length }, 'checkpoint retention deleted old objects');
+  return deleted;
+}
+
+/**
+ * Abort the multipart uploads of a killed older-epoch writer: invisible to
+ * list, billed until aborted. Same rule as the sweep: never the current or a
+ * newer epoch's. A server that cannot list uploads only costs a warning (the
+ * objects above are already swept; a bucket lifecycle rule covers the rest).
+ */
+async function abortOlderUploads(ctx: PruneContext): Promise<void> {
+  const { store, root, head, signal } = ctx;
+  if (store.abortIncompleteUploads === undefined) return;
+  try {
+    const aborted = await store.abortIncompleteUploads(
       `${resolveKey(root, DATA_DIR)}/`,
       (key) => {
         const epoch = epochOfKey(key.slice(root.length + 1));
@@ -101,8 +115,9 @@ export async function pruneCheckpoints(ctx: PruneContext, dropped: readonly Head
       },
       { signal },
     );
-    if (aborted !== undefined && aborted > 0) ctx.log.debug({ aborted }, 'checkpoint retention aborted unfinished uploads of older epochs');
+    if (aborted > 0) ctx.log.debug({ aborted }, 'checkpoint retention aborted unfinished uploads of older epochs');
+  } catch (err) {
+    if (signal?.aborted === true) throw err;
+    ctx.log.warn({ err }, 'could not list or abort unfinished multipart uploads of older epochs; an AbortIncompleteMultipartUpload lifecycle rule cleans them');
   }
-  if (deleted > 0) ctx.log.debug({ deleted, kept: head.checkpoints.length }, 'checkpoint retention deleted old objects');
-  return deleted;
 }

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCheckpointer } from '../../../src/checkpoint/checkpointer.ts';
 import { CheckpointFormatError, CheckpointStateError } from '../../../src/checkpoint/errors.ts';
+import { dataKey } from '../../../src/checkpoint/manifest.ts';
 import { ConfigurationError, FencedError } from '../../../src/runtime/errors.ts';
 import { MemoryStore } from '../../../src/store/memory.ts';
 import { InterceptingStore, keysUnder, recordingLog, testIdentity } from './helpers.ts';
@@ -396,5 +397,26 @@ describe('retention and leftovers', () => {
     expect(await keysUnder(store.inner, `${ROOT}/data/`)).toHaveLength(2);
     // The crashed save never committed, so its sequence number is reused.
     expect((await next.list()).map((c) => c.seq)).toEqual([2, 1]);
+  });
+
+  it('asks only for uploads of older epochs, and a store that cannot list uploads costs a warning, not the sweep', async () => {
+    const asked: { prefix: string; selected: boolean[] }[] = [];
+    class NoUploadListing extends InterceptingStore {
+      abortIncompleteUploads(prefix: string, select: (key: string) => boolean): Promise<number> {
+        asked.push({ prefix, selected: [dataKey(1, 'w'), dataKey(2, 'w')].map((rel) => select(`${ROOT}/${rel}`)) });
+        return Promise.reject(new Error('501 NotImplemented: ListMultipartUploads'));
+      }
+    }
+    const store = new NoUploadListing(new MemoryStore());
+    const first = createCheckpointer<State>({ store, identity });
+    await first.save({ next: 1 }, { blob: bytes(100, 1) });
+    const log = recordingLog();
+    const second = createCheckpointer<State>({ store, identity, log });
+    await second.save({ next: 2 }, { blob: bytes(100, 2) });
+    await second.prune();
+    expect(second.epoch).toBe(2);
+    expect(asked.at(-1)).toEqual({ prefix: `${ROOT}/data/`, selected: [true, false] });
+    expect(log.lines.find((l) => l.level === 'warn')?.msg).toContain('could not list or abort unfinished multipart uploads');
+    expect((await createCheckpointer<State>({ store, identity }).load())?.state).toEqual({ next: 2 });
   });
 });
