@@ -3,10 +3,12 @@
  * stdin manifests.
  */
 import { spawn } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Job } from '../../../src/local/types.ts';
-import { CLI, cli, jobManifest } from './harness.ts';
+import { cli, CLI, jobManifest, removeTempDirs } from './harness.ts';
+
+afterAll(removeTempDirs);
 
 describe('jobkit CLI', () => {
   it('prints its version and help, and exits 2 on an unknown command', async () => {

@@ -3,7 +3,7 @@
  * temp file and returns its exit code, final Job (from -o json) and stderr.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +21,18 @@ export interface RunResult extends CliResult {
   readonly job: Job;
 }
 
+const tempDirs: string[] = [];
+
+/** A new temp directory, removed by {@link removeTempDirs}. */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'jobkit-emulator-'));
+  const dir = mkdtempSync(join(tmpdir(), 'jobkit-emulator-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Remove every directory {@link tempDir} made (each test file calls it in afterAll). */
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export async function cli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {

@@ -6,11 +6,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Job as JobModel } from 'kubernetes-models/batch/v1';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { EXIT_CODE_TABLE } from '../../../src/runtime/exit-codes.ts';
 import type { Job } from '../../../src/local/types.ts';
-import { cli, conditionsOf, tempDir } from './harness.ts';
+import { cli, conditionsOf, removeTempDirs, tempDir } from './harness.ts';
+
+afterAll(removeTempDirs);
 
 const JOB_PROGRAM = [
   'const idx = process.env.JOB_COMPLETION_INDEX;',

@@ -5,8 +5,10 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { conditionsOf, jobManifest, runManifest, tempDir } from './harness.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { conditionsOf, jobManifest, removeTempDirs, runManifest, tempDir } from './harness.ts';
+
+afterAll(removeTempDirs);
 
 const COMPLETE_BY_COMPLETIONS: Array<[string, string, string]> = [
   ['SuccessCriteriaMet', 'CompletionsReached', 'Reached expected number of succeeded pods'],
