@@ -45,14 +45,23 @@ export function nextBackoffRecord(prev: BackoffRecord, newSucceeded: readonly Lo
  */
 export function remainingBackoffMs(failures: number, lastFailureTime: number | undefined, now: number, baseMs: number, maxMs: number): number {
   if (failures === 0 || lastFailureTime === undefined) return 0;
-  let backoff = baseMs;
-  for (let i = 1; i < failures; i++) {
-    backoff *= 2;
-    if (backoff >= maxMs) {
-      backoff = maxMs;
-      break;
-    }
-  }
+  const backoff = doublingBackoffMs(failures, baseMs, maxMs);
   const elapsed = now - lastFailureTime;
   return backoff < elapsed ? 0 : backoff - elapsed;
+}
+
+/**
+ * `baseMs * 2^(n-1)` for the n-th consecutive failure (n >= 1), capped at
+ * `maxMs`: the shape of both the controller's re-creation back-off and the
+ * kubelet's crash-loop back-off.
+ *
+ * @example
+ * ```ts
+ * doublingBackoffMs(3, 10_000, 600_000); // 40_000
+ * ```
+ */
+export function doublingBackoffMs(n: number, baseMs: number, maxMs: number): number {
+  let backoff = baseMs;
+  for (let i = 1; i < n && backoff < maxMs; i++) backoff *= 2;
+  return Math.min(backoff, maxMs);
 }

@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
+import { doublingBackoffMs } from './backoff.ts';
 import type { PodControl } from './controller.ts';
 import { type LocalPod, isFinished } from './pod.ts';
 import { type PodPlacement, podProcessSpec } from './pod-env.ts';
@@ -31,8 +32,7 @@ const RESTART_BACKOFF_MAX_MS = 300_000;
  * ```
  */
 export function crashLoopDelayMs(restartsSoFar: number): number {
-  if (restartsSoFar === 0) return 0;
-  return Math.min(RESTART_BACKOFF_BASE_MS * 2 ** (restartsSoFar - 1), RESTART_BACKOFF_MAX_MS);
+  return restartsSoFar === 0 ? 0 : doublingBackoffMs(restartsSoFar, RESTART_BACKOFF_BASE_MS, RESTART_BACKOFF_MAX_MS);
 }
 
 /**
@@ -43,11 +43,11 @@ export function crashLoopDelayMs(restartsSoFar: number): number {
  * @example
  * ```ts
  * effectiveGracePeriodSeconds(0); // 2
- * effectiveGracePeriodSeconds(undefined); // 30
+ * effectiveGracePeriodSeconds(30); // 30
  * ```
  */
-export function effectiveGracePeriodSeconds(terminationGracePeriodSeconds: number | undefined): number {
-  return Math.max(2, terminationGracePeriodSeconds ?? 30);
+export function effectiveGracePeriodSeconds(terminationGracePeriodSeconds: number): number {
+  return Math.max(2, terminationGracePeriodSeconds);
 }
 
 /** Where pod output and runner events go. */

@@ -337,23 +337,15 @@ export function validateJob(job: Job): FieldError[] {
       if (spec.maxFailedIndexes === undefined) {
         errors.push(required('spec.maxFailedIndexes', `must be specified when completions is above ${COMPLETIONS_SOFT_LIMIT}`));
       }
-      if (spec.parallelism !== undefined && spec.parallelism > PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS) {
-        errors.push(
-          invalid(
-            'spec.parallelism',
-            spec.parallelism,
-            `must be less than or equal to ${PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS} when completions are above ${COMPLETIONS_SOFT_LIMIT} and used with backoff limit per index`,
-          ),
-        );
-      }
-      if (spec.maxFailedIndexes !== undefined && spec.maxFailedIndexes > MAX_FAILED_INDEXES_LIMIT_FOR_HIGH_COMPLETIONS) {
-        errors.push(
-          invalid(
-            'spec.maxFailedIndexes',
-            spec.maxFailedIndexes,
-            `must be less than or equal to ${MAX_FAILED_INDEXES_LIMIT_FOR_HIGH_COMPLETIONS} when completions are above ${COMPLETIONS_SOFT_LIMIT} and used with backoff limit per index`,
-          ),
-        );
+      const tighter = [
+        ['spec.parallelism', spec.parallelism, PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS],
+        ['spec.maxFailedIndexes', spec.maxFailedIndexes, MAX_FAILED_INDEXES_LIMIT_FOR_HIGH_COMPLETIONS],
+      ] as const;
+      for (const [field, value, limit] of tighter) {
+        if (value !== undefined && value > limit) {
+          const why = `must be less than or equal to ${limit} when completions are above ${COMPLETIONS_SOFT_LIMIT} and used with backoff limit per index`;
+          errors.push(invalid(field, value, why));
+        }
       }
     }
   } else if (mode === 'NonIndexed') {

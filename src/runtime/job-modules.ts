@@ -11,18 +11,27 @@
 import { type Checkpointer, type CheckpointerOptions, checkpointOptionsFromEnv, createCheckpointer } from '../checkpoint/index.ts';
 import { idempotencyOptionsFromEnv } from '../idempotency/config.ts';
 import { type IdempotencyLedger, createIdempotency } from '../idempotency/index.ts';
-import type { IdempotencyOptions, IdempotentFunction, RunOptions } from '../idempotency/types.ts';
+import type { IdempotencyEvent, IdempotencyOptions, IdempotentFunction, RunOptions } from '../idempotency/types.ts';
 import { type ShardHelpers, createShardHelpers } from '../sharding/index.ts';
 import { type OpenStoreOptions, openStore } from '../store/open.ts';
 import type { ObjectStore } from '../store/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { type JobMetrics, createJobMetrics } from '../telemetry/metrics.ts';
+import { type IdempotencyResult, type JobMetrics, createJobMetrics } from '../telemetry/metrics.ts';
 import { type PushgatewayOptions, createMetricsPusher } from '../telemetry/pushgateway.ts';
 import { withSpan } from '../telemetry/span.ts';
 import { type JobTracing, type TracingOptions, resolveTracingConfig, startTracing } from '../telemetry/tracing.ts';
 import type { Env } from './config.ts';
 import { retry, type RetryOptions } from './retry.ts';
 import type { JobIdentity, Lifecycle } from './types.ts';
+
+/** The ledger events that `jobkit_idempotency_results_total` counts, by result. */
+const RESULT_OF_IDEMPOTENCY_EVENT: Partial<Record<IdempotencyEvent['type'], IdempotencyResult>> = {
+  hit: 'hit',
+  miss: 'miss',
+  conflict: 'conflict',
+  mismatch: 'conflict',
+  takeover: 'takeover',
+};
 
 /** Module options of {@link runJob}; each wins over its env form. */
 export interface JobModuleOptions<S = unknown> {
@@ -163,9 +172,8 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
       // Functions see SIGTERM, and an aborted run releases its key at once.
       signal: lifecycle.signal,
       onEvent: (event) => {
-        if (event.type === 'hit' || event.type === 'miss' || event.type === 'conflict' || event.type === 'takeover') {
-          metrics.idempotency(event.type);
-        } else if (event.type === 'mismatch') metrics.idempotency('conflict');
+        const result = RESULT_OF_IDEMPOTENCY_EVENT[event.type];
+        if (result !== undefined) metrics.idempotency(result);
       },
     }),
   );

@@ -33,7 +33,6 @@ import { cachedProbe, probeCapabilities } from './probe.ts';
 import type {
   DeleteOptions,
   GetOptions,
-  GetStreamOptions,
   ObjectInfo,
   ObjectStore,
   PutOptions,
@@ -42,7 +41,7 @@ import type {
   StoredObject,
   StoredStream,
 } from './types.ts';
-import { assertValidConditions, assertValidKey, assertValidPrefix, assertValidRange, compareKeys, throwIfAborted, toBytes } from './validate.ts';
+import { assertValidConditions, assertValidKey, assertValidPrefix, compareKeys, throwIfAborted, toBytes } from './validate.ts';
 
 /** Options of {@link FsStore}. */
 export interface FsStoreOptions {
@@ -107,9 +106,8 @@ export class FsStore implements ObjectStore {
     }
   }
 
-  async getStream(key: string, options?: GetStreamOptions): Promise<StoredStream | undefined> {
+  async getStream(key: string, options?: GetOptions): Promise<StoredStream | undefined> {
     assertValidKey(key);
-    assertValidRange(options?.range);
     throwIfAborted(options?.signal);
     const { file } = objectPath(this.root, key);
     const handle = await openIfExists(file);
@@ -117,14 +115,12 @@ export class FsStore implements ObjectStore {
     try {
       const { trailer, bodySize, mtime } = await readTrailer(handle, file);
       const info: ObjectInfo = { key, size: bodySize, etag: trailer.etag, lastModified: mtime };
-      const start = options?.range?.start ?? 0;
-      const end = Math.min(options?.range?.end ?? bodySize - 1, bodySize - 1);
-      if (start > end) {
+      if (bodySize === 0) {
         await handle.close();
         return { body: Readable.from([]), info };
       }
       // The open handle pins this version: a concurrent replace cannot mix bodies.
-      const body = handle.createReadStream({ start, end, autoClose: true, signal: options?.signal });
+      const body = handle.createReadStream({ start: 0, end: bodySize - 1, autoClose: true, signal: options?.signal });
       return { body, info };
     } catch (err) {
       await handle.close();

@@ -11,7 +11,6 @@ import { cachedProbe, probeCapabilities } from './probe.ts';
 import type {
   DeleteOptions,
   GetOptions,
-  GetStreamOptions,
   ObjectInfo,
   ObjectStore,
   PutOptions,
@@ -21,7 +20,7 @@ import type {
   StoredStream,
   WriteConditions,
 } from './types.ts';
-import { assertValidConditions, assertValidKey, assertValidPrefix, assertValidRange, compareKeys, throwIfAborted, toBytes } from './validate.ts';
+import { assertValidConditions, assertValidKey, assertValidPrefix, compareKeys, throwIfAborted, toBytes } from './validate.ts';
 
 interface Entry {
   readonly body: Uint8Array;
@@ -103,16 +102,12 @@ export class MemoryStore implements ObjectStore {
     });
   }
 
-  getStream(key: string, options?: GetStreamOptions): Promise<StoredStream | undefined> {
+  getStream(key: string, options?: GetOptions): Promise<StoredStream | undefined> {
     return settle(() => {
       assertValidKey(key);
-      assertValidRange(options?.range);
       throwIfAborted(options?.signal);
       const entry = this.#objects.get(key);
-      if (entry === undefined) return undefined;
-      const { range } = options ?? {};
-      const bytes = range === undefined ? entry.body : entry.body.subarray(range.start, range.end + 1);
-      return { body: Readable.from([Buffer.from(bytes)]), info: entry.info };
+      return entry === undefined ? undefined : { body: Readable.from([Buffer.from(entry.body)]), info: entry.info };
     });
   }
 

@@ -104,9 +104,10 @@ function decodePart(value: string, part: string): string {
 }
 
 function filePath(value: string, parsed: URL, cwd: string): string {
-  if (parsed.host === '.') return resolve(cwd, `.${decodePart(value, parsed.pathname)}`);
+  // Decoded first: fileURLToPath throws a bare URIError on a malformed escape.
+  const pathname = decodePart(value, parsed.pathname);
+  if (parsed.host === '.') return resolve(cwd, `.${pathname}`);
   if (parsed.host !== '' && parsed.host !== 'localhost') throw invalid(value, 'a file URL names a local path (file:///abs or file://./rel)');
-  decodePart(value, parsed.pathname);
   const path = fileURLToPath(parsed);
   if (!isAbsolute(path) || path === '/') throw invalid(value, 'the path must be an absolute directory other than /');
   return path;

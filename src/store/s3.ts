@@ -41,7 +41,6 @@ import { uploadStream } from './s3-multipart.ts';
 import type {
   DeleteOptions,
   GetOptions,
-  GetStreamOptions,
   ObjectInfo,
   ObjectStore,
   PutOptions,
@@ -51,7 +50,7 @@ import type {
   StoredStream,
   WriteConditions,
 } from './types.ts';
-import { assertValidConditions, assertValidKey, assertValidPrefix, assertValidRange, throwIfAborted, toBytes } from './validate.ts';
+import { assertValidConditions, assertValidKey, assertValidPrefix, throwIfAborted, toBytes } from './validate.ts';
 
 /** Options of {@link S3Store}. */
 export interface S3StoreOptions extends S3Tuning {
@@ -156,27 +155,17 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async getStream(key: string, options?: GetStreamOptions): Promise<StoredStream | undefined> {
+  async getStream(key: string, options?: GetOptions): Promise<StoredStream | undefined> {
     assertValidKey(key);
-    assertValidRange(options?.range);
     throwIfAborted(options?.signal);
-    const range = options?.range;
     try {
-      const res = await this.#client.send(
-        new GetObjectCommand({
-          Bucket: this.bucket,
-          Key: this.prefix + key,
-          ...(range === undefined ? {} : { Range: `bytes=${range.start}-${range.end}` }),
-        }),
-        { abortSignal: options?.signal },
-      );
+      const res = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }), {
+        abortSignal: options?.signal,
+      });
       // Node's SDK runtime returns the response socket stream; holding it
       // unconsumed holds one of maxSockets sockets, so consume or destroy it.
       const body = res.Body instanceof Readable ? res.Body : Readable.from(res.Body === undefined ? [] : [await res.Body.transformToByteArray()]);
-      // A ranged response's length is the range's; the object's is after the "/" of Content-Range.
-      const total = res.ContentRange === undefined ? undefined : Number(/\/(\d+)$/.exec(res.ContentRange)?.[1]);
-      const size = total !== undefined && Number.isSafeInteger(total) ? total : (res.ContentLength ?? 0);
-      return { body, info: { key, size, etag: res.ETag ?? '', lastModified: res.LastModified } };
+      return { body, info: { key, size: res.ContentLength ?? 0, etag: res.ETag ?? '', lastModified: res.LastModified } };
     } catch (err) {
       if (isS3NotFound(err)) return undefined;
       throw mapS3Error(err, this.#ctx('GetObject', key));

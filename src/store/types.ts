@@ -51,21 +51,6 @@ export interface GetOptions {
   readonly signal?: AbortSignal;
 }
 
-/** A byte range, both ends inclusive (as in HTTP `Range: bytes=start-end`). */
-export interface ByteRange {
-  readonly start: number;
-  readonly end: number;
-}
-
-/** Options of {@link ObjectStore.getStream}. */
-export interface GetStreamOptions extends GetOptions {
-  /**
-   * Read only these bytes; an `end` past the object's last byte reads to its
-   * end. `info.size` is still the whole object's size.
-   */
-  readonly range?: ByteRange;
-}
-
 /** Options of {@link ObjectStore.delete}. */
 export interface DeleteOptions {
   /** Delete only when the current etag equals this (where the store supports it). */
@@ -111,8 +96,8 @@ export interface ObjectStore {
   readonly url: string;
   /** Read a whole object; undefined when it does not exist. */
   get(key: string, options?: GetOptions): Promise<StoredObject | undefined>;
-  /** Stream an object, or a byte range of it; undefined when it does not exist. */
-  getStream(key: string, options?: GetStreamOptions): Promise<StoredStream | undefined>;
+  /** Stream an object; undefined when it does not exist. */
+  getStream(key: string, options?: GetOptions): Promise<StoredStream | undefined>;
   /** Metadata of an object; undefined when it does not exist. */
   head(key: string, options?: GetOptions): Promise<ObjectInfo | undefined>;
   /** Write a small object in one request, honouring the conditions. */

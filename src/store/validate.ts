@@ -3,7 +3,7 @@
  * S3 reject exactly the same keys and condition combinations: a test that passes
  * against the memory store must not meet a different contract in production.
  */
-import type { ByteRange, WriteConditions } from './types.ts';
+import type { WriteConditions } from './types.ts';
 
 /**
  * Throw a TypeError unless `key` is a valid store key: non-empty, `/`-separated,
@@ -101,22 +101,4 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
  */
 export function toBytes(body: Uint8Array | string): Uint8Array {
   return typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-}
-
-/**
- * Throw a TypeError unless `range` is undefined or whole numbers with
- * `0 <= start <= end`.
- *
- * @example
- * ```ts
- * assertValidRange({ start: 0, end: 1023 }); // ok: the first KiB
- * assertValidRange({ start: 10, end: 9 }); // throws TypeError
- * ```
- */
-export function assertValidRange(range: ByteRange | undefined): void {
-  if (range === undefined) return;
-  const { start, end } = range;
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-    throw new TypeError(`invalid byte range ${JSON.stringify(range)}: need whole numbers with 0 <= start <= end`);
-  }
 }

@@ -26,6 +26,9 @@ import type { JobIdentity, ShutdownReason } from '../runtime/types.ts';
 /** How an item ended, as counted by `jobkit_items_total{outcome}`. */
 export type ItemOutcome = 'processed' | 'failed' | 'skipped';
 
+/** Every {@link IdempotencyResult}, each exported at 0 from the start. */
+const IDEMPOTENCY_RESULTS = ['hit', 'miss', 'conflict', 'takeover'] as const;
+
 /**
  * What an idempotency check found, as counted by
  * `jobkit_idempotency_results_total{result}`: `hit` (replayed), `miss` (the
@@ -33,7 +36,7 @@ export type ItemOutcome = 'processed' | 'failed' | 'skipped';
  * `takeover` (a miss that took an expired lease from a crashed owner; also
  * counted as a miss).
  */
-export type IdempotencyResult = 'hit' | 'miss' | 'conflict' | 'takeover';
+export type IdempotencyResult = (typeof IDEMPOTENCY_RESULTS)[number];
 
 /** Options of {@link createJobMetrics}. */
 export interface JobMetricsOptions {
@@ -229,7 +232,7 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
     labelNames: ['result'] as const,
     registers,
   });
-  for (const result of ['hit', 'miss', 'conflict', 'takeover'] as const) idempotencyResults.labels(result).inc(0);
+  for (const result of IDEMPOTENCY_RESULTS) idempotencyResults.labels(result).inc(0);
 
   return {
     registry,

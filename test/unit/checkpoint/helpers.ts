@@ -8,7 +8,6 @@ import type { JobIdentity, Lifecycle, ShutdownHook } from '../../../src/runtime/
 import type {
   DeleteOptions,
   GetOptions,
-  GetStreamOptions,
   ObjectInfo,
   ObjectStore,
   PutOptions,
@@ -74,7 +73,7 @@ export class InterceptingStore implements ObjectStore {
   get(key: string, options?: GetOptions): Promise<StoredObject | undefined> {
     return this.around('get', key, () => this.inner.get(key, options)) as Promise<StoredObject | undefined>;
   }
-  getStream(key: string, options?: GetStreamOptions): Promise<StoredStream | undefined> {
+  getStream(key: string, options?: GetOptions): Promise<StoredStream | undefined> {
     return this.around('getStream', key, () => this.inner.getStream(key, options)) as Promise<StoredStream | undefined>;
   }
   head(key: string, options?: GetOptions): Promise<ObjectInfo | undefined> {

@@ -81,7 +81,7 @@ describe('kubelet timings', () => {
     expect(effectiveGracePeriodSeconds(0)).toBe(2);
     expect(effectiveGracePeriodSeconds(1)).toBe(2);
     expect(effectiveGracePeriodSeconds(5)).toBe(5);
-    expect(effectiveGracePeriodSeconds(undefined)).toBe(30);
+    expect(effectiveGracePeriodSeconds(30)).toBe(30);
   });
 });
 

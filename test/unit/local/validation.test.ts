@@ -131,6 +131,9 @@ describe('loadJobManifest', () => {
       'spec.maxFailedIndexes: Required value: must be specified when completions is above 100000',
       'spec.parallelism: Invalid value: 10001: must be less than or equal to 10000 when completions are above 100000 and used with backoff limit per index',
     ]);
+    expect(errorsOf(manifest({ ...big, parallelism: 10, maxFailedIndexes: 10_001 }))).toEqual([
+      'spec.maxFailedIndexes: Invalid value: 10001: must be less than or equal to 10000 when completions are above 100000 and used with backoff limit per index',
+    ]);
     expect(errorsOf(manifest({ ...big, parallelism: 10, maxFailedIndexes: 10 }))).toEqual([]);
   });
 

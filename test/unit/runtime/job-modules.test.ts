@@ -12,6 +12,7 @@ import { createIdempotency } from '../../../src/idempotency/index.ts';
 import { PermanentError, RetryableError } from '../../../src/runtime/errors.ts';
 import { type JobContext, type RunJobOptions, executeJob } from '../../../src/runtime/run-job.ts';
 import { openStore } from '../../../src/store/open.ts';
+import { captureLines } from '../telemetry/helpers.ts';
 
 const env = { JOBKIT_JOB_NAME: 'wired', JOBKIT_INDEX: '0', JOBKIT_COUNT: '2', JOBKIT_GRACE_PERIOD_SECONDS: '5' };
 const silent = new Writable({ write: (_c, _e, cb) => cb() });
@@ -54,13 +55,7 @@ describe('job modules', () => {
 
   it('job.retry retries transient errors, counts each retry by operation and logs it', async () => {
     let metricsText = '';
-    const lines: string[] = [];
-    const sink = new Writable({
-      write: (chunk: Buffer, _e, cb) => {
-        lines.push(chunk.toString());
-        cb();
-      },
-    });
+    const logs = captureLines();
     let calls = 0;
     const code = await executeJob(
       async (job) => {
@@ -76,12 +71,16 @@ describe('job modules', () => {
         expect(value).toBe('row');
         metricsText = await job.metrics.registry.metrics();
       },
-      { env, logger: { destination: sink } },
+      { env, logger: { destination: logs.stream } },
     );
     expect(code).toBe(0);
     expect(calls).toBe(3);
     expect(metricsText).toMatch(/^jobkit_retries_total\{operation="db\.fetch"\} 2$/m);
-    expect(lines.filter((l) => l.includes('db.fetch failed, retrying'))).toHaveLength(2);
+    const retried = logs.lines().filter((l) => l.msg === 'db.fetch failed, retrying');
+    expect(retried.map((l) => [l.level, l.operation, l.attempt])).toEqual([
+      ['warn', 'db.fetch', 1],
+      ['warn', 'db.fetch', 2],
+    ]);
   });
 
   it('counts idempotency takeovers in jobkit_idempotency_results_total', async () => {
@@ -103,18 +102,12 @@ describe('job modules', () => {
   });
 
   it('warns when a pod on a batch platform falls back to the local default store, and only then', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write: (chunk: Buffer, _e, cb) => {
-        lines.push(chunk.toString());
-        cb();
-      },
-    });
+    const logs = captureLines();
     const dir = await mkdtemp(join(tmpdir(), 'jobkit-default-store-'));
     try {
       const useStore = (job: JobContext) => void job.store;
-      const warned = () => lines.filter((l) => l.includes('JOBKIT_STORE is not set')).length;
-      const common = { logger: { destination: sink }, storeOptions: { cwd: dir } };
+      const warned = () => logs.lines().filter((l) => l.level === 'warn' && String(l.msg).startsWith('JOBKIT_STORE is not set')).length;
+      const common = { logger: { destination: logs.stream }, storeOptions: { cwd: dir } };
       const onCluster = { ...env, KUBERNETES_SERVICE_HOST: '10.0.0.1' };
       expect(await executeJob(useStore, { ...common, env: onCluster })).toBe(0);
       expect(warned()).toBe(1);
