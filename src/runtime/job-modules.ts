@@ -8,19 +8,23 @@
  * the Pushgateway's final push and the trace flush must be registered as
  * shutdown hooks before main runs, whatever main does.
  */
-import { type Checkpointer, type CheckpointerOptions, checkpointOptionsFromEnv, createCheckpointer } from '../checkpoint/index.ts';
-import { idempotencyOptionsFromEnv } from '../idempotency/config.ts';
+import { type Checkpointer, type CheckpointEnvOptions, type CheckpointerOptions, checkpointOptionsFromEnv, createCheckpointer } from '../checkpoint/index.ts';
+import { type IdempotencyEnvOptions, idempotencyOptionsFromEnv } from '../idempotency/config.ts';
 import { type IdempotencyLedger, createIdempotency } from '../idempotency/index.ts';
 import type { IdempotencyEvent, IdempotencyOptions, IdempotentFunction, RunOptions } from '../idempotency/types.ts';
 import { type ShardHelpers, createShardHelpers } from '../sharding/index.ts';
 import { type OpenStoreOptions, openStore } from '../store/open.ts';
+import { assertValidTuning, s3TuningFromEnv } from '../store/s3-config.ts';
+import { type StoreLocation, parseStoreUrl, validateS3Env } from '../store/validate-url.ts';
 import type { ObjectStore } from '../store/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { type IdempotencyResult, type JobMetrics, createJobMetrics } from '../telemetry/metrics.ts';
 import { type PushgatewayOptions, createMetricsPusher } from '../telemetry/pushgateway.ts';
 import { withSpan } from '../telemetry/span.ts';
 import { type JobTracing, type TracingOptions, resolveTracingConfig, startTracing } from '../telemetry/tracing.ts';
-import type { Env } from './config.ts';
+import { resolveSettings } from '../idempotency/settings.ts';
+import { type Env, readString, unknownJobkitVariables } from './config.ts';
+import { type NamedValue, checkKeyLengths } from './key-lengths.ts';
 import { retry, type RetryOptions } from './retry.ts';
 import type { JobIdentity, Lifecycle } from './types.ts';
 
@@ -131,6 +135,7 @@ export interface JobModulesDeps<S> {
  */
 export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobModulesController<S>> {
   const { identity, log, lifecycle, env, options } = deps;
+  const settings = validateModuleSettings(deps);
   const once = <T>(make: () => T): (() => T) => {
     let value: { v: T } | undefined;
     return () => (value ??= { v: make() }).v;
@@ -159,11 +164,11 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
     return opened;
   });
   const checkpoint = once(() =>
-    createCheckpointer<S>({ ...checkpointOptionsFromEnv(env), ...options.checkpoint, store: store(), identity, lifecycle, log, metrics }),
+    createCheckpointer<S>({ ...settings.checkpoint, ...options.checkpoint, store: store(), identity, lifecycle, log, metrics }),
   );
   const idempotency = once(() =>
     createIdempotency({
-      ...idempotencyOptionsFromEnv(env),
+      ...settings.idempotency,
       ...options.idempotency,
       store: store(),
       identity,
@@ -221,4 +226,65 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
     wrapMain: (main) => (tracing === undefined ? main() : tracing.inJobSpan(main)),
     finished: (exitCode) => metrics.finished({ exitCode }),
   };
+}
+
+/** The env forms of the lazy modules' options, read and checked at start. */
+export interface ModuleSettings {
+  readonly checkpoint: CheckpointEnvOptions;
+  readonly idempotency: IdempotencyEnvOptions;
+  /** Where the store URL in effect points; undefined for a store given as an object, or the default directory. */
+  readonly store: StoreLocation | undefined;
+}
+
+/**
+ * Read and check, before main, every setting of the modules that are built on
+ * first use (store, checkpoint, idempotency), whether or not main uses them:
+ * configuration.md promises that an unusable value stops the job before main
+ * (exit 78), not at the first save an hour in. Nothing is opened: the store
+ * URL is parsed, not connected to. Also refuses job names and scopes that
+ * make store keys longer than S3 allows, and warns about `JOBKIT_*`
+ * variables that no module reads (typos).
+ *
+ * @throws ConfigurationError naming the variable (or option) and its value.
+ * @example
+ * ```ts
+ * validateModuleSettings({ identity, log, env: { JOBKIT_CHECKPOINT_KEEP: '-1' }, options: {} });
+ * // throws: JOBKIT_CHECKPOINT_KEEP must be an integer >= 1, got "-1"
+ * ```
+ */
+export function validateModuleSettings<S>(deps: Pick<JobModulesDeps<S>, 'identity' | 'log' | 'env' | 'options'>): ModuleSettings {
+  const { identity, log, env, options } = deps;
+  for (const { name, didYouMean } of unknownJobkitVariables(env)) {
+    log.warn({ variable: name, ...(didYouMean === undefined ? {} : { didYouMean }) }, `${name} is not a jobkit setting and is ignored${didYouMean === undefined ? '' : ` (did you mean ${didYouMean}?)`}`);
+  }
+  const checkpoint = checkpointOptionsFromEnv(env);
+  const idempotency = idempotencyOptionsFromEnv(env);
+  // Cross-setting rules too (a lease shorter than its renewal interval...).
+  resolveSettings(idempotency, options.idempotency);
+
+  // Every JOBKIT_S3_* value is checked even for another store: a bad value is
+  // a mistake in the manifest either way, and the store may change later.
+  validateS3Env(env);
+  const envStore = readString(env, 'JOBKIT_STORE');
+  if (envStore !== undefined) parseStoreUrl(envStore);
+  let store: StoreLocation | undefined;
+  if (typeof options.store === 'string') store = parseStoreUrl(options.store, { source: 'option store' });
+  else if (options.store === undefined && envStore !== undefined) store = parseStoreUrl(envStore);
+  if (store?.scheme === 's3') assertValidTuning({ ...s3TuningFromEnv(env), ...options.storeOptions?.s3 });
+
+  const named = (option: string | undefined, optionName: string, variable: string): NamedValue | undefined => {
+    if (option !== undefined) return { source: `option ${optionName}`, value: option };
+    const value = readString(env, variable);
+    return value === undefined ? undefined : { source: variable, value };
+  };
+  checkKeyLengths({
+    identity,
+    jobNameSource: readString(env, 'JOBKIT_JOB_NAME') === undefined ? 'the job name' : 'JOBKIT_JOB_NAME',
+    namespaceSource: readString(env, 'JOBKIT_NAMESPACE') === undefined ? 'the namespace' : 'JOBKIT_NAMESPACE',
+    ...(store?.scheme === 's3' ? { storePrefix: store.prefix } : {}),
+    checkpointScope: named(options.checkpoint?.scope, 'checkpoint.scope', 'JOBKIT_CHECKPOINT_SCOPE'),
+    ...(options.checkpoint?.perIndex === undefined ? {} : { checkpointPerIndex: options.checkpoint.perIndex }),
+    idempotencyScope: named(options.idempotency?.scope, 'idempotency.scope', 'JOBKIT_IDEMPOTENCY_SCOPE'),
+  });
+  return { checkpoint, idempotency, store };
 }

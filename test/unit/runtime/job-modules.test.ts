@@ -3,7 +3,7 @@
  * checkpoint, idempotency and sharding; metrics told the exit code; nothing
  * opened that main does not use.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -48,9 +48,19 @@ describe('job modules', () => {
     expect(keys.some((k) => k.includes('idempotency'))).toBe(true);
   });
 
-  it('opens no store when main does not use one (a bad JOBKIT_STORE only fails when used)', async () => {
-    expect(await run((job) => void [...job.shard.range(4)], {}, { JOBKIT_STORE: 'ftp://nope' })).toBe(0);
-    expect(await run((job) => void job.store, {}, { JOBKIT_STORE: 'ftp://nope' })).toBe(78);
+  it('opens no store when main does not use one, but a bad JOBKIT_STORE fails at start either way', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'jobkit-unopened-'));
+    try {
+      const url = `file://${join(dir, 'store')}`;
+      expect(await run((job) => void [...job.shard.range(4)], {}, { JOBKIT_STORE: url })).toBe(0);
+      // Only parsed, never opened: the fs store would have made its directory on first write.
+      await expect(stat(join(dir, 'store'))).rejects.toThrow('ENOENT');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    let ran = false;
+    expect(await run(() => void (ran = true), {}, { JOBKIT_STORE: 'ftp://nope' })).toBe(78);
+    expect(ran).toBe(false);
   });
 
   it('job.retry retries transient errors, counts each retry by operation and logs it', async () => {
