@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the real servers the integration tests run against, when missing:
 # - moto server (PyPI `moto[server]`): S3-compatible, honours If-None-Match/If-Match.
-# - prometheus-pushgateway (Debian package).
+# - prometheus-pushgateway (Debian package). Its packaged default persists to the
+#   shared /var/lib/prometheus/pushgateway.data: test/setup/services.ts starts
+#   every test gateway with --persistence.file= (in memory only) for that reason.
 # The tests start them on free loopback ports themselves (test/setup/services.ts).
 set -euo pipefail
 

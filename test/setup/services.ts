@@ -55,6 +55,11 @@ async function waitForHttp(url: string, child: ChildProcess, what: string, timeo
 }
 
 function launch(cmd: string, args: string[], what: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  // A gateway with the packaged default persistence file shares state across runs
+  // and machines' tests (see pushgatewayArgs): refuse to start one.
+  if (cmd === 'prometheus-pushgateway' && !args.includes('--persistence.file=')) {
+    throw new Error('a test Pushgateway must start with --persistence.file= (use pushgatewayArgs)');
+  }
   const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -112,34 +117,57 @@ async function startS3(): Promise<void> {
   client.destroy();
 }
 
-async function startPushgateway(): Promise<void> {
-  if (process.env.JOBKIT_TEST_PUSHGATEWAY_URL !== undefined) return;
+/**
+ * The gateway's arguments. `--persistence.file=` (empty) keeps metrics in memory
+ * only: Debian's prometheus-pushgateway defaults to the shared file
+ * /var/lib/prometheus/pushgateway.data, so without it every test gateway would
+ * load the groups of earlier runs (and of other gateways on the machine) and
+ * write its own back on exit. Every gateway a test starts goes through here.
+ */
+export function pushgatewayArgs(port: number): string[] {
+  return [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file='];
+}
+
+/** A running test gateway: its URL, and how to stop it (waits for the exit). */
+export interface TestPushgateway {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a Pushgateway on a free loopback port with pushgatewayArgs, ready to take pushes. */
+export async function startTestPushgateway(): Promise<TestPushgateway> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = launch('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${port}`], 'prometheus-pushgateway');
+  const child = launch('prometheus-pushgateway', pushgatewayArgs(port), 'prometheus-pushgateway');
   await waitForHttp(`${url}/-/ready`, child, 'prometheus-pushgateway');
-  process.env.JOBKIT_TEST_PUSHGATEWAY_URL = url;
+  return { url, stop: async () => await stopChild(child) };
+}
+
+async function startPushgateway(): Promise<void> {
+  if (process.env.JOBKIT_TEST_PUSHGATEWAY_URL !== undefined) return;
+  const gateway = await startTestPushgateway();
+  process.env.JOBKIT_TEST_PUSHGATEWAY_URL = gateway.url;
 }
 
 export async function setup(): Promise<void> {
   await Promise.all([startS3(), startPushgateway()]);
 }
 
+/** SIGTERM, SIGKILL after 5 s; resolves once the process has exited. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  await new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
 export async function teardown(): Promise<void> {
   stopping = true;
-  await Promise.all(
-    started.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+  await Promise.all(started.map(stopChild));
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 }
