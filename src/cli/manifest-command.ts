@@ -1,16 +1,74 @@
 /**
- * `jobkit manifest`: writes a Job manifest for a jobkit program.
+ * `jobkit manifest`: writes a Job manifest for a jobkit program. It refuses
+ * what the program would refuse at start (a bad store URL, log level or
+ * JOBKIT_* value in --env): a manifest whose every pod exits 78 is worse
+ * than a usage error now.
  */
 import { parseArgs } from 'node:util';
 import { ConfigurationError } from '../runtime/errors.ts';
+import { type Env, parseChoice, parseInteger, unknownJobkitVariables } from '../runtime/config.ts';
+import { checkModuleEnv } from '../runtime/job-modules.ts';
+import { resolveLifecycleSettings } from '../runtime/lifecycle.ts';
+import type { JobIdentity } from '../runtime/types.ts';
 import { type ManifestOptions, generateJobManifest } from '../local/manifest-generator.ts';
+import type { Job } from '../local/types.ts';
+import { parseStoreUrl } from '../store/validate-url.ts';
+import { LOG_LEVELS, resolveLogLevel } from '../telemetry/logger.ts';
+import { redactUrl, resolvePushgatewayConfig } from '../telemetry/pushgateway.ts';
 import { formatJob } from './run-command.ts';
 import { MANIFEST_USAGE } from './usage.ts';
 
 function int(option: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^-?\d+$/.test(text.trim())) throw new ConfigurationError(`${option} must be an integer, got "${text}"`);
-  return Number(text);
+  // The one integer syntax (decimal digits: no 0x3, 1e1 or -1); each
+  // option's own minimum is checked by the generator.
+  return parseInteger(option, text);
+}
+
+/** Check the flags that become JOBKIT_* values, with messages naming the flag. */
+function checkFlags(values: { store?: string | undefined; 'log-level'?: string | undefined; pushgateway?: string | undefined }): void {
+  if (values.store !== undefined) parseStoreUrl(values.store, { source: '--store' });
+  if (values['log-level'] !== undefined) parseChoice('--log-level', values['log-level'], LOG_LEVELS);
+  if (values.pushgateway !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(values.pushgateway);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new ConfigurationError(`--pushgateway must be an http(s) URL, got "${redactUrl(values.pushgateway)}"`);
+    }
+  }
+}
+
+/**
+ * Run the start-up checks of the runtime on the literal env of the generated
+ * container, so that an --env JOBKIT_* value the program would refuse is
+ * refused here.
+ */
+function checkContainerEnv(job: Job): void {
+  const env: Record<string, string> = {};
+  for (const e of job.spec.template.spec.containers[0]?.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+  const frozen: Env = env;
+  for (const { name, didYouMean } of unknownJobkitVariables(frozen)) {
+    process.stderr.write(`jobkit manifest: warning: --env ${name} is not a jobkit setting and would be ignored${didYouMean === undefined ? '' : ` (did you mean ${didYouMean}?)`}\n`);
+  }
+  const identity: JobIdentity = {
+    platform: 'kubernetes',
+    jobName: job.metadata.name,
+    namespace: job.metadata.namespace ?? 'default',
+    podName: `${job.metadata.name}-0-abcde`,
+    podUid: undefined,
+    nodeName: undefined,
+    index: 0,
+    count: job.spec.completions ?? 1,
+    attempt: 0,
+  };
+  resolveLifecycleSettings(frozen);
+  resolveLogLevel(frozen);
+  resolvePushgatewayConfig(identity, frozen);
+  checkModuleEnv(frozen);
 }
 
 /**
@@ -61,6 +119,7 @@ export function manifestCommand(argv: readonly string[]): number {
     if (values.image === undefined) throw new ConfigurationError('--image is required');
     const output = values.output ?? 'yaml';
     if (output !== 'json' && output !== 'yaml') throw new ConfigurationError(`-o/--output must be json or yaml, got "${output}"`);
+    checkFlags(values);
     const env = (values.env ?? []).map((kv): [string, string] => {
       const eq = kv.indexOf('=');
       if (eq <= 0) throw new ConfigurationError(`--env must be K=V, got "${kv}"`);
@@ -74,7 +133,8 @@ export function manifestCommand(argv: readonly string[]): number {
       ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
       ...(values.store === undefined ? {} : { store: values.store }),
       ...(values.pushgateway === undefined ? {} : { pushgatewayUrl: values.pushgateway }),
-      ...(values['log-level'] === undefined ? {} : { logLevel: values['log-level'] }),
+      // The canonical spelling (`WARN` -> `warn`), checked by checkFlags.
+      ...(values['log-level'] === undefined ? {} : { logLevel: parseChoice('--log-level', values['log-level'], LOG_LEVELS) }),
       ...(values['container-name'] === undefined ? {} : { containerName: values['container-name'] }),
     };
     const numeric: Array<[keyof ManifestOptions, string, string | undefined]> = [
@@ -94,6 +154,7 @@ export function manifestCommand(argv: readonly string[]): number {
       if (n !== undefined) withNumbers[key] = n;
     }
     const job = generateJobManifest(withNumbers as unknown as ManifestOptions);
+    checkContainerEnv(job);
     process.stdout.write(formatJob(job, output));
     return 0;
   } catch (err) {

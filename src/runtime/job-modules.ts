@@ -257,16 +257,10 @@ export function validateModuleSettings<S>(deps: Pick<JobModulesDeps<S>, 'identit
   for (const { name, didYouMean } of unknownJobkitVariables(env)) {
     log.warn({ variable: name, ...(didYouMean === undefined ? {} : { didYouMean }) }, `${name} is not a jobkit setting and is ignored${didYouMean === undefined ? '' : ` (did you mean ${didYouMean}?)`}`);
   }
-  const checkpoint = checkpointOptionsFromEnv(env);
-  const idempotency = idempotencyOptionsFromEnv(env);
-  // Cross-setting rules too (a lease shorter than its renewal interval...).
+  const { checkpoint, idempotency } = checkModuleEnv(env);
+  // Cross-setting rules with the code options too (a lease shorter than its renewal interval...).
   resolveSettings(idempotency, options.idempotency);
-
-  // Every JOBKIT_S3_* value is checked even for another store: a bad value is
-  // a mistake in the manifest either way, and the store may change later.
-  validateS3Env(env);
   const envStore = readString(env, 'JOBKIT_STORE');
-  if (envStore !== undefined) parseStoreUrl(envStore);
   let store: StoreLocation | undefined;
   if (typeof options.store === 'string') store = parseStoreUrl(options.store, { source: 'option store' });
   else if (options.store === undefined && envStore !== undefined) store = parseStoreUrl(envStore);
@@ -287,4 +281,28 @@ export function validateModuleSettings<S>(deps: Pick<JobModulesDeps<S>, 'identit
     idempotencyScope: named(options.idempotency?.scope, 'idempotency.scope', 'JOBKIT_IDEMPOTENCY_SCOPE'),
   });
   return { checkpoint, idempotency, store };
+}
+
+/**
+ * The part of {@link validateModuleSettings} that needs only the environment:
+ * the env forms of store, S3, checkpoint and idempotency settings. Also used
+ * by `jobkit manifest` on the literal env it writes, so that it refuses the
+ * values runJob would refuse.
+ *
+ * @throws ConfigurationError naming the variable and its value.
+ * @example
+ * ```ts
+ * checkModuleEnv({ JOBKIT_IDEMPOTENCY_TTL_SECONDS: 'abc' }); // throws: JOBKIT_IDEMPOTENCY_TTL_SECONDS must be a number > 0, got "abc"
+ * ```
+ */
+export function checkModuleEnv(env: Env): Pick<ModuleSettings, 'checkpoint' | 'idempotency'> {
+  const checkpoint = checkpointOptionsFromEnv(env);
+  const idempotency = idempotencyOptionsFromEnv(env);
+  resolveSettings(idempotency);
+  // Every JOBKIT_S3_* value is checked even for another store: a bad value is
+  // a mistake in the manifest either way, and the store may change later.
+  validateS3Env(env);
+  const envStore = readString(env, 'JOBKIT_STORE');
+  if (envStore !== undefined) parseStoreUrl(envStore);
+  return { checkpoint, idempotency };
 }

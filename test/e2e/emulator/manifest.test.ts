@@ -31,7 +31,7 @@ async function generate(args: string[]): Promise<{ yamlText: string; job: Job }>
 
 describe('jobkit manifest', () => {
   it('validates against the batch/v1 Job OpenAPI schema', async () => {
-    const { job } = await generate(['--name', 'etl', '--image', 'acme/etl:1', '--completions', '8', '--parallelism', '3', '--store', 's3://b/p', '--', 'node', 'main.js']);
+    const { job } = await generate(['--name', 'etl', '--image', 'acme/etl:1', '--completions', '8', '--parallelism', '3', '--store', 's3://bkt/p', '--', 'node', 'main.js']);
     expect(() => new JobModel(job as unknown as ConstructorParameters<typeof JobModel>[0]).validate()).not.toThrow();
     expect(job.spec.completionMode).toBe('Indexed');
     expect(job.spec.template.spec.restartPolicy).toBe('Never');
@@ -45,7 +45,7 @@ describe('jobkit manifest', () => {
       JOBKIT_ATTEMPT: "metadata.annotations['batch.kubernetes.io/job-index-failure-count']",
       JOBKIT_COUNT: '8',
       JOBKIT_GRACE_PERIOD_SECONDS: '30',
-      JOBKIT_STORE: 's3://b/p',
+      JOBKIT_STORE: 's3://bkt/p',
     });
     expect(job.spec.template.spec.terminationGracePeriodSeconds).toBe(30);
   });
@@ -74,6 +74,31 @@ describe('jobkit manifest', () => {
     const g = await cli(['manifest', '--name', 'x', '--image', 'i', '--grace-period', '2']);
     expect(g.code).toBe(2);
     expect(g.stderr).toContain('--grace-period must be an integer >= 5, got 2');
+  });
+
+  it('refuses the values the program would refuse at start, naming the flag and what is allowed', async () => {
+    const cases: Array<[string[], string]> = [
+      [['--store', 'gs://bucket'], '--store must be s3://bucket[/prefix], file:///absolute/path, file://./relative/path or memory://[name]; unknown scheme "gs:"'],
+      [['--store', 's3://Bad_Bucket'], 'invalid S3 bucket name "Bad_Bucket": only lowercase letters, digits, "." and "-" are allowed'],
+      [['--store', 's3://key:secret@bucket'], 'credentials do not belong in the URL'],
+      [['--log-level', 'verbose'], '--log-level must be one of trace, debug, info, warn, error, fatal, silent, got "verbose"'],
+      [['--completions', '0x3'], '--completions must be a non-negative integer, got "0x3"'],
+      [['--grace-period', '1e1'], '--grace-period must be a non-negative integer, got "1e1"'],
+      [['--env', 'JOBKIT_CHECKPOINT_KEEP=-1'], 'JOBKIT_CHECKPOINT_KEEP must be an integer >= 1, got "-1"'],
+      [['--env', 'JOBKIT_S3_MAX_SOCKETS=0x3'], 'JOBKIT_S3_MAX_SOCKETS must be an integer >= 1 and <= 4096, got "0x3"'],
+      [['--pushgateway', 'ftp://pgw'], '--pushgateway must be an http(s) URL'],
+    ];
+    const results = await Promise.all(cases.map(([args]) => cli(['manifest', '--name', 'x', '--image', 'i', ...args])));
+    results.forEach((r, i) => {
+      expect(r.code, cases[i]![0].join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(cases[i]![1]);
+      expect(r.stderr).not.toContain('secret');
+    });
+    const ok = await cli(['manifest', '--name', 'x', '--image', 'i', '--store', 's3://my-bucket/jobs', '--log-level', 'WARN', '--env', 'JOBKIT_CHECKPIONT_KEEP=2']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('value: warn');
+    expect(ok.stderr).toContain('JOBKIT_CHECKPIONT_KEEP is not a jobkit setting and would be ignored (did you mean JOBKIT_CHECKPOINT_KEEP?)');
   });
 
   it('is accepted unchanged by jobkit run, which runs it to completion', async () => {
