@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
  * The `jobkit` command: `run` (local Job controller emulator), `manifest`
- * (Job manifest generator), `help`, `version`.
+ * (Job manifest generator), `lint` (manifest checks), `help`, `version`.
  */
 import { readFileSync } from 'node:fs';
+import { lintCommand } from './lint-command.ts';
 import { manifestCommand } from './manifest-command.ts';
 import { runCommand } from './run-command.ts';
-import { MAIN_USAGE, MANIFEST_USAGE, RUN_USAGE } from './usage.ts';
+import { LINT_USAGE, MAIN_USAGE, MANIFEST_USAGE, RUN_USAGE } from './usage.ts';
 
 /** The package version, read from package.json (two levels up in src/ and dist/ alike). */
 export function jobkitVersion(): string {
@@ -29,6 +30,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return await runCommand(rest);
     case 'manifest':
       return manifestCommand(rest);
+    case 'lint':
+      return lintCommand(rest);
     case 'version':
     case '--version':
     case '-v':
@@ -39,7 +42,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     case '-h':
     case undefined: {
       const topic = rest[0];
-      const text = topic === 'run' ? RUN_USAGE : topic === 'manifest' ? MANIFEST_USAGE : MAIN_USAGE;
+      const text = topic === 'run' ? RUN_USAGE : topic === 'manifest' ? MANIFEST_USAGE : topic === 'lint' ? LINT_USAGE : MAIN_USAGE;
       (command === undefined ? process.stderr : process.stdout).write(text);
       return command === undefined ? 2 : 0;
     }

@@ -4,20 +4,20 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import { parseInteger, parseNumber } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { mergeChaosSpecs, parseChaosSpec } from '../local/chaos.ts';
 import { runLocalJob, stderrSink } from '../local/emulator.ts';
 import { InvalidManifestError } from '../local/errors.ts';
+import { lintManifest } from '../local/lint.ts';
+import { formatLintProblems } from './lint-command.ts';
 import { RUN_USAGE } from './usage.ts';
 
 /** Exit status of `jobkit run`. */
 export const RUN_EXIT = { complete: 0, failed: 1, usage: 2 } as const;
 
-function parseNumber(option: string, text: string | undefined, check: (n: number) => boolean, expected: string): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || !check(n)) throw new ConfigurationError(`${option} must be ${expected}, got "${text}"`);
-  return n;
+function optional<T>(text: string | undefined, parse: (text: string) => T): T | undefined {
+  return text === undefined ? undefined : parse(text);
 }
 
 /** Formats the final Job for `-o`. */
@@ -74,10 +74,11 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     const output: 'json' | 'yaml' | undefined = outputText;
     options = {
       output,
-      backoffScale: parseNumber('--backoff-scale', values['backoff-scale'], (n) => n >= 0, 'a number >= 0'),
-      seed: parseNumber('--seed', values.seed, (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32, 'an integer in [0, 2^32)'),
+      // The one number syntax of every setting: decimal digits, no 0x3 or 1e1.
+      backoffScale: optional(values['backoff-scale'], (t) => parseNumber('--backoff-scale', t, { min: 0 })),
+      seed: optional(values.seed, (t) => parseInteger('--seed', t, { min: 0, max: 2 ** 32 - 1 })),
       chaos: mergeChaosSpecs((values.chaos ?? []).map(parseChaosSpec)),
-      chaosMaxDelayMs: parseNumber('--chaos-max-delay', values['chaos-max-delay'], (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0'),
+      chaosMaxDelayMs: optional(values['chaos-max-delay'], (t) => parseInteger('--chaos-max-delay', t, { min: 0 })),
     };
     try {
       manifest = readFileSync(values.filename === '-' ? 0 : values.filename, 'utf8');
@@ -87,6 +88,18 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   } catch (err) {
     process.stderr.write(`jobkit run: ${(err as Error).message}\n`);
     return RUN_EXIT.usage;
+  }
+
+  // What the API server accepts but a jobkit program would get wrong (a count
+  // that skips shards, a policy that retries bad input): refused before any pod.
+  const problems = lintManifest(manifest, { local: true });
+  if (problems.length > 0) {
+    const name = values.filename === '-' ? '<stdin>' : values.filename;
+    process.stderr.write(formatLintProblems(name, problems).replace(/^(?=.)/gm, 'jobkit run: '));
+    if (problems.some((p) => p.severity === 'error')) {
+      process.stderr.write('jobkit run: the manifest has errors (see jobkit lint); no pod was started\n');
+      return RUN_EXIT.usage;
+    }
   }
 
   const abort = new AbortController();

@@ -7,6 +7,7 @@ export const MAIN_USAGE = `Usage: jobkit <command> [options]
 Commands:
   run        Run a Kubernetes Job manifest locally, under an emulated Job controller
   manifest   Write a Job manifest for a jobkit program
+  lint       Check a Job manifest against jobkit's env contract and exit codes
   help       Show help for a command
   version    Print the jobkit version
 
@@ -38,6 +39,10 @@ Options:
 
 Pod output goes to stderr, each line prefixed with [pod-name]. The parent's
 environment reaches every pod (JOBKIT_STORE etc.), under the manifest's env.
+
+Before any pod starts, the checks of "jobkit lint" run: their problems are
+printed, and an error stops the run with status 2 (a missing JOBKIT_STORE is
+only a warning here: the local pods share ./.jobkit/store).
 
 Exit status: 0 the Job completed, 1 it failed (or can never progress),
 2 the manifest is invalid or the options are wrong (no pod ran).
@@ -73,4 +78,27 @@ Options:
 
 Everything after "--" is the container command; exec node directly
 (e.g. -- node dist/main.js) so that SIGTERM reaches the program.
+`;
+
+export const LINT_USAGE = `Usage: jobkit lint -f <job.yaml|->
+
+Checks what the API server accepts but a jobkit program cannot run as meant:
+  - JOBKIT_COUNT different from spec.completions, or missing in an Indexed Job
+  - an env name set twice in a container (the kubelet uses the last one)
+  - a podFailurePolicy that does not match jobkit's exit-code table
+  - terminationGracePeriodSeconds shorter than JOBKIT_GRACE_PERIOD_SECONDS or
+    than the final checkpoint needs
+  - JOBKIT_DEADLINE_SECONDS not below spec.activeDeadlineSeconds
+  - no JOBKIT_STORE in a Job of several pods
+  - JOBKIT_* values the program would refuse at start (exit 78)
+The jobkit checks apply to containers that set some JOBKIT_* variable.
+
+Prints one line per problem: <file>: <field path>: <problem>.
+
+Options:
+  -f, --filename <path>     Job manifest, YAML or JSON ("-" reads stdin)
+  -h, --help                Show this help
+
+Exit status: 0 no error (warnings may be printed), 1 errors were found,
+2 the options are wrong or the file cannot be read.
 `;

@@ -406,3 +406,77 @@ export function validateJob(job: Job): FieldError[] {
   }
   return errors;
 }
+
+/**
+ * What the API server accepts but a jobkit program cannot run correctly: an
+ * env name set twice in a container (the API server only warns, the kubelet
+ * takes the last value), and a `JOBKIT_COUNT` that differs from
+ * `spec.completions`. With `completions: 3` and `JOBKIT_COUNT: "4"` every pod
+ * starts, each takes a quarter of the input, and the Job reports Complete
+ * with a quarter never processed; the runtime cannot tell, since index 0..2
+ * are all below 4. Checked on a read (not defaulted) Job.
+ *
+ * @example
+ * ```ts
+ * const { job } = readJob(parseManifestText(text));
+ * for (const e of jobkitEnvErrors(job)) console.error(formatFieldError(e));
+ * ```
+ */
+export function jobkitEnvErrors(job: Job): FieldError[] {
+  const errors: FieldError[] = [];
+  const spec = job.spec;
+  const podSpec = spec.template.spec;
+  const lists: Array<[Container, string]> = [
+    ...podSpec.containers.map((c, i): [Container, string] => [c, `spec.template.spec.containers[${i}]`]),
+    ...(podSpec.initContainers ?? []).map((c, i): [Container, string] => [c, `spec.template.spec.initContainers[${i}]`]),
+  ];
+  for (const [container, path] of lists) {
+    const env = container.env ?? [];
+    const firstAt = new Map<string, number>();
+    env.forEach((e, i) => {
+      if (e.name === '') return;
+      const first = firstAt.get(e.name);
+      if (first === undefined) {
+        firstAt.set(e.name, i);
+        return;
+      }
+      const shown = (n: number): string => {
+        const v = env[n]!;
+        return v.value !== undefined ? JSON.stringify(v.value) : v.valueFrom !== undefined ? 'valueFrom' : '""';
+      };
+      errors.push(
+        invalid(
+          `${path}.env[${i}].name`,
+          e.name,
+          `set twice (env[${first}] = ${shown(first)} and env[${i}] = ${shown(i)}): the API server only warns and the kubelet uses the last one; keep one`,
+        ),
+      );
+    });
+    const countAt = env.findLastIndex((e) => e.name === 'JOBKIT_COUNT');
+    const count = countAt === -1 ? undefined : env[countAt]!;
+    if (count?.value === undefined || spec.completions === undefined) continue;
+    const value = count.value.trim();
+    const valuePath = `${path}.env[${countAt}].value`;
+    if (!/^\d+$/.test(value)) {
+      errors.push(invalid(valuePath, count.value, `JOBKIT_COUNT must be the number of completions (${spec.completions}) in decimal digits`));
+    } else if (Number(value) !== spec.completions) {
+      errors.push(
+        invalid(
+          valuePath,
+          count.value,
+          `JOBKIT_COUNT is ${value} but spec.completions is ${spec.completions}: the input would be split into ${value} shards and ` +
+            (Number(value) > spec.completions
+              ? `${span('shard', spec.completions, Number(value) - 1)} never processed while the Job reports Complete`
+              : `${span('index', Number(value), spec.completions - 1)} refused at start (exit 78)`) +
+            '; set both to the same number',
+        ),
+      );
+    }
+  }
+  return errors;
+}
+
+/** `shard 3` or `shards 3..5`. */
+function span(noun: 'shard' | 'index', from: number, to: number): string {
+  return from === to ? `${noun} ${from}` : `${noun === 'index' ? 'indexes' : 'shards'} ${from}..${to}`;
+}

@@ -87,6 +87,20 @@ export function parseInteger(name: string, text: string, bounds: NumberBounds = 
 export function readNumber(env: Env, name: string, bounds: NumberBounds = {}): number | undefined {
   const value = readString(env, name);
   if (value === undefined) return undefined;
+  return parseNumber(name, value, bounds);
+}
+
+/**
+ * Parse one decimal text with the rules of {@link readNumber}, for values
+ * that do not come from the environment (CLI flags).
+ *
+ * @example
+ * ```ts
+ * parseNumber('--backoff-scale', '0.01', { min: 0 }); // 0.01
+ * ```
+ */
+export function parseNumber(name: string, text: string, bounds: NumberBounds = {}): number {
+  const value = text.trim();
   const parsed = DECIMAL.test(value) ? Number(value) : Number.NaN;
   if (!Number.isFinite(parsed)) {
     throw new ConfigurationError(`${name} must be ${describeKind('number', bounds)}, got "${value}"`);

@@ -3,10 +3,13 @@
  * stdin manifests.
  */
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Job } from '../../../src/local/types.ts';
-import { cli, CLI, jobManifest, removeTempDirs } from './harness.ts';
+import { cli, CLI, jobManifest, removeTempDirs, tempDir } from './harness.ts';
 
 afterAll(removeTempDirs);
 
@@ -49,5 +52,47 @@ describe('jobkit CLI', () => {
     const job = parse(result.stdout) as Job;
     expect(job.metadata.name).toBe('stdin');
     expect(job.status?.conditions?.map((c) => c.type)).toEqual(['SuccessCriteriaMet', 'Complete']);
+  });
+});
+
+describe('jobkit lint', () => {
+  const fixture = (name: string): string => fileURLToPath(new URL(`../../unit/local/fixtures/lint/${name}.yaml`, import.meta.url));
+
+  it('exits 0 with an ok line on a clean manifest, 1 with one line per problem otherwise', async () => {
+    const [clean, mismatch, policy, usage] = await Promise.all([
+      cli(['lint', '-f', fixture('clean')]),
+      cli(['lint', '-f', fixture('count-mismatch')]),
+      cli(['lint', fixture('policy-mismatch')]),
+      cli(['lint']),
+    ]);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toBe(`${fixture('clean')}: ok\n`);
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stdout).toBe(
+      `${fixture('count-mismatch')}: spec.template.spec.containers[0].env[6].value: Invalid value: "4": JOBKIT_COUNT is 4 but spec.completions is 3: ` +
+        'the input would be split into 4 shards and shard 3 never processed while the Job reports Complete; set both to the same number\n',
+    );
+    expect(policy.code).toBe(1);
+    expect(policy.stdout.trim().split('\n')).toHaveLength(3);
+    for (const line of policy.stdout.trim().split('\n')) expect(line.startsWith(`${fixture('policy-mismatch')}: spec.podFailurePolicy: `)).toBe(true);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('-f/--filename is required');
+  });
+
+  it('is run by jobkit run, which starts no pod when it finds an error', async () => {
+    const dir = tempDir();
+    const manifest = jobManifest({
+      name: 'skips',
+      spec: { completionMode: 'Indexed', completions: 3, parallelism: 3 },
+      script: 'echo started',
+      container: { env: [{ name: 'JOBKIT_COUNT', value: '4' }, { name: 'JOBKIT_STORE', value: `file://${dir}/store` }] },
+    });
+    const file = join(dir, 'job.json');
+    writeFileSync(file, JSON.stringify(manifest));
+    const r = await cli(['run', '-f', file, '--backoff-scale', '0.01']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`jobkit run: ${file}: spec.template.spec.containers[0].env[0].value: Invalid value: "4": JOBKIT_COUNT is 4 but spec.completions is 3`);
+    expect(r.stderr).toContain('\njobkit run: the manifest has errors (see jobkit lint); no pod was started\n');
+    expect(r.stderr).not.toContain('[skips-');
   });
 });
