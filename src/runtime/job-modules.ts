@@ -254,8 +254,15 @@ export interface ModuleSettings {
  */
 export function validateModuleSettings<S>(deps: Pick<JobModulesDeps<S>, 'identity' | 'log' | 'env' | 'options'>): ModuleSettings {
   const { identity, log, env, options } = deps;
-  for (const { name, didYouMean } of unknownJobkitVariables(env)) {
-    log.warn({ variable: name, ...(didYouMean === undefined ? {} : { didYouMean }) }, `${name} is not a jobkit setting and is ignored${didYouMean === undefined ? '' : ` (did you mean ${didYouMean}?)`}`);
+  // One line for all of them: an environment with many foreign JOBKIT_* names
+  // (a test harness's) should not drown the job's own lines.
+  const unknown = unknownJobkitVariables(env);
+  if (unknown.length > 0) {
+    const described = unknown.map(({ name, didYouMean }) => (didYouMean === undefined ? name : `${name} (did you mean ${didYouMean}?)`));
+    log.warn(
+      { variables: unknown.map((u) => u.name), didYouMean: Object.fromEntries(unknown.flatMap((u) => (u.didYouMean === undefined ? [] : [[u.name, u.didYouMean]]))) },
+      `not jobkit settings, ignored: ${described.join(', ')}`,
+    );
   }
   const { checkpoint, idempotency } = checkModuleEnv(env);
   // Cross-setting rules with the code options too (a lease shorter than its renewal interval...).

@@ -63,9 +63,17 @@ describe('settings checked before main', () => {
   });
 
   it('warns about JOBKIT_* names no module reads, with the likely meant one', async () => {
-    const { code, lines } = await start({ JOBKIT_CHECKPIONT_KEEP: '3' });
+    const { code, lines } = await start({ JOBKIT_CHECKPIONT_KEEP: '3', JOBKIT_OTHER_TOOL: 'x' });
     expect(code).toBe(0);
-    expect(lines.find((l) => l.variable === 'JOBKIT_CHECKPIONT_KEEP')).toMatchObject({ level: 'warn', didYouMean: 'JOBKIT_CHECKPOINT_KEEP' });
+    const warned = lines.filter((l) => Array.isArray(l.variables));
+    expect(warned).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        variables: ['JOBKIT_CHECKPIONT_KEEP', 'JOBKIT_OTHER_TOOL'],
+        didYouMean: { JOBKIT_CHECKPIONT_KEEP: 'JOBKIT_CHECKPOINT_KEEP' },
+        msg: 'not jobkit settings, ignored: JOBKIT_CHECKPIONT_KEEP (did you mean JOBKIT_CHECKPOINT_KEEP?), JOBKIT_OTHER_TOOL',
+      }),
+    ]);
   });
 
   it('knows every JOBKIT_* name used in src/', () => {
