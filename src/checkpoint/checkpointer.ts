@@ -34,7 +34,7 @@ import {
 } from './manifest.ts';
 import { createSchedule, type SaveSchedule } from './policy.ts';
 import { pruneCheckpoints } from './retention.ts';
-import { uploadPart, type UploadSettings } from './upload.ts';
+import { snapshotParts, uploadPart, type UploadSettings } from './upload.ts';
 import type {
   BackgroundSave,
   CheckpointInfo,
@@ -51,6 +51,7 @@ import type {
   PartSources,
   SaveOptions,
   Snapshot,
+  SnapshotOptions,
 } from './types.ts';
 
 const MiB = 2 ** 20;
@@ -176,6 +177,12 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
   /** Aborts background saves when the final save's budget is spent. */
   readonly #backgroundAbort = new AbortController();
   #snapshot: (() => Snapshot<S> | Promise<Snapshot<S>>) | undefined;
+  /** track(..., { snapshot: true }): copy the tracked buffers each time the snapshot is taken. */
+  #copyTracked = false;
+  /** false: saveEvery: false, progress() does nothing. */
+  readonly #autosave: boolean;
+  /** Each reason progress() cannot save is logged once, not once per item. */
+  readonly #progressWarned = new Set<'untracked' | 'no-state'>();
   #unregister: (() => void) | undefined;
 
   constructor(options: CheckpointerOptions<S>) {
@@ -199,6 +206,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     this.#inMemoryMax = positiveInt('inMemoryMaxBytes', options.inMemoryMaxBytes, CHECKPOINT_DEFAULTS.inMemoryMaxBytes, 0);
     this.#spoolDir = options.spoolDir ?? tmpdir();
     this.#schedule = createSchedule(options.saveEvery, performance.now());
+    this.#autosave = options.saveEvery !== false;
     this.#snapshot = options.snapshot;
     if (options.lifecycle !== undefined && options.finalSave !== false) {
       const budgetMs = positiveInt('finalSave.budgetMs', options.finalSave?.budgetMs, CHECKPOINT_DEFAULTS.finalSaveBudgetMs);
@@ -276,20 +284,22 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     return undefined;
   }
 
-  async save(state: S, parts: PartSources = {}, options: SaveOptions = {}): Promise<CommitInfo> {
+  async save(state: S, parts: PartSources = {}, options: SaveOptions & SnapshotOptions = {}): Promise<CommitInfo> {
     this.#throwIfFailed();
-    const request = this.#request(state, parts, options.signal, false);
+    const request = this.#request(state, options.snapshot === true ? snapshotParts(parts) : parts, options.signal, false);
     return await this.#enqueue(request);
   }
 
-  async saveInBackground(state: S, parts: PartSources = {}): Promise<BackgroundSave> {
+  async saveInBackground(state: S, parts: PartSources = {}, options: SnapshotOptions = {}): Promise<BackgroundSave> {
     this.#throwIfFailed();
     const stateJson = serializeState(state);
+    // Copied now, with the state, not when the upload starts: the job goes on writing meanwhile.
+    const taken = options.snapshot === true ? snapshotParts(this.#checkParts(parts)) : parts;
     while (this.#inFlight !== undefined) await this.#inFlight.catch(() => undefined);
     this.#throwIfFailed();
     const request: CommitRequest = {
       stateJson,
-      parts: this.#checkParts(parts),
+      parts: this.#checkParts(taken),
       signal: this.#backgroundAbort.signal,
       skipIfUnchanged: false,
       prune: true,
@@ -309,18 +319,36 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     return { durable };
   }
 
-  track(snapshot: () => Snapshot<S> | Promise<Snapshot<S>>): void {
+  track(snapshot: () => Snapshot<S> | Promise<Snapshot<S>>, options: SnapshotOptions = {}): void {
     this.#snapshot = snapshot;
+    this.#copyTracked = options.snapshot === true;
   }
 
   async progress(items = 1): Promise<void> {
     this.#throwIfFailed();
+    if (!this.#autosave) return;
     const now = performance.now();
-    if (!this.#schedule.record(items, now)) return;
-    if (this.#snapshot === undefined) throw new TypeError('checkpoint progress() needs a snapshot: call track() or pass the snapshot option');
+    const due = this.#schedule.record(items, now);
+    if (this.#snapshot === undefined) {
+      // Said at the first call, not when the first save would be due: a job
+      // believing progress() keeps its work must learn otherwise before a kill.
+      this.#warnProgress('untracked', 'checkpoint progress() cannot save: nothing is tracked (call checkpoint.track()); a restart redoes the work since the last save()');
+      return;
+    }
+    if (!due) return;
     this.#schedule.reset(now);
-    const { state, parts } = await this.#snapshot();
-    await this.saveInBackground(state, parts);
+    const snapshot: Snapshot<S> | undefined = await this.#snapshot();
+    if (snapshot?.state === undefined) {
+      this.#warnProgress('no-state', 'checkpoint progress() cannot save: the tracked snapshot returned no state; a restart redoes the work since the last save()');
+      return;
+    }
+    await this.saveInBackground(snapshot.state, snapshot.parts, { snapshot: this.#copyTracked });
+  }
+
+  #warnProgress(reason: 'untracked' | 'no-state', msg: string): void {
+    if (this.#progressWarned.has(reason)) return;
+    this.#progressWarned.add(reason);
+    this.#log.warn({ root: this.root, reason }, msg);
   }
 
   async flush(): Promise<void> {
@@ -634,7 +662,8 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     signal.addEventListener('abort', () => this.#backgroundAbort.abort(signal.reason), { once: true });
     if (this.#inFlight !== undefined) await untilAborted(this.#inFlight.catch(() => undefined), signal);
     const { state, parts } = await snapshot();
-    const request = this.#request(state, parts ?? {}, signal, true);
+    // The job may still be inside an item, writing its buffers, while this runs.
+    const request = this.#request(state, this.#copyTracked ? snapshotParts(parts ?? {}) : (parts ?? {}), signal, true);
     this.#backgroundError = undefined;
     try {
       const info = await this.#enqueue(request);
@@ -658,7 +687,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
  * const cp = createCheckpointer<{ next: number }>({
  *   store: openStore(process.env.JOBKIT_STORE ?? 'file:///tmp/jobkit'),
  *   identity: job.identity, lifecycle: job.lifecycle, log: job.log,
- *   saveEvery: { items: 1_000, seconds: 60 },
+ *   saveEvery: { items: 1_000, seconds: 60 }, // default: { seconds: 30 }
  * });
  * const resumed = await cp.load();
  * let next = resumed?.state.next ?? 0;

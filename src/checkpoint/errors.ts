@@ -61,3 +61,30 @@ export class CheckpointCorruptError extends PermanentError {
     this.key = key;
   }
 }
+
+/**
+ * A part's buffer (or file) was written to while its save was uploading it,
+ * so the uploaded bytes are not one content the buffer ever held. The save
+ * fails and nothing is committed; the previous checkpoint stays the latest.
+ * Pass `{ snapshot: true }` to `save()`, `saveInBackground()` or `track()` to
+ * copy buffers at save time, or stop writing until the save is durable.
+ * Exits 65: the same code writes into the same buffer again.
+ *
+ * @example
+ * ```ts
+ * const { durable } = await cp.saveInBackground({ step }, { weights }); // training goes on writing weights
+ * await durable; // CheckpointSourceChangedError: checkpoint part "weights" changed while it was being saved ...
+ * ```
+ */
+export class CheckpointSourceChangedError extends PermanentError {
+  /** The part whose bytes changed. */
+  readonly part: string;
+
+  constructor(part: string, what: string) {
+    super(
+      `checkpoint part "${part}" changed while it was being saved (${what}); nothing was committed. ` +
+        'Pass { snapshot: true } to save(), saveInBackground() or track() to copy it at save time, or do not write to it until the save is durable',
+    );
+    this.part = part;
+  }
+}

@@ -4,8 +4,9 @@
  */
 export { createCheckpointer, CHECKPOINT_DEFAULTS } from './checkpointer.ts';
 export { checkpointOptionsFromEnv, type CheckpointEnvOptions } from './config.ts';
-export { CheckpointCorruptError, CheckpointFormatError, CheckpointStateError } from './errors.ts';
+export { CheckpointCorruptError, CheckpointFormatError, CheckpointSourceChangedError, CheckpointStateError } from './errors.ts';
 export { FORMAT_VERSION as CHECKPOINT_FORMAT_VERSION } from './manifest.ts';
+export { DEFAULT_SAVE_EVERY } from './policy.ts';
 export type {
   BackgroundSave,
   CheckpointInfo,
@@ -23,4 +24,5 @@ export type {
   SaveOptions,
   SavePolicy,
   Snapshot,
+  SnapshotOptions,
 } from './types.ts';

@@ -11,8 +11,11 @@ import type { JobIdentity, Lifecycle } from '../runtime/types.ts';
  * Bytes are uploaded as they are; a stream is consumed once; `{ file }` is read
  * from disk. Large parts are streamed through multipart uploads with bounded memory.
  *
- * Buffers handed to a background save must not be mutated until that save is
- * durable: pass a copy when the job keeps writing into the same buffer.
+ * A buffer is read while its save uploads it. Either do not write to it until
+ * the save is durable, or pass `{ snapshot: true }` (to `save`,
+ * `saveInBackground` or `track`) to copy it at save time. A buffer written to
+ * during its upload fails the save with `CheckpointSourceChangedError`; it is
+ * never committed.
  *
  * @example
  * ```ts
@@ -137,7 +140,8 @@ export interface CheckpointInfo {
 }
 
 /**
- * When autosave (`progress()`) takes a background save. Either bound triggers it.
+ * When autosave (`progress()`) takes a background save. Either bound triggers
+ * it. The default is `{ seconds: 30 }` (`DEFAULT_SAVE_EVERY`).
  *
  * @example
  * ```ts
@@ -209,8 +213,12 @@ export interface CheckpointerOptions<S> {
   readonly inMemoryMaxBytes?: number;
   /** Directory for spooled large parts on load (default the OS temp dir). */
   readonly spoolDir?: string;
-  /** Autosave policy used by `progress()`. */
-  readonly saveEvery?: SavePolicy;
+  /**
+   * Autosave policy used by `progress()` (default `{ seconds: 30 }`: at most
+   * 30 s of work is redone after a SIGKILL); a policy given here replaces the
+   * default as a whole; false disables autosave (`progress()` does nothing).
+   */
+  readonly saveEvery?: SavePolicy | false;
   /**
    * Final save on shutdown from the snapshot registered with `track()`: its
    * budget in ms (default 10 000, inside the grace period), or false to disable.
@@ -223,6 +231,25 @@ export interface CheckpointerOptions<S> {
 /** Options of a single save. */
 export interface SaveOptions {
   readonly signal?: AbortSignal;
+}
+
+/**
+ * Whether a save copies its in-memory parts when it is called.
+ *
+ * @example
+ * ```ts
+ * await cp.saveInBackground({ step }, { weights: new Uint8Array(weights.buffer) }, { snapshot: true });
+ * cp.track(() => ({ state: { step }, parts: { weights: new Uint8Array(weights.buffer) } }), { snapshot: true });
+ * ```
+ */
+export interface SnapshotOptions {
+  /**
+   * Copy every `Uint8Array` part when the save is called (default false), so
+   * the job may keep writing into its buffers while the upload runs. Costs
+   * one copy of the parts (memory and a memcpy) and saves the comparison after
+   * the upload. Streams and files are not copied.
+   */
+  readonly snapshot?: boolean;
 }
 
 /**
@@ -260,15 +287,23 @@ export interface Checkpointer<S> {
   /** The latest checkpoint whose manifest and parts verify, falling back to older ones; undefined when none. */
   load(options?: SaveOptions): Promise<LoadedCheckpoint<S> | undefined>;
   /** Commit a new checkpoint and wait until it is durable. */
-  save(state: S, parts?: PartSources, options?: SaveOptions): Promise<CommitInfo>;
+  save(state: S, parts?: PartSources, options?: SaveOptions & SnapshotOptions): Promise<CommitInfo>;
   /**
-   * Snapshot now, upload in the background. At most one save is in flight:
-   * resolves once this one is accepted (waiting for the previous one: back-pressure).
+   * Serialize the state now, upload in the background. At most one save is in
+   * flight: resolves once this one is accepted (waiting for the previous one:
+   * back-pressure). Parts are read during the upload unless `snapshot: true`.
    */
-  saveInBackground(state: S, parts?: PartSources): Promise<BackgroundSave>;
-  /** Register the snapshot used by autosave and the final save on shutdown. */
-  track(snapshot: () => Snapshot<S> | Promise<Snapshot<S>>): void;
-  /** Report processed items; starts a background save when the policy says so. */
+  saveInBackground(state: S, parts?: PartSources, options?: SnapshotOptions): Promise<BackgroundSave>;
+  /**
+   * Register the snapshot used by autosave and the final save on shutdown;
+   * with `snapshot: true` its buffers are copied each time it is taken.
+   */
+  track(snapshot: () => Snapshot<S> | Promise<Snapshot<S>>, options?: SnapshotOptions): void;
+  /**
+   * Report processed items; starts a background save from the tracked snapshot
+   * when `saveEvery` says so (default every 30 s; like `saveInBackground`, it
+   * waits for a save still in flight). Logs one warning when nothing is tracked.
+   */
   progress(items?: number): Promise<void>;
   /** Wait for the background save in flight, if any; rethrows its error. */
   flush(): Promise<void>;

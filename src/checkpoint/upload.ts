@@ -2,15 +2,27 @@
  * Uploading one part: unchanged content is reused from the last durable
  * checkpoint (same size, same checksum) instead of uploaded again, which is
  * what keeps the final save at SIGTERM small; changed content goes to a new
- * unique key, hashed on the way, multipart with bounded memory when large.
+ * unique key, multipart with bounded memory when large.
+ *
+ * The recorded checksum is always computed over exactly the bytes handed to
+ * the store: a caller's buffer may be written to while its save runs (a
+ * `Float32Array` of weights that training keeps updating), so bytes hashed at
+ * one moment and uploaded at another would commit a checkpoint that fails its
+ * own verification at load. Chunks of a caller's buffer or stream are copied,
+ * the copy is hashed and the same copy is uploaded; afterwards the buffer is
+ * compared with what was uploaded, and a buffer that changed fails the save
+ * ({@link CheckpointSourceChangedError}) instead of committing torn bytes.
+ * Buffers copied by {@link snapshotParts} belong to the save alone and skip
+ * both the copy and the comparison.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { ObjectStore } from '../store/types.ts';
 import { checksumAlgorithm, checksumOf, createHasher, type Hasher } from './checksum.ts';
+import { CheckpointSourceChangedError } from './errors.ts';
 import { dataKey, resolveKey } from './manifest.ts';
-import type { ChecksumAlgorithm, PartRecord, PartSource } from './types.ts';
+import type { ChecksumAlgorithm, PartRecord, PartSource, PartSources } from './types.ts';
 
 /** What an upload needs to know. */
 export interface UploadSettings {
@@ -35,14 +47,60 @@ export interface UploadedPart {
 /** Files and buffers up to this size are sent in one PUT. */
 const SINGLE_PUT_MAX = 8 * 2 ** 20;
 
+/**
+ * Buffers copied by {@link snapshotParts}: no caller holds a reference, so
+ * their bytes cannot change during the save and a checksum computed once
+ * (for the reuse check) is the checksum of what is uploaded.
+ */
+const owned = new WeakSet<Uint8Array>();
+
+/**
+ * Copy the in-memory parts of a save (the `snapshot: true` option), so that
+ * the caller may keep writing into its buffers while the save runs. Streams
+ * and files are left as they are: they are read, and hashed, once.
+ *
+ * @example
+ * ```ts
+ * const parts = snapshotParts({ weights: new Uint8Array(weights.buffer) }); // weights may change from now on
+ * ```
+ */
+export function snapshotParts(parts: PartSources): PartSources {
+  const copied: Record<string, PartSource> = {};
+  for (const [name, source] of Object.entries(parts)) {
+    if (source instanceof Uint8Array) {
+      const copy = Buffer.from(source);
+      owned.add(copy);
+      copied[name] = copy;
+    } else {
+      copied[name] = source;
+    }
+  }
+  return copied;
+}
+
 function isFileSource(source: PartSource): source is { readonly file: string } {
   return typeof source === 'object' && source !== null && 'file' in source && typeof source.file === 'string';
 }
 
-/** Pass chunks through, hashing and counting them. */
-async function* hashing(source: AsyncIterable<Uint8Array | string>, hasher: Hasher, counter: { bytes: number }): AsyncGenerator<Buffer> {
+/**
+ * Pass chunks through, hashing and counting them. With `copy`, each chunk is
+ * copied first and the copy is both hashed and yielded: the chunk handed to
+ * the store is then one nobody else can write to, so the hash is the hash of
+ * the uploaded bytes however long the store holds the chunk before sending.
+ */
+async function* hashing(
+  source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array>,
+  hasher: Hasher,
+  counter: { bytes: number },
+  copy: boolean,
+): AsyncGenerator<Buffer> {
   for await (const chunk of source) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const bytes =
+      typeof chunk === 'string'
+        ? Buffer.from(chunk)
+        : copy
+          ? Buffer.from(chunk)
+          : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     hasher.update(bytes);
     counter.bytes += bytes.byteLength;
     yield bytes;
@@ -60,9 +118,16 @@ async function fileChecksum(path: string, algorithm: ChecksumAlgorithm, signal: 
   return hasher.digest();
 }
 
+/** A file written to during its save: its size or modification time moved. */
+function fileChanged(before: Stats, after: Stats): boolean {
+  return before.size !== after.size || before.mtimeMs !== after.mtimeMs || before.ino !== after.ino;
+}
+
 /**
  * Upload one part, or reuse `previous` when the content is provably the same
  * (equal size and checksum; only computed up front when the sizes match).
+ * Throws {@link CheckpointSourceChangedError} (after deleting what it wrote)
+ * when a buffer or file changed while it was being uploaded.
  *
  * @example
  * ```ts
@@ -80,45 +145,96 @@ export async function uploadPart(
   const relKey = dataKey(epoch, name);
   const key = resolveKey(root, relKey);
   const streamOptions = { partSize, concurrency, signal };
+  const uploaded = (size: number, checksum: string): UploadedPart => ({ record: { key: relKey, size, checksum }, uploadedBytes: size, reused: false });
+  /** The upload did not capture one consistent content: remove it, and say why. */
+  const changed = async (what: string): Promise<never> => {
+    await store.delete(key).catch(() => undefined);
+    throw new CheckpointSourceChangedError(name, what);
+  };
 
-  if (source instanceof Uint8Array || isFileSource(source)) {
-    const isFile = isFileSource(source);
-    const size = isFile ? (await stat(source.file)).size : source.byteLength;
-    // Checksum of the bytes in memory, when already computed with the configured
-    // algorithm (a buffer does not change during its save; a file might, so a
-    // file's bytes are hashed again as they are read for the upload).
+  if (source instanceof Uint8Array) {
+    const isOwned = owned.has(source);
+    const size = source.byteLength;
+    // A checksum of the bytes in memory, usable for the upload only when the
+    // buffer is ours (snapshotParts); a caller's buffer may change in between.
     let known: string | undefined;
     if (reusable !== undefined && reusable.size === size) {
       const reuseAlgorithm = checksumAlgorithm(reusable.checksum) ?? algorithm;
-      const sum = isFile ? await fileChecksum(source.file, reuseAlgorithm, signal) : await checksumOf(source, reuseAlgorithm);
+      // Reuse is decided on a checksum of the bytes as read now: equal means
+      // these bytes are the durable part's bytes, whatever happens later.
+      const sum = await checksumOf(source, reuseAlgorithm);
       if (sum === reusable.checksum) return { record: reusable, uploadedBytes: 0, reused: true };
-      if (!isFile && reuseAlgorithm === algorithm) known = sum;
+      if (isOwned && reuseAlgorithm === algorithm) known = sum;
     }
     if (size <= SINGLE_PUT_MAX) {
-      const bytes = isFile ? await readFile(source.file, { signal }) : source;
-      const checksum = known ?? (await checksumOf(bytes, algorithm));
-      await store.put(key, bytes, { signal });
-      return { record: { key: relKey, size: bytes.byteLength, checksum }, uploadedBytes: bytes.byteLength, reused: false };
+      if (isOwned) {
+        const checksum = known ?? (await checksumOf(source, algorithm));
+        await store.put(key, source, { signal });
+        return uploaded(size, checksum);
+      }
+      // One synchronous copy is one consistent content; it is what is hashed and
+      // sent, and comparing it with the buffer afterwards costs a memcmp.
+      const copy = Buffer.from(source);
+      const checksum = await checksumOf(copy, algorithm);
+      await store.put(key, copy, { signal });
+      if (!copy.equals(source)) return await changed('the buffer was written to while it was being saved');
+      return uploaded(size, checksum);
     }
-    if (known !== undefined && !isFile) {
-      await store.putStream(key, Readable.from(slices(source, partSize)), streamOptions);
-      return { record: { key: relKey, size, checksum: known }, uploadedBytes: size, reused: false };
+    if (isOwned) {
+      if (known !== undefined) {
+        await store.putStream(key, Readable.from(slices(source, partSize)), streamOptions);
+        return uploaded(size, known);
+      }
+      const hasher = createHasher(algorithm);
+      const counter = { bytes: 0 };
+      await store.putStream(key, Readable.from(hashing(slices(source, partSize), hasher, counter, false)), streamOptions);
+      return uploaded(counter.bytes, hasher.digest());
     }
     const hasher = createHasher(algorithm);
     const counter = { bytes: 0 };
-    const chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array> = isFile
-      ? createReadStream(source.file, { highWaterMark: partSize, signal })
-      : slices(source, partSize);
-    await store.putStream(key, Readable.from(hashing(toAsync(chunks), hasher, counter)), streamOptions);
-    return { record: { key: relKey, size: counter.bytes, checksum: hasher.digest() }, uploadedBytes: counter.bytes, reused: false };
+    // Once the last chunk is copied, hash the buffer again while the last parts
+    // are still in flight (checksumOf yields between slices): equal to the
+    // copies' hash means the copies form one content the buffer really held.
+    let recheck: Promise<string> | undefined;
+    const chunks = async function* (): AsyncGenerator<Buffer> {
+      yield* hashing(slices(source, partSize), hasher, counter, true);
+      recheck = checksumOf(source, algorithm);
+    };
+    await store.putStream(key, Readable.from(chunks()), streamOptions);
+    const digest = hasher.digest();
+    if ((await (recheck ?? checksumOf(source, algorithm))) !== digest) {
+      return await changed('the buffer was written to while it was being saved');
+    }
+    return uploaded(counter.bytes, digest);
   }
 
+  if (isFileSource(source)) {
+    const before = await stat(source.file);
+    if (reusable !== undefined && reusable.size === before.size) {
+      const sum = await fileChecksum(source.file, checksumAlgorithm(reusable.checksum) ?? algorithm, signal);
+      if (sum === reusable.checksum && !fileChanged(before, await stat(source.file))) return { record: reusable, uploadedBytes: 0, reused: true };
+    }
+    let result: UploadedPart;
+    if (before.size <= SINGLE_PUT_MAX) {
+      const bytes = await readFile(source.file, { signal });
+      const checksum = await checksumOf(bytes, algorithm);
+      await store.put(key, bytes, { signal });
+      result = uploaded(bytes.byteLength, checksum);
+    } else {
+      // Read streams hand out fresh buffers: hashing them as they go is hashing what is sent.
+      const hasher = createHasher(algorithm);
+      const counter = { bytes: 0 };
+      const chunks = createReadStream(source.file, { highWaterMark: partSize, signal });
+      await store.putStream(key, Readable.from(hashing(chunks, hasher, counter, false)), streamOptions);
+      result = uploaded(counter.bytes, hasher.digest());
+    }
+    if (fileChanged(before, await stat(source.file))) return await changed(`the file ${source.file} was written to while it was being saved`);
+    return result;
+  }
+
+  // A stream's chunks may be views of memory the producer reuses: copy them.
   const hasher = createHasher(algorithm);
   const counter = { bytes: 0 };
-  await store.putStream(key, Readable.from(hashing(source as AsyncIterable<Uint8Array>, hasher, counter)), streamOptions);
-  return { record: { key: relKey, size: counter.bytes, checksum: hasher.digest() }, uploadedBytes: counter.bytes, reused: false };
-}
-
-async function* toAsync<T>(items: Iterable<T> | AsyncIterable<T>): AsyncGenerator<T> {
-  yield* items;
+  await store.putStream(key, Readable.from(hashing(source as AsyncIterable<Uint8Array>, hasher, counter, true)), streamOptions);
+  return uploaded(counter.bytes, hasher.digest());
 }

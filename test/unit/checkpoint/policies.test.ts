@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCheckpointer } from '../../../src/checkpoint/checkpointer.ts';
-import { createSchedule } from '../../../src/checkpoint/policy.ts';
+import { createSchedule, DEFAULT_SAVE_EVERY } from '../../../src/checkpoint/policy.ts';
 import { FencedError } from '../../../src/runtime/errors.ts';
 import { MemoryStore } from '../../../src/store/memory.ts';
 import { fakeLifecycle, InterceptingStore, keysUnder, recordingLog, testIdentity } from './helpers.ts';
@@ -28,8 +28,14 @@ describe('save schedule', () => {
     expect(s.record(1, 13_000)).toBe(true);
   });
 
-  it('is never due without a policy, and rejects bad bounds naming the option', () => {
-    expect(createSchedule(undefined, 0).record(1_000_000, 1e12)).toBe(false);
+  it('is due every 30 s by default, never with saveEvery: false, and rejects bad bounds naming the option', () => {
+    expect(DEFAULT_SAVE_EVERY).toEqual({ seconds: 30 });
+    const byDefault = createSchedule(undefined, 0);
+    expect(byDefault.record(1_000_000, 29_999)).toBe(false);
+    expect(byDefault.record(1, 30_000)).toBe(true);
+    // A given policy replaces the default as a whole: items only means no time bound.
+    expect(createSchedule({ items: 10 }, 0).record(1, 1e12)).toBe(false);
+    expect(createSchedule(false, 0).record(1_000_000, 1e12)).toBe(false);
     expect(() => createSchedule({ items: 0 }, 0)).toThrow(/saveEvery.items must be an integer >= 1, got 0/);
     expect(() => createSchedule({ seconds: Number.NaN }, 0)).toThrow(/saveEvery.seconds/);
   });
@@ -91,9 +97,76 @@ describe('background saves', () => {
     expect((await createCheckpointer<State>({ store, identity }).load())?.state).toEqual({ next: 9 });
   });
 
-  it('progress() without a snapshot is a clear error once a save is due', async () => {
-    const cp = createCheckpointer<State>({ store: new MemoryStore(), identity, saveEvery: { items: 1 } });
-    await expect(cp.progress()).rejects.toThrow(/track\(\)/);
+});
+
+describe('progress() by default', () => {
+  /** The clock progress() reads, moved by the test: no real waiting, no timing assertions. */
+  function fakeClock(): { advance(ms: number): void } {
+    let now = performance.now();
+    vi.spyOn(performance, 'now').mockImplementation(() => now);
+    return { advance: (ms) => (now += ms) };
+  }
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('saves every 30 s of work without saveEvery: a SIGKILL after 40 of 60 one-second items resumes from 30, not 0', async () => {
+    const clock = fakeClock();
+    const store = new MemoryStore();
+    const cp = createCheckpointer<State>({ store, identity });
+    let next = 0;
+    cp.track(() => ({ state: { next } }));
+    while (next < 40) {
+      clock.advance(1000); // one item of work
+      next++;
+      await cp.progress();
+    }
+    // SIGKILL here: no final save. The autosave taken at 30 s had 10 s of work to land.
+    await cp.flush();
+    expect((await cp.list()).map((c) => c.seq)).toEqual([1]);
+    expect((await createCheckpointer<State>({ store, identity }).load())?.state).toEqual({ next: 30 });
+  });
+
+  it('saveEvery: false disables autosave; a given policy replaces the default', async () => {
+    const clock = fakeClock();
+    const store = new MemoryStore();
+    const off = createCheckpointer<State>({ store, identity, saveEvery: false, log: recordingLog() });
+    off.track(() => ({ state: { next: 1 } }));
+    clock.advance(3_600_000);
+    await off.progress();
+    await off.flush();
+    expect(await off.list()).toEqual([]);
+    const everyHour = createCheckpointer<State>({ store, identity, saveEvery: { seconds: 3600 } });
+    everyHour.track(() => ({ state: { next: 2 } }));
+    clock.advance(60_000);
+    await everyHour.progress();
+    await everyHour.flush();
+    expect(await everyHour.list()).toEqual([]);
+  });
+
+  it('warns once when it cannot save: nothing tracked, or a snapshot without state', async () => {
+    const clock = fakeClock();
+    const log = recordingLog();
+    const cp = createCheckpointer<State>({ store: new MemoryStore(), identity, log, saveEvery: { items: 1 } });
+    for (let i = 0; i < 5; i++) {
+      clock.advance(1000);
+      await cp.progress();
+    }
+    const warns = () => log.lines.filter((l) => l.level === 'warn');
+    expect(warns()).toHaveLength(1);
+    expect(warns()[0]!.msg).toContain('nothing is tracked (call checkpoint.track())');
+    expect(warns()[0]!.obj).toMatchObject({ reason: 'untracked' });
+
+    cp.track(() => ({ parts: {} }) as unknown as { state: State });
+    for (let i = 0; i < 5; i++) await cp.progress();
+    expect(warns()).toHaveLength(2);
+    expect(warns()[1]!.msg).toContain('returned no state');
+    expect(await cp.list()).toEqual([]);
+
+    const quiet = recordingLog();
+    const off = createCheckpointer<State>({ store: new MemoryStore(), identity, log: quiet, saveEvery: false });
+    await off.progress();
+    expect(quiet.lines).toEqual([]);
   });
 });
 
