@@ -41,6 +41,12 @@ export interface MultipartUpload {
   readonly signal: AbortSignal | undefined;
   /** Write a body that fits one part with a single conditional PutObject. */
   readonly putSmall: (body: Uint8Array) => Promise<ObjectInfo>;
+  /**
+   * Marks the upload as ours (user metadata) and finds it again: when the
+   * response of CompleteMultipartUpload is lost, the SDK's retry meets
+   * NoSuchUpload or a failed condition although our upload was committed.
+   */
+  readonly writeToken: { readonly metadata: Record<string, string>; readonly ownWrite: () => Promise<ObjectInfo | undefined> };
   /** Throws when the server ignores the given conditions on CompleteMultipartUpload. */
   readonly assertConditionsHonoured: (conditions: WriteConditions) => Promise<void>;
 }
@@ -114,7 +120,7 @@ async function multipart(upload: MultipartUpload, first: Buffer, second: Buffer,
   let uploadId: string | undefined;
   try {
     const created = await client.send(
-      new CreateMultipartUploadCommand({ Bucket: bucket, Key: objectKey, ...upload.createFields }),
+      new CreateMultipartUploadCommand({ Bucket: bucket, Key: objectKey, ...upload.createFields, Metadata: upload.writeToken.metadata }),
       { abortSignal: signal },
     );
     uploadId = created.UploadId;
@@ -186,6 +192,13 @@ async function multipart(upload: MultipartUpload, first: Buffer, second: Buffer,
       uploadId = undefined;
       return { key: upload.key, size, etag: done.ETag ?? '', lastModified: new Date() };
     } catch (err) {
+      if (completeMayHaveLanded(err)) {
+        const mine = await upload.writeToken.ownWrite();
+        if (mine !== undefined) {
+          uploadId = undefined;
+          return { ...mine, size };
+        }
+      }
       throw mapS3Error(err, ctx('CompleteMultipartUpload', ifNoneMatch !== undefined || ifMatch !== undefined));
     }
   } catch (err) {
@@ -196,6 +209,17 @@ async function multipart(upload: MultipartUpload, first: Buffer, second: Buffer,
     signal?.removeEventListener('abort', onAbort);
     if (uploadId !== undefined) await abortUpload(client, bucket, objectKey, uploadId);
   }
+}
+
+/**
+ * Whether a failed Complete was retried by the SDK after an attempt that may
+ * have committed (then the retry sees NoSuchUpload, or 412 on our own object).
+ */
+function completeMayHaveLanded(err: unknown): boolean {
+  const meta = (err as { $metadata?: { httpStatusCode?: unknown; attempts?: unknown } } | undefined)?.$metadata;
+  const status = meta?.httpStatusCode;
+  if (status !== 412 && status !== 404) return false;
+  return typeof meta?.attempts !== 'number' || meta.attempts > 1;
 }
 
 /**

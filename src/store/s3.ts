@@ -211,6 +211,7 @@ export class S3Store implements ObjectStore {
     }
     const conditions: WriteConditions = { ifNoneMatch: options.ifNoneMatch, ifMatch: options.ifMatch };
     await this.#requireHonoured(conditions);
+    const token = randomUUID();
     for (let attempt = 1; ; attempt++) {
       try {
         return await uploadStream(
@@ -229,6 +230,7 @@ export class S3Store implements ObjectStore {
               ...(this.#checksums ? { ChecksumAlgorithm: 'CRC32' } : {}),
             },
             signal: options.signal,
+            writeToken: { metadata: { [WRITE_TOKEN]: token }, ownWrite: () => this.#ownWrite(key, token, options.signal) },
             putSmall: (bytes) => this.#putObject(key, bytes, options),
             assertConditionsHonoured: (c) => this.#assertMultipartConditions(c, partSize),
           },
@@ -371,9 +373,18 @@ export class S3Store implements ObjectStore {
     return { operation, storeUrl: this.url, bucket: this.bucket, ...(key === undefined ? {} : { key }), conditional };
   }
 
-  /** One PutObject, retried on 409 ConditionalRequestConflict (we hold the bytes). */
+  /**
+   * One PutObject, retried on 409 ConditionalRequestConflict (we hold the bytes).
+   *
+   * A conditional write carries a unique token in its metadata. When the SDK
+   * retried the request (a 500 after the write, a reset mid-response) the
+   * retry finds the condition false because of our own first attempt; the
+   * token tells that apart from another writer's object, so a lost response
+   * never turns our success into a lost race.
+   */
   async #putObject(key: string, bytes: Uint8Array, options: PutOptions): Promise<ObjectInfo> {
     const conditional = options.ifNoneMatch !== undefined || options.ifMatch !== undefined;
+    const token = conditional ? randomUUID() : undefined;
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await this.#client.send(
@@ -386,6 +397,7 @@ export class S3Store implements ObjectStore {
             ...(options.contentType === undefined ? {} : { ContentType: options.contentType }),
             ...(options.ifNoneMatch === undefined ? {} : { IfNoneMatch: options.ifNoneMatch }),
             ...(options.ifMatch === undefined ? {} : { IfMatch: options.ifMatch }),
+            ...(token === undefined ? {} : { Metadata: { [WRITE_TOKEN]: token } }),
           }),
           { abortSignal: options.signal },
         );
@@ -395,8 +407,25 @@ export class S3Store implements ObjectStore {
           await backoff(attempt, options.signal);
           continue;
         }
+        if (token !== undefined && mayHaveLandedBefore(err)) {
+          const mine = await this.#ownWrite(key, token, options.signal);
+          if (mine !== undefined) return mine;
+        }
         throw mapS3Error(err, this.#ctx('PutObject', key, conditional));
       }
+    }
+  }
+
+  /** The object at `key` when it carries our write token (our own earlier attempt landed). */
+  async #ownWrite(key: string, token: string, signal: AbortSignal | undefined): Promise<ObjectInfo | undefined> {
+    try {
+      const res = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }), { abortSignal: signal });
+      if (res.Metadata?.[WRITE_TOKEN] !== token) return undefined;
+      return { key, size: res.ContentLength ?? 0, etag: res.ETag ?? '', lastModified: res.LastModified };
+    } catch (err) {
+      if (isS3NotFound(err)) return undefined;
+      // We cannot tell whether our write landed: that is a retryable outcome, never a lost race.
+      throw mapS3Error(err, this.#ctx('HeadObject', key));
     }
   }
 
@@ -450,6 +479,21 @@ export class S3Store implements ObjectStore {
       await this.#client.send(new DeleteObjectCommand(base)).catch(() => undefined);
     }
   }
+}
+
+/** User-metadata name of the token that marks a conditional write as ours. */
+const WRITE_TOKEN = 'jobkit-write';
+
+/**
+ * Whether a failed conditional request was sent more than once by the SDK,
+ * so an earlier attempt may have been applied (412/404 from the server after
+ * a retry). Unknown attempt counts are treated as "maybe".
+ */
+function mayHaveLandedBefore(err: unknown): boolean {
+  const status = s3HttpStatus(err);
+  if (status !== 412 && status !== 404) return false;
+  const attempts = (err as { $metadata?: { attempts?: unknown } }).$metadata?.attempts;
+  return typeof attempts !== 'number' || attempts > 1;
 }
 
 async function backoff(attempt: number, signal: AbortSignal | undefined): Promise<void> {
