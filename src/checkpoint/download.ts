@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { RetryableError } from '../runtime/errors.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { checksumAlgorithm, createHasher } from './checksum.ts';
 import { CheckpointCorruptError } from './errors.ts';
@@ -35,6 +36,18 @@ export interface DownloadSettings {
  * ```
  */
 export async function downloadPart(settings: DownloadSettings, name: string, record: PartRecord): Promise<LoadedPart> {
+  try {
+    return await downloadOnce(settings, name, record);
+  } catch (err) {
+    // Bytes damaged or cut on the way look like a bad part at rest (wrong size or
+    // checksum) or come as a transport error: read once more before falling back
+    // to an older checkpoint, so an intact part is never given up for a bad read.
+    if (settings.signal?.aborted === true || !(err instanceof CheckpointCorruptError || err instanceof RetryableError)) throw err;
+    return await downloadOnce(settings, name, record);
+  }
+}
+
+async function downloadOnce(settings: DownloadSettings, name: string, record: PartRecord): Promise<LoadedPart> {
   const { store, root, signal } = settings;
   const key = resolveKey(root, record.key);
   const algorithm = checksumAlgorithm(record.checksum);

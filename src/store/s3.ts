@@ -15,6 +15,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
@@ -24,6 +25,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errnoCode } from './errno.ts';
 import { ConfigurationError, RetryableError } from '../runtime/errors.ts';
 import { cachedProbe, IMPOSSIBLE_ETAG, probeCapabilities, PROBE_PREFIX } from './probe.ts';
 import { isReplayable } from './replayable.ts';
@@ -92,6 +94,7 @@ export class S3Store implements ObjectStore {
   readonly #partSize: number;
   readonly #concurrency: number;
   readonly #checksums: boolean;
+  readonly #maxAttempts: number;
   readonly #sse: Record<string, string>;
   // The probe drives the raw operations: the public ones wait for its verdict.
   readonly #capabilities = cachedProbe(() =>
@@ -127,6 +130,7 @@ export class S3Store implements ObjectStore {
     this.#concurrency = options.uploadConcurrency ?? S3_DEFAULTS.uploadConcurrency;
     const checksumMode = options.requestChecksumCalculation ?? 'WHEN_SUPPORTED';
     this.#checksums = checksumMode === 'WHEN_SUPPORTED';
+    this.#maxAttempts = options.maxAttempts ?? S3_DEFAULTS.maxAttempts;
     this.#sse = {
       ...(options.serverSideEncryption === undefined ? {} : { ServerSideEncryption: options.serverSideEncryption }),
       ...(options.sseKmsKeyId === undefined ? {} : { SSEKMSKeyId: options.sseKmsKeyId }),
@@ -142,34 +146,88 @@ export class S3Store implements ObjectStore {
 
   async get(key: string, options?: GetOptions): Promise<StoredObject | undefined> {
     assertValidKey(key);
-    throwIfAborted(options?.signal);
+    // The SDK retries a request, not the reading of its body: a body cut or
+    // damaged in transit (a reset, a failed response checksum) is retried here.
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.#getObject(key, {}, options?.signal);
+      if (res === undefined) return undefined;
+      try {
+        const body = res.Body === undefined ? new Uint8Array() : await res.Body.transformToByteArray();
+        return { body, info: { key, size: body.byteLength, etag: res.ETag ?? '', lastModified: res.LastModified } };
+      } catch (err) {
+        if (options?.signal?.aborted === true) throw err;
+        if (attempt >= this.#maxAttempts) throw this.#bodyError(key, attempt, err);
+        await backoff(attempt, options?.signal);
+      }
+    }
+  }
+
+  async getStream(key: string, options?: GetOptions): Promise<StoredStream | undefined> {
+    assertValidKey(key);
+    const res = await this.#getObject(key, {}, options?.signal);
+    if (res === undefined) return undefined;
+    const info: ObjectInfo = { key, size: res.ContentLength ?? 0, etag: res.ETag ?? '', lastModified: res.LastModified };
+    // Node's SDK runtime returns the response socket stream; holding it
+    // unconsumed holds one of maxSockets sockets, so consume or destroy it.
+    const first = res.Body instanceof Readable ? res.Body : Readable.from(res.Body === undefined ? [] : [await res.Body.transformToByteArray()]);
+    return { body: Readable.from(this.#resumingBody(key, info, first, options?.signal), { objectMode: false }), info };
+  }
+
+  /**
+   * The bytes of an object, resumed after a cut: a body that fails mid-way
+   * (reset, premature end) is continued with a ranged GET from the offset
+   * already delivered, pinned to the same version by If-Match, within the
+   * store's attempt budget. Bytes already handed on are never sent again.
+   */
+  async *#resumingBody(key: string, info: ObjectInfo, first: Readable, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+    let source = first;
+    let offset = 0;
     try {
-      const res = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }), {
-        abortSignal: options?.signal,
-      });
-      const body = res.Body === undefined ? new Uint8Array() : await res.Body.transformToByteArray();
-      return { body, info: { key, size: body.byteLength, etag: res.ETag ?? '', lastModified: res.LastModified } };
+      for (let attempt = 1; ; attempt++) {
+        try {
+          for await (const chunk of source as AsyncIterable<Buffer>) {
+            offset += chunk.byteLength;
+            yield chunk;
+          }
+          if (offset >= info.size) return;
+          throw new Error(`the body ended after ${offset} of ${info.size} bytes`);
+        } catch (err) {
+          source.destroy();
+          if (signal?.aborted === true) throw err;
+          // A failed checksum covers the whole body: the bytes handed on may be the bad ones.
+          if (attempt >= this.#maxAttempts || isChecksumFailure(err)) throw this.#bodyError(key, attempt, err);
+          await backoff(attempt, signal);
+          const res = await this.#getObject(key, { Range: `bytes=${offset}-`, IfMatch: info.etag }, signal);
+          if (res === undefined) throw new RetryableError(`S3 GetObject of "${key}" in bucket "${this.bucket}": the object disappeared while it was read`);
+          source = res.Body instanceof Readable ? res.Body : Readable.from(res.Body === undefined ? [] : [await res.Body.transformToByteArray()]);
+        }
+      }
+    } finally {
+      source.destroy();
+    }
+  }
+
+  /** One GetObject request (the SDK retries it); undefined when the key does not exist. */
+  async #getObject(
+    key: string,
+    extra: { Range?: string; IfMatch?: string },
+    signal: AbortSignal | undefined,
+  ): Promise<GetObjectCommandOutput | undefined> {
+    throwIfAborted(signal);
+    try {
+      return await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key, ...extra }), { abortSignal: signal });
     } catch (err) {
       if (isS3NotFound(err)) return undefined;
       throw mapS3Error(err, this.#ctx('GetObject', key));
     }
   }
 
-  async getStream(key: string, options?: GetOptions): Promise<StoredStream | undefined> {
-    assertValidKey(key);
-    throwIfAborted(options?.signal);
-    try {
-      const res = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }), {
-        abortSignal: options?.signal,
-      });
-      // Node's SDK runtime returns the response socket stream; holding it
-      // unconsumed holds one of maxSockets sockets, so consume or destroy it.
-      const body = res.Body instanceof Readable ? res.Body : Readable.from(res.Body === undefined ? [] : [await res.Body.transformToByteArray()]);
-      return { body, info: { key, size: res.ContentLength ?? 0, etag: res.ETag ?? '', lastModified: res.LastModified } };
-    } catch (err) {
-      if (isS3NotFound(err)) return undefined;
-      throw mapS3Error(err, this.#ctx('GetObject', key));
-    }
+  /** The retryable error of a body that kept failing in transit, naming key and bucket. */
+  #bodyError(key: string, attempts: number, err: unknown): RetryableError {
+    const why = isChecksumFailure(err) ? 'failed its checksum in transit' : `was cut in transit (${errnoCode(err) ?? (err instanceof Error ? err.message : String(err))})`;
+    return new RetryableError(
+      `S3 GetObject of "${key}" in bucket "${this.bucket}" (${this.url}): the response body ${why}; ${attempts} attempt${attempts === 1 ? '' : 's'}`,
+    );
   }
 
   async head(key: string, options?: GetOptions): Promise<ObjectInfo | undefined> {
@@ -479,6 +537,11 @@ export class S3Store implements ObjectStore {
       await this.#client.send(new DeleteObjectCommand(base)).catch(() => undefined);
     }
   }
+}
+
+/** The SDK's response-checksum validation failed (the bytes were damaged on the way). */
+function isChecksumFailure(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('Checksum mismatch');
 }
 
 /** User-metadata name of the token that marks a conditional write as ours. */
