@@ -16,7 +16,7 @@ import type { ObjectStore } from '../store/types.ts';
 import { canonicalJson } from '../util/canonical-json.ts';
 import { checksumOf } from './checksum.ts';
 import { downloadPart, removeSpooled } from './download.ts';
-import { CheckpointCorruptError, CheckpointStateError } from './errors.ts';
+import { CheckpointCorruptError, CheckpointStateError, verifiedRead } from './errors.ts';
 import { casHead, type HeadState, readHead, takeEpoch } from './fencing.ts';
 import {
   assertPartName,
@@ -433,7 +433,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     const cached = this.#manifests.get(entry.manifest);
     if (cached !== undefined) return cached;
     const key = this.#abs(entry.manifest);
-    const obj = await this.#store.get(key, { signal });
+    const obj = await verifiedRead(key, () => this.#store.get(key, { signal }));
     if (obj === undefined) throw new CheckpointCorruptError(key, `manifest of checkpoint ${entry.seq} is missing (${key})`);
     if (obj.body.byteLength !== entry.size || (await checksumOf(obj.body, 'sha256')) !== entry.checksum) {
       throw new CheckpointCorruptError(key, `manifest of checkpoint ${entry.seq} does not match the checksum recorded in the head`);

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { RetryableError } from '../runtime/errors.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { checksumAlgorithm, createHasher } from './checksum.ts';
-import { CheckpointCorruptError } from './errors.ts';
+import { CheckpointCorruptError, verifiedRead } from './errors.ts';
 import { resolveKey } from './manifest.ts';
 import type { LoadedPart, PartRecord } from './types.ts';
 
@@ -52,7 +52,7 @@ async function downloadOnce(settings: DownloadSettings, name: string, record: Pa
   const key = resolveKey(root, record.key);
   const algorithm = checksumAlgorithm(record.checksum);
   if (algorithm === undefined) throw new CheckpointCorruptError(key, `part "${name}" has an unknown checksum algorithm`);
-  const object = await store.getStream(key, { signal });
+  const object = await verifiedRead(key, () => store.getStream(key, { signal }));
   if (object === undefined) throw new CheckpointCorruptError(key, `part "${name}" is missing (${key})`);
   if (object.info.size !== record.size) {
     object.body.destroy();

@@ -3,6 +3,7 @@
  * its base class; a fenced writer uses FencedError (exit 73) from runtime/errors.
  */
 import { ConfigurationError, PermanentError } from '../runtime/errors.ts';
+import { CorruptObjectError } from '../store/errors.ts';
 
 /**
  * A head or manifest was written by a newer jobkit (higher format version).
@@ -86,5 +87,24 @@ export class CheckpointSourceChangedError extends PermanentError {
         'Pass { snapshot: true } to save(), saveInBackground() or track() to copy it at save time, or do not write to it until the save is durable',
     );
     this.part = part;
+  }
+}
+
+/**
+ * Run a store read of checkpoint object `key`, turning a store-level
+ * corrupt object (e.g. a damaged fs trailer) into a CheckpointCorruptError,
+ * so load() falls back to an older checkpoint instead of crashing.
+ *
+ * @example
+ * ```ts
+ * const obj = await verifiedRead(key, () => store.get(key));
+ * ```
+ */
+export async function verifiedRead<T>(key: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof CorruptObjectError) throw new CheckpointCorruptError(key, `checkpoint object "${key}" is corrupt: ${err.message}`);
+    throw err;
   }
 }

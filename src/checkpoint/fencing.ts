@@ -13,6 +13,7 @@
 import { FencedError } from '../runtime/errors.ts';
 import { PreconditionFailedError } from '../store/errors.ts';
 import type { ObjectStore, PutOptions } from '../store/types.ts';
+import { verifiedRead } from './errors.ts';
 import { encode, type EpochOwner, type Head, nextHead, parseHead } from './manifest.ts';
 
 /** A head and the etag it was read or written with. */
@@ -33,7 +34,7 @@ const CAS_ATTEMPTS = 16;
  * ```
  */
 export async function readHead(store: ObjectStore, key: string, signal?: AbortSignal): Promise<HeadState | undefined> {
-  const obj = await store.get(key, { signal });
+  const obj = await verifiedRead(key, () => store.get(key, { signal }));
   return obj === undefined ? undefined : { head: parseHead(obj.body, key), etag: obj.info.etag };
 }
 

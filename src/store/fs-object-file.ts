@@ -8,6 +8,7 @@
  * Layout: body | trailer JSON (UTF-8) | uint32 BE length of the JSON | MAGIC.
  */
 import type { FileHandle } from 'node:fs/promises';
+import { CorruptObjectError } from './errors.ts';
 
 /** Marks the end of every object file (8 bytes). */
 const MAGIC = Buffer.from('JKOBJv1\n', 'ascii');
@@ -37,11 +38,10 @@ export function encodeTrailer(trailer: ObjectTrailer): Buffer {
   return Buffer.concat([json, length, MAGIC]);
 }
 
-/** Raised when a file in the store directory is not a jobkit object file. */
-export class CorruptObjectFileError extends Error {
+/** Raised when a file in the store directory is not a jobkit object file (damaged, or written by hand). */
+export class CorruptObjectFileError extends CorruptObjectError {
   constructor(path: string, why: string) {
-    super(`${path} is not a jobkit object file (${why}); was it written by hand?`);
-    this.name = 'CorruptObjectFileError';
+    super(`${path} is not a jobkit object file (${why}): damaged, or written by hand`);
   }
 }
 
