@@ -10,6 +10,7 @@ import { ConfigurationError } from '../runtime/errors.ts';
 import { FsStore, type FsStoreOptions } from './fs.ts';
 import { MemoryStore, type MemoryStoreOptions } from './memory.ts';
 import { redactUrl, s3TuningFromEnv } from './s3-config.ts';
+import { splitUserinfo } from '../util/url-credentials.ts';
 import { S3Store, type S3StoreOptions } from './s3.ts';
 import type { ObjectStore } from './types.ts';
 
@@ -68,6 +69,8 @@ export function openStore(url?: string, options: OpenStoreOptions = {}): ObjectS
   const value = resolveStoreUrl(url, options);
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]?.toLowerCase();
   if (scheme === undefined) throw invalid(value, 'no scheme');
+  // Before URL parsing: a secret holding `/`, `#` or `?` would be read as host or path.
+  if (splitUserinfo(value).userinfo !== undefined) throw invalid(value, 'credentials do not belong in the URL (use AWS_* variables)');
   let parsed: URL;
   try {
     parsed = new URL(value);

@@ -4,6 +4,7 @@
  * variable and the value.
  */
 import { ConfigurationError } from '../runtime/errors.ts';
+import { redactUrl } from '../util/url-credentials.ts';
 
 /** S3 server-side encryption modes. */
 export type S3ServerSideEncryption = 'AES256' | 'aws:kms' | 'aws:kms:dsse';
@@ -114,17 +115,8 @@ export function assertEndpoint(endpoint: string, variable: string): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(variable, redactUrl(endpoint), 'an http(s) URL');
 }
 
-/**
- * A URL with any `user:password@` removed, for messages.
- *
- * @example
- * ```ts
- * redactUrl('http://k:s@host:9000'); // 'http://host:9000'
- * ```
- */
-export function redactUrl(value: string): string {
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
-}
+/** A URL with any userinfo replaced by `***`, for messages (one rule for every URL setting). */
+export { redactUrl };
 
 /**
  * Read the S3 tunables from the environment (see {@link S3Tuning} for the

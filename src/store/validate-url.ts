@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { type Env, readInteger } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { redactUrl, s3TuningFromEnv } from './s3-config.ts';
+import { splitUserinfo } from '../util/url-credentials.ts';
 
 /** Where a store URL points, without anything opened. */
 export type StoreLocation =
@@ -55,6 +56,8 @@ export function parseStoreUrl(value: string, options: ParseStoreUrlOptions = {})
   };
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]?.toLowerCase();
   if (scheme === undefined) throw invalid('no scheme');
+  // Before URL parsing: a secret holding `/`, `#` or `?` would be read as host or path.
+  if (splitUserinfo(value).userinfo !== undefined) throw invalid('credentials do not belong in the URL (use AWS_* variables)');
   let parsed: URL;
   try {
     parsed = new URL(value);

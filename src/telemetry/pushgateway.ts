@@ -24,6 +24,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { type Env, readChoice, readNumber, readString } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
+import { redactUrl, splitUserinfo } from '../util/url-credentials.ts';
 import type { JobIdentity, Lifecycle, ShutdownContext, ShutdownHook } from '../runtime/types.ts';
 import { exitCodeForReason, type JobMetrics } from './metrics.ts';
 
@@ -131,19 +132,18 @@ export function resolvePushgatewayConfig(
   const raw = options.url === undefined ? readString(env, 'JOBKIT_PUSHGATEWAY_URL') : options.url.trim() || undefined;
   if (raw === undefined) return undefined;
 
+  // Credentials come out before URL parsing: a password may hold `/`, `#` or `?`.
+  const { url: withoutCredentials, userinfo } = splitUserinfo(raw);
   let base: URL;
   try {
-    base = new URL(raw);
+    base = new URL(withoutCredentials);
   } catch {
     throw new ConfigurationError(`${urlName} must be an http(s) URL, got "${redactUrl(raw)}"`);
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:') {
     throw new ConfigurationError(`${urlName} must be an http(s) URL, got "${redactUrl(raw)}"`);
   }
-  const authorization =
-    base.username === '' && base.password === ''
-      ? undefined
-      : `Basic ${Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString('base64')}`;
+  const authorization = userinfo === undefined ? undefined : basicAuthorization(userinfo, urlName);
 
   const groupBy = options.groupBy ?? readChoice(env, 'JOBKIT_PUSHGATEWAY_GROUP_BY', ['index', 'pod'] as const) ?? 'index';
   const grouping: [string, string][] = [
@@ -206,16 +206,20 @@ function encodeGroupingPair(name: string, value: string): string {
   return `${name}@base64/${value === '' ? '=' : Buffer.from(value, 'utf8').toString('base64url')}`;
 }
 
-/**
- * The URL with any user/password replaced by `***`, for logs and errors.
- *
- * @example
- * ```ts
- * redactUrl('https://bob:s3cret@pgw.example:9091/'); // 'https://***@pgw.example:9091/'
- * ```
- */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/?#]*@/, '$1***@');
+/** The URL with any userinfo replaced by `***`, for logs and errors (one rule for every URL setting). */
+export { redactUrl };
+
+/** `Basic` credentials from a URL's raw userinfo; a malformed percent-escape names the setting, never the secret. */
+function basicAuthorization(userinfo: string, urlName: string): string {
+  const colon = userinfo.indexOf(':');
+  const [user, password] = colon < 0 ? [userinfo, ''] : [userinfo.slice(0, colon), userinfo.slice(colon + 1)];
+  let decoded: string;
+  try {
+    decoded = `${decodeURIComponent(user)}:${decodeURIComponent(password)}`;
+  } catch {
+    throw new ConfigurationError(`${urlName} has a malformed percent-escape in its user or password (write % as %25)`);
+  }
+  return `Basic ${Buffer.from(decoded).toString('base64')}`;
 }
 
 /**

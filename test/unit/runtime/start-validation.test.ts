@@ -59,7 +59,7 @@ describe('settings checked before main', () => {
     const { code, lines } = await start({ JOBKIT_STORE: 'gs://AKIA:s3cr3t@bucket/p' });
     expect(code).toBe(78);
     expect(fatal(lines)).not.toContain('s3cr3t');
-    expect(fatal(lines)).toContain('gs://bucket/p');
+    expect(fatal(lines)).toContain('gs://***@bucket/p');
   });
 
   it('warns about JOBKIT_* names no module reads, with the likely meant one', async () => {
