@@ -106,6 +106,39 @@ function isAbort(err: unknown): boolean {
   return typeof err === 'object' && err !== null && 'name' in err && err.name === 'AbortError';
 }
 
+/**
+ * What jobkit keeps of an SDK error: its name, message, code and the
+ * response's status, request ids and attempt count. Never the rest: on
+ * SignatureDoesNotMatch / InvalidAccessKeyId the SDK error carries
+ * `AWSAccessKeyId`, `StringToSign` and `CanonicalRequest` (with
+ * `x-amz-security-token`), and `$response` holds the raw headers, so a
+ * `console.error(err)` of the raw error would print a session token.
+ */
+export class S3SdkError extends Error {
+  /** The S3 error code or SDK error name (`SlowDown`, `ECONNRESET`...). */
+  readonly code: string | undefined;
+  /** The part of the SDK's `$metadata` that is safe to print. */
+  readonly $metadata: { readonly httpStatusCode?: number; readonly requestId?: string; readonly extendedRequestId?: string; readonly attempts?: number };
+
+  constructor(err: unknown) {
+    const source = (typeof err === 'object' && err !== null ? err : {}) as {
+      name?: unknown;
+      message?: unknown;
+      $metadata?: { httpStatusCode?: unknown; requestId?: unknown; extendedRequestId?: unknown; attempts?: unknown };
+    };
+    super(typeof source.message === 'string' ? source.message : String(err));
+    this.name = typeof source.name === 'string' ? source.name : 'S3SdkError';
+    this.code = s3ErrorCode(err) ?? errnoCode(err);
+    const meta = source.$metadata;
+    this.$metadata = {
+      ...(typeof meta?.httpStatusCode === 'number' ? { httpStatusCode: meta.httpStatusCode } : {}),
+      ...(typeof meta?.requestId === 'string' ? { requestId: meta.requestId } : {}),
+      ...(typeof meta?.extendedRequestId === 'string' ? { extendedRequestId: meta.extendedRequestId } : {}),
+      ...(typeof meta?.attempts === 'number' ? { attempts: meta.attempts } : {}),
+    };
+  }
+}
+
 function describe(ctx: S3ErrorContext): string {
   return ctx.key === undefined ? `S3 ${ctx.operation} on ${ctx.storeUrl}` : `S3 ${ctx.operation} of "${ctx.key}" in ${ctx.storeUrl}`;
 }
@@ -127,7 +160,8 @@ export function mapS3Error(err: unknown, ctx: S3ErrorContext): unknown {
   const code = s3ErrorCode(err);
   const status = s3HttpStatus(err);
   const what = describe(ctx);
-  const options = { cause: err };
+  const cause = new S3SdkError(err);
+  const options = { cause };
   if (ctx.conditional === true && ctx.key !== undefined && (code === 'PreconditionFailed' || status === 412 || isS3NotFound(err))) {
     return new PreconditionFailedError(ctx.key, undefined, options);
   }
@@ -152,7 +186,10 @@ export function mapS3Error(err: unknown, ctx: S3ErrorContext): unknown {
     (status !== undefined && status >= 500) ||
     NETWORK_CODES.has(errnoCode(err) ?? '')
   ) {
-    return new RetryableError(`${what} failed after retries: ${code ?? errnoCode(err) ?? `HTTP ${status}`}`, options);
+    const attempts = cause.$metadata.attempts;
+    const tries = attempts === undefined ? '' : ` after ${attempts} attempt${attempts === 1 ? '' : 's'}`;
+    return new RetryableError(`${what} failed${tries}: ${code ?? errnoCode(err) ?? `HTTP ${status}`}`, options);
   }
-  return err;
+  // Unknown: the classifier decides on the name and code, which the safe copy keeps.
+  return cause;
 }

@@ -23,7 +23,12 @@ export type Fault =
   /** Forward, then flip one byte of the body (damaged in flight). */
   | 'corrupt-body'
   /** Wait 200 ms, then forward. */
-  | 'latency';
+  | 'latency'
+  /**
+   * 403 SignatureDoesNotMatch without forwarding, echoing the request's access
+   * key id and security token in the body the way S3 does.
+   */
+  | 'signature-does-not-match';
 
 /** One request as the rule sees it. */
 export interface ProxiedRequest {
@@ -114,6 +119,19 @@ export async function startFaultProxy(target: string, rule: FaultRule = () => un
     if (fault !== undefined) injected.set(fault, (injected.get(fault) ?? 0) + 1);
     if (fault === 'slow-down') {
       res.writeHead(503, { 'content-type': 'application/xml' }).end(S3_ERROR('SlowDown', 'Please reduce your request rate.'));
+      return;
+    }
+    if (fault === 'signature-does-not-match') {
+      const keyId = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
+      const token = String(req.headers['x-amz-security-token'] ?? '');
+      const canonical = `${req.method}\n${req.url}\nhost:${req.headers.host}\nx-amz-security-token:${token}\n`;
+      res
+        .writeHead(403, { 'content-type': 'application/xml' })
+        .end(
+          `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided. Check your key and signing method.</Message>` +
+            `<AWSAccessKeyId>${keyId}</AWSAccessKeyId><StringToSign>AWS4-HMAC-SHA256 ${token}</StringToSign><SignatureProvided>abc</SignatureProvided>` +
+            `<CanonicalRequest>${canonical}</CanonicalRequest><RequestId>fault-proxy</RequestId></Error>`,
+        );
       return;
     }
     if (fault === 'latency') await new Promise((r) => setTimeout(r, 200));

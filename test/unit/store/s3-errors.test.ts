@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, RetryableError } from '../../../src/runtime/errors.ts';
 import { PreconditionFailedError } from '../../../src/store/errors.ts';
-import { mapS3Error, S3UnsupportedError } from '../../../src/store/s3-errors.ts';
+import { S3SdkError, mapS3Error, S3UnsupportedError } from '../../../src/store/s3-errors.ts';
 
 const ctx = { operation: 'PutObject', storeUrl: 's3://data-bucket/jobs', bucket: 'data-bucket', key: 'a/b' };
 
@@ -52,10 +52,13 @@ describe('mapS3Error', () => {
     expect(err).toBeInstanceOf(ConfigurationError);
   });
 
-  it('passes aborts and unknown client errors through unchanged', () => {
+  it('passes aborts through unchanged, and unknown client errors as a safe copy (name, code, status)', () => {
     const abort = Object.assign(new Error('aborted'), { name: 'AbortError' });
     expect(mapS3Error(abort, ctx)).toBe(abort);
-    const weird = sdkError('InvalidArgument', 400);
-    expect(mapS3Error(weird, ctx)).toBe(weird);
+    const weird = Object.assign(sdkError('InvalidArgument', 400), { CanonicalRequest: 'x-amz-security-token:SECRET' });
+    const mapped = mapS3Error(weird, ctx);
+    expect(mapped).toBeInstanceOf(S3SdkError);
+    expect(mapped).toMatchObject({ name: weird.name, code: 'InvalidArgument', $metadata: { httpStatusCode: 400 } });
+    expect(JSON.stringify(mapped)).not.toContain('SECRET');
   });
 });
