@@ -16,6 +16,7 @@ import pino, { type DestinationStream, type Logger, type LoggerOptions as PinoOp
 import { type Env, readChoice } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import type { JobIdentity } from '../runtime/types.ts';
+import { redactUrl } from '../util/url-credentials.ts';
 
 export type { Logger } from 'pino';
 
@@ -28,8 +29,20 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** What replaces a redacted value. */
 export const REDACTED = '[REDACTED]';
 
-/** How deep into a logged object redaction looks for sensitive keys. */
-export const REDACT_DEPTH = 6;
+/**
+ * How deep into a logged object redaction looks (levels). Objects below are
+ * replaced by {@link UNCHECKED_DEPTH}, never logged unchecked.
+ */
+export const REDACT_DEPTH = 10;
+
+/** How many objects of one log line redaction checks; the rest are replaced by {@link UNCHECKED_SIZE}. */
+export const REDACT_MAX_NODES = 5_000;
+
+/** What replaces an object deeper than {@link REDACT_DEPTH}. */
+export const UNCHECKED_DEPTH = '[not logged: deeper than the redaction limit]';
+
+/** What replaces objects past {@link REDACT_MAX_NODES}. */
+export const UNCHECKED_SIZE = '[not logged: past the redaction size limit]';
 
 /**
  * Key names whose values are never logged (compared case-insensitively, with
@@ -204,45 +217,82 @@ function normaliseKey(key: string): string {
   return key.toLowerCase().replace(/[-_]/g, '');
 }
 
+/** Objects logged as they are: they hold no keys (their JSON is a date, bytes or a pattern). */
+function isLeaf(value: object): boolean {
+  return value instanceof Date || value instanceof RegExp || ArrayBuffer.isView(value) || value instanceof ArrayBuffer;
+}
+
+/** A string that is a URL with userinfo (`https://user:pass@host`), with the userinfo hidden. */
+function redactedUrlString(value: string): string {
+  return value.length > 8 && value.includes('://') && value.includes('@') ? redactUrl(value) : value;
+}
+
 /**
- * A function returning `obj` itself when it holds no sensitive key, or a copy
- * with those values replaced; only plain objects and arrays are walked.
+ * A function returning `obj` itself when it holds nothing sensitive, or a copy
+ * with those values replaced. Every object is walked, not only plain ones:
+ * class instances (an HTTP client's request, a credentials class), errors and
+ * their `cause`, AggregateError members. A class instance that needs a change
+ * is copied as a plain object of its own enumerable fields (what its JSON
+ * would show anyway). Bounded: past {@link REDACT_DEPTH} levels or
+ * {@link REDACT_MAX_NODES} objects, what was not checked is not logged.
  */
 function createRedactor(keys: readonly string[]): <T>(obj: T) => T {
   const sensitive = new Set(keys.map(normaliseKey));
   // Logged objects reuse the same few key names: remember each verdict so the
   // per-line cost is a Map lookup, not a lowercase + regex.
-  const verdicts = new Map<string, boolean>();
-  const isSensitive = (key: string): boolean => {
+  const verdicts = new Map<string, KeyVerdict>();
+  const verdictOf = (key: string): KeyVerdict => {
     let verdict = verdicts.get(key);
     if (verdict === undefined) {
-      verdict = isSensitiveKey(normaliseKey(key), sensitive);
+      const normalised = normaliseKey(key);
+      verdict = isSensitiveKey(normalised, sensitive) ? 'secret' : normalised.endsWith('headers') ? 'headers' : 'plain';
       if (verdicts.size < MAX_CACHED_KEYS) verdicts.set(key, verdict);
     }
     return verdict;
   };
 
-  const walk = (value: unknown, depth: number): unknown => {
-    if (depth >= REDACT_DEPTH || typeof value !== 'object' || value === null) return value;
-    if (Array.isArray(value)) {
-      let copy: unknown[] | undefined;
-      for (let i = 0; i < value.length; i++) {
-        const item: unknown = value[i];
-        const next = walk(item, depth + 1);
-        if (next !== item) (copy ??= [...(value as unknown[])])[i] = next;
+  return <T>(obj: T): T => {
+    let budget = REDACT_MAX_NODES;
+    const walk = (value: unknown, depth: number): unknown => {
+      if (typeof value === 'string') return redactedUrlString(value);
+      if (typeof value !== 'object' || value === null || isLeaf(value)) return value;
+      if (depth >= REDACT_DEPTH) return UNCHECKED_DEPTH;
+      if (--budget < 0) return UNCHECKED_SIZE;
+      if (value instanceof URL) return value.username === '' && value.password === '' ? value : redactUrl(value.href);
+      if (Array.isArray(value)) {
+        let copy: unknown[] | undefined;
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i];
+          const next = walk(item, depth + 1);
+          if (next !== item) (copy ??= [...(value as unknown[])])[i] = next;
+        }
+        return copy ?? value;
       }
+      const record = value as Record<string, unknown>;
+      let copy: Record<string, unknown> | undefined;
+      const plain = Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null;
+      // JSON.stringify would print what toJSON returns: check that instead.
+      if (!plain && typeof record.toJSON === 'function') {
+        try {
+          return walk((record.toJSON as () => unknown).call(value), depth + 1);
+        } catch {
+          return UNCHECKED_SIZE;
+        }
+      }
+      for (const key of Object.keys(record)) {
+        const item = record[key];
+        const verdict = verdictOf(key);
+        // `OTEL_EXPORTER_OTLP_HEADERS=Authorization=...`: a string of headers is a secret; a headers object is walked.
+        const next = verdict === 'secret' || (verdict === 'headers' && typeof item === 'string') ? REDACTED : walk(item, depth + 1);
+        if (next !== item) (copy ??= plain ? { ...record } : Object.fromEntries(Object.keys(record).map((k) => [k, record[k]])))[key] = next;
+      }
+      // Errors keep their message and stack out of Object.keys: carry them over on a copy.
+      if (copy !== undefined && value instanceof Error) copy = { type: value.name, message: value.message, ...copy };
       return copy ?? value;
-    }
-    const proto: unknown = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) return value;
-    const record = value as Record<string, unknown>;
-    let copy: Record<string, unknown> | undefined;
-    for (const key of Object.keys(record)) {
-      const item = record[key];
-      const next = isSensitive(key) ? REDACTED : walk(item, depth + 1);
-      if (next !== item) (copy ??= { ...record })[key] = next;
-    }
-    return copy ?? value;
+    };
+    return walk(obj, 0) as T;
   };
-  return <T>(obj: T): T => walk(obj, 0) as T;
 }
+
+/** What a key's value is, for redaction. */
+type KeyVerdict = 'secret' | 'headers' | 'plain';
