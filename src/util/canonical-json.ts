@@ -39,7 +39,11 @@ function write(value: unknown, path: string, seen: Set<object>): string {
     if (Array.isArray(obj)) {
       return `[${obj.map((v: unknown, i) => write(v, `${path}[${i}]`, seen)).join(',')}]`;
     }
-    if (obj instanceof Date) return JSON.stringify(obj.toISOString());
+    if (obj instanceof Date) {
+      // toISOString throws a bare RangeError that names no field.
+      if (Number.isNaN(obj.getTime())) throw new TypeError(`cannot serialize an invalid Date at ${path}`);
+      return JSON.stringify(obj.toISOString());
+    }
     const proto: unknown = Object.getPrototypeOf(obj);
     if (proto !== Object.prototype && proto !== null) {
       throw new TypeError(`cannot serialize an instance of ${obj.constructor?.name ?? 'unknown'} at ${path}`);

@@ -114,6 +114,13 @@ describe('save and load', () => {
     expect(await keysUnder(store, ROOT)).toEqual(before);
   });
 
+  it('rejects an invalid Date in the state, naming its path', async () => {
+    const cp = createCheckpointer<unknown>({ store: new MemoryStore(), identity });
+    const err = await cp.save({ at: new Date(Number.NaN) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckpointStateError);
+    expect((err as CheckpointStateError).message).toContain('invalid Date at $.at');
+  });
+
   it('refuses a store that ignores conditional writes, naming the store', async () => {
     const store = new MemoryStore({ ignoreConditions: true });
     const err = await createCheckpointer<State>({ store, identity }).save({ next: 1 }).catch((e: unknown) => e);
