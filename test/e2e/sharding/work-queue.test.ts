@@ -12,7 +12,8 @@ import { openStore } from '../../../src/store/open.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'queue-worker.ts');
 const CHUNKS = 24;
-const LEASE_MS = 1_500;
+// Long enough that a worker starved of CPU for a second (2 cores, other tests running) keeps its lease.
+const LEASE_MS = 3_000;
 const dirs: string[] = [];
 
 afterAll(() => {
