@@ -3,6 +3,7 @@
  * options win over env; a bad value is a ConfigurationError naming the
  * variable and the value.
  */
+import { parseInteger } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { redactUrl } from '../util/url-credentials.ts';
 
@@ -66,9 +67,8 @@ function bad(variable: string, value: string, expected: string): ConfigurationEr
 function intFrom(env: NodeJS.ProcessEnv, variable: string, min: number, max: number): number | undefined {
   const raw = env[variable];
   if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw bad(variable, raw, `an integer from ${min} to ${max}`);
-  return n;
+  // The one integer reader: decimal digits only (`0x3`, `1e1` are refused).
+  return parseInteger(variable, raw, { min, max });
 }
 
 function boolFrom(env: NodeJS.ProcessEnv, variable: string): boolean | undefined {

@@ -21,10 +21,12 @@ class HttpRequest {
 }
 
 class StaticCredentials {
-  constructor(
-    readonly accessKeyId: string,
-    readonly secretAccessKey: string,
-  ) {}
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  constructor(accessKeyId: string, secretAccessKey: string) {
+    this.accessKeyId = accessKeyId;
+    this.secretAccessKey = secretAccessKey;
+  }
 }
 
 class Opaque {

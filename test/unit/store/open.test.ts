@@ -123,6 +123,8 @@ describe('S3 settings from the environment', () => {
     ['JOBKIT_S3_CHECKSUMS', 'SOMETIMES'],
     ['JOBKIT_S3_MAX_SOCKETS', '0'],
     ['JOBKIT_S3_PART_SIZE_MB', '4'],
+    ['JOBKIT_S3_MAX_ATTEMPTS', '0x3'],
+    ['JOBKIT_S3_MAX_SOCKETS', '1e1'],
     ['JOBKIT_S3_FORCE_PATH_STYLE', 'maybe'],
     ['JOBKIT_S3_SSE', 'rot13'],
     ['AWS_ENDPOINT_URL_S3', 'not a url'],
