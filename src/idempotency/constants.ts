@@ -3,7 +3,7 @@
  */
 
 /** Default lease of a claim without renewal. */
-export const DEFAULT_LEASE_MS = 60_000;
+export const DEFAULT_LEASE_MS = 10_000;
 /** Default tolerated clock difference between pods. */
 export const DEFAULT_CLOCK_SKEW_MARGIN_MS = 5_000;
 /** Default time a completed key is remembered: 7 days, longer than a backfill's retries. */

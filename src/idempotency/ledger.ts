@@ -197,6 +197,7 @@ export class IdempotencyLedger {
     await this.#ensureReady();
     const waitUntilMs = this.#clock() + ctx.settings.maxWaitMs;
     let pollMs = ctx.settings.pollMinMs;
+    let waited = false;
     for (let polling = false; ; polling = true) {
       signal?.throwIfAborted();
       // While waiting, poll by reading: a write would fail anyway while the owner holds the key.
@@ -216,6 +217,15 @@ export class IdempotencyLedger {
           }
           if (nowMs >= waitUntilMs) {
             throw new IdempotencyKeyInProgressError(key, owner, outcome.leaseExpiresAtMs, `gave up after maxWaitMs (${ctx.settings.maxWaitMs})`);
+          }
+          if (!waited) {
+            // Said once per call: a replacement pod waiting on a crashed owner's lease is otherwise silent.
+            waited = true;
+            this.#stats.emit({ type: 'lease-wait', keyHash: ctx.keyHash });
+            this.#log?.info(
+              { key, owner, leaseExpiresAt: new Date(outcome.leaseExpiresAtMs).toISOString(), takeableAt: new Date(outcome.leaseExpiresAtMs + ctx.settings.clockSkewMarginMs).toISOString() },
+              "idempotency key is held by another owner's lease: waiting for it to complete or expire",
+            );
           }
           // Wake up no later than the moment the lease becomes takeable.
           const takeableInMs = outcome.leaseExpiresAtMs + ctx.settings.clockSkewMarginMs - nowMs + 1;

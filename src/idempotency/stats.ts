@@ -15,6 +15,7 @@ const COUNTER_OF: Readonly<Record<IdempotencyEvent['type'], Counter | undefined>
   release: 'releases',
   mismatch: 'mismatches',
   complete: undefined,
+  'lease-wait': 'leaseWaits',
 };
 
 /**
@@ -38,6 +39,7 @@ export class StatsRecorder {
     leasesLost: 0,
     releases: 0,
     mismatches: 0,
+    leaseWaits: 0,
   };
   readonly #onEvent: ((event: IdempotencyEvent) => void) | undefined;
 

@@ -28,7 +28,7 @@ export type PermanentErrorPolicy =
 export interface IdempotencySettings {
   /**
    * How long a claim holds the key without renewal. The owner renews it in the
-   * background every `renewEveryMs` while the function runs. Default 60 000.
+   * background every `renewEveryMs` while the function runs. Default 10 000 (a crashed owner's key frees within about 15 s).
    */
   readonly leaseMs?: number;
   /** Interval between lease renewals; must be below `leaseMs`. Default `leaseMs / 3`. */
@@ -256,6 +256,8 @@ export interface IdempotencyStats {
   readonly releases: number;
   /** Payload mismatches. */
   readonly mismatches: number;
+  /** Calls that waited for another owner's live lease (once per call, however long). */
+  readonly leaseWaits: number;
 }
 
 /**
@@ -267,7 +269,7 @@ export interface IdempotencyStats {
  * ```
  */
 export interface IdempotencyEvent {
-  readonly type: 'hit' | 'miss' | 'conflict' | 'takeover' | 'lease-lost' | 'release' | 'mismatch' | 'complete';
+  readonly type: 'hit' | 'miss' | 'conflict' | 'takeover' | 'lease-lost' | 'release' | 'mismatch' | 'complete' | 'lease-wait';
   /** sha256 of the key (the record's name). */
   readonly keyHash: string;
   /** For `hit`: whether the cache answered. */

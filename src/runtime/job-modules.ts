@@ -35,6 +35,7 @@ const RESULT_OF_IDEMPOTENCY_EVENT: Partial<Record<IdempotencyEvent['type'], Idem
   conflict: 'conflict',
   mismatch: 'conflict',
   takeover: 'takeover',
+  'lease-wait': 'wait',
 };
 
 /** Module options of {@link runJob}; each wins over its env form. */

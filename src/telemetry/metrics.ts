@@ -27,7 +27,7 @@ import type { JobIdentity, ShutdownReason } from '../runtime/types.ts';
 export type ItemOutcome = 'processed' | 'failed' | 'skipped';
 
 /** Every {@link IdempotencyResult}, each exported at 0 from the start. */
-const IDEMPOTENCY_RESULTS = ['hit', 'miss', 'conflict', 'takeover'] as const;
+const IDEMPOTENCY_RESULTS = ['hit', 'miss', 'conflict', 'takeover', 'wait'] as const;
 
 /**
  * What an idempotency check found, as counted by
