@@ -421,7 +421,9 @@ export class S3Store implements ObjectStore {
           await backoff(attempt, options.signal);
           continue;
         }
-        if (options.ifMatch === undefined && isS3NotFound(err)) return;
+        // Deleting a missing object is not an error; nor is a conditional delete
+        // whose retry finds the object gone (its first attempt deleted it, the response was lost).
+        if (isS3NotFound(err) && (options.ifMatch === undefined || mayHaveLandedBefore(err))) return;
         throw mapS3Error(err, this.#ctx('DeleteObject', key, options.ifMatch !== undefined));
       }
     }

@@ -139,6 +139,8 @@ export async function startFaultProxy(target: string, rule: FaultRule = () => un
     const headers = { ...answer.headers };
     delete headers['transfer-encoding'];
     delete headers.connection;
+    // A HEAD answer has no body but keeps the object's Content-Length.
+    const length = (b: Buffer): string => (req.method === 'HEAD' ? String(answer.headers['content-length'] ?? 0) : String(b.length));
     switch (fault) {
       case 'error-after-write':
         res.writeHead(500, { 'content-type': 'application/xml' }).end(S3_ERROR('InternalError', 'We encountered an internal error.'));
@@ -147,24 +149,24 @@ export async function startFaultProxy(target: string, rule: FaultRule = () => un
         req.socket.destroy();
         return;
       case 'reset-mid-response': {
-        res.writeHead(answer.status, { ...headers, 'content-length': String(answer.body.length) });
+        res.writeHead(answer.status, { ...headers, 'content-length': length(answer.body) });
         res.write(answer.body.subarray(0, Math.floor(answer.body.length / 2)));
         setTimeout(() => req.socket.destroy(), 5);
         return;
       }
       case 'truncate-body': {
         const short = answer.body.subarray(0, Math.floor(answer.body.length / 2));
-        res.writeHead(answer.status, { ...headers, 'content-length': String(short.length) }).end(short);
+        res.writeHead(answer.status, { ...headers, 'content-length': length(short) }).end(short);
         return;
       }
       case 'corrupt-body': {
         const damaged = Buffer.from(answer.body);
         if (damaged.length > 0) damaged[Math.floor(damaged.length / 2)]! ^= 0xff;
-        res.writeHead(answer.status, { ...headers, 'content-length': String(damaged.length) }).end(damaged);
+        res.writeHead(answer.status, { ...headers, 'content-length': length(damaged) }).end(damaged);
         return;
       }
       default:
-        res.writeHead(answer.status, { ...headers, 'content-length': String(answer.body.length) }).end(answer.body);
+        res.writeHead(answer.status, { ...headers, 'content-length': length(answer.body) }).end(answer.body);
     }
   };
 

@@ -1,10 +1,11 @@
 import { DeleteObjectsCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../../src/runtime/errors.ts';
 import { openStore } from '../../../src/store/open.ts';
 import { S3Store } from '../../../src/store/s3.ts';
 import { describeStoreConformance } from '../../unit/store/conformance.ts';
+import { type FaultProxy, seededRule, startFaultProxy } from '../../support/fault-proxy.ts';
 
 const endpoint = process.env.JOBKIT_TEST_S3_ENDPOINT!;
 const bucket = process.env.JOBKIT_TEST_S3_BUCKET!;
@@ -46,6 +47,36 @@ describeStoreConformance(
     });
   },
   // moto honours If-None-Match but ignores If-Match on CompleteMultipartUpload.
+  { manyKeys: 1_100, partSize: 5 * 1024 * 1024, streamedIfMatch: kind === 'moto' ? 'refused' : 'honoured' },
+);
+
+// The same contract through a fault-injecting proxy on a seeded schedule: lost
+// responses (500 after the write, resets), SlowDown and latency must not change
+// any observable behaviour. Damaged bodies are left to cut-bodies.test.ts (a
+// streamed body that fails its checksum is a retryable error by design), and
+// CreateMultipartUpload is spared: a lost response there leaves an orphan
+// upload, which the epoch sweep and the bucket lifecycle rule reclaim (docs/stores.md).
+let faultProxy: FaultProxy | undefined;
+afterAll(async () => {
+  await faultProxy?.close();
+});
+describeStoreConformance(
+  `s3 (${kind}) through a fault-injecting proxy`,
+  async () => {
+    faultProxy ??= await startFaultProxy(endpoint);
+    const seeded = seededRule(31, 0.05, ['slow-down', 'error-after-write', 'reset-after-write', 'reset-mid-response', 'latency']);
+    faultProxy.setRule((r) => (r.method === 'POST' && r.url.includes('uploads') && !r.url.includes('uploadId') ? undefined : seeded(r)));
+    const prefix = `conformance-faults-${randomUUID()}`;
+    const store = new S3Store({ bucket, prefix, endpoint: faultProxy.endpoint, region: 'us-east-1', maxAttempts: 6 });
+    return {
+      store,
+      leftovers: () => openUploads(`${prefix}/`),
+      dispose: async () => {
+        await deleteAll(`${prefix}/`);
+        await store.close();
+      },
+    };
+  },
   { manyKeys: 1_100, partSize: 5 * 1024 * 1024, streamedIfMatch: kind === 'moto' ? 'refused' : 'honoured' },
 );
 
