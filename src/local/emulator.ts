@@ -4,10 +4,11 @@
  * seeded chaos, and returns the final Job object.
  */
 import { hostname } from 'node:os';
-import { type AppliedChaos, ChaosEngine, type ChaosSpec, NO_CHAOS, planChaos } from './chaos.ts';
+import { type AppliedChaos, ChaosEngine, type ChaosSpec, describeChaos, NO_CHAOS, planChaos } from './chaos.ts';
 import { JobController } from './controller.ts';
 import { InvalidManifestError } from './errors.ts';
 import { OMIT_VALUE, invalid, required } from './field-errors.ts';
+import type { LocalPod } from './pod.ts';
 import { type PodRunnerSink, PodRunner } from './pod-runner.ts';
 import { parseManifestText, readJob } from './read-manifest.ts';
 import { SeededRandom } from './rng.ts';
@@ -153,13 +154,24 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
     backoffScale,
   });
 
+  const chaosMaxDelayMs = options.chaosMaxDelayMs ?? 1000;
+  // Duplicates run unseen by the controller (a pod on a partitioned node) until
+  // they have worked a while, so the two really race on the same index.
+  const hiddenDuplicates = new Set<LocalPod>();
+  const reveal = (dup: LocalPod): void => {
+    if (!hiddenDuplicates.delete(dup) || controller.isFinished) return;
+    controller.pods.push(dup);
+    requestSync();
+  };
   const chaos = new ChaosEngine({
     plan: planChaos(options.chaos ?? NO_CHAOS, chaosRandom, {
       podStarts: job.spec.completions ?? job.spec.parallelism ?? 1,
-      // Not at the very start: a process needs a moment to install its signal handlers.
-      minDelayMs: Math.floor((options.chaosMaxDelayMs ?? 1000) / 4),
-      maxDelayMs: options.chaosMaxDelayMs ?? 1000,
+      // Counted from the pod's first line: the program is up and working by then.
+      minDelayMs: Math.floor(chaosMaxDelayMs / 4),
+      maxDelayMs: chaosMaxDelayMs,
     }),
+    // A silent program (a shell script, a binary without logs) is armed when the old spawn-based window ends.
+    armSilentAfterMs: chaosMaxDelayMs,
     random: chaosRandom,
     later,
     isDone: () => done || controller.isFinished,
@@ -181,21 +193,27 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
       const dup = controller.newPod(now(), pod.index);
       Object.assign(dup.annotations, pod.annotations);
       sink.event(`chaos: starting duplicate pod ${dup.name} for ${pod.index === undefined ? 'pod' : `index ${pod.index} of pod`} ${pod.name}`);
+      hiddenDuplicates.add(dup);
       runner.startPod(dup);
-      // A pod created behind the controller's back is seen at its next batched sync.
-      later(SYNC_BATCH_PERIOD_MS, () => {
-        if (!controller.isFinished) controller.pods.push(dup);
-        requestSync();
-      });
-      return dup.name;
+      // Seen at the latest after a long silence; usually once it has worked (onDuplicateWorking), or when it exits (runSync).
+      later(DUPLICATE_HIDDEN_MAX_MS, () => reveal(dup));
+      return dup;
     },
   });
+  chaos.onDuplicateWorking = (dup) => later(Math.max(DUPLICATE_RACE_MS, 2 * chaosMaxDelayMs), () => reveal(dup));
+  const podSink: PodRunnerSink = {
+    podLine: (pod, line) => {
+      chaos.podLine(pod);
+      sink.podLine(pod, line);
+    },
+    event: (message) => sink.event(message),
+  };
 
   const runner: PodRunner = new PodRunner({
     job,
     baseEnv: options.env ?? process.env,
     placement: { nodeName: options.nodeName ?? hostname(), hostIP: '127.0.0.1', podIP: '127.0.0.1', serviceAccountName: 'default' },
-    sink,
+    sink: podSink,
     now,
     onChange: requestSync,
     backoffScale,
@@ -206,6 +224,7 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
     done = true;
     for (const t of timers) clearTimeout(t);
     timers.clear();
+    for (const line of describeChaos(chaos.applied, chaos.pendingCount)) sink.event(line);
     resolveRun({
       job: { ...job, status: controller.status() },
       outcome,
@@ -217,6 +236,8 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
   function runSync(): void {
     syncScheduled = false;
     if (done) return;
+    // A duplicate that ended is seen by the controller, like any finished pod.
+    for (const dup of hiddenDuplicates) if (dup.container.terminated !== undefined) reveal(dup);
     try {
       controller.sync();
     } catch (err) {
@@ -257,5 +278,7 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
   }
 }
 
-/** syncJobBatchPeriod: how long a pod event can go unseen by the Job controller. */
-const SYNC_BATCH_PERIOD_MS = 1000;
+/** How long at least a working duplicate runs unseen by the controller, racing the original. */
+const DUPLICATE_RACE_MS = 2_000;
+/** The longest a duplicate stays unseen, working or not. */
+const DUPLICATE_HIDDEN_MAX_MS = 30_000;

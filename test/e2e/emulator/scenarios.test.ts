@@ -378,6 +378,27 @@ describe('jobkit run: chaos', () => {
     expect(r.job.status?.completedIndexes).toBe('0,1');
   });
 
+  it('lands chaos while a pod works, not while it is still loading, and says where it landed', async () => {
+    // 1.5 s of silent start-up (a program loading), then 3 s of work, one line per 100 ms.
+    const script = 'sleep 1.5; i=0; while [ $i -lt 30 ]; do echo "item $i"; i=$((i+1)); sleep 0.1; done';
+    for (const seed of ['7', '8', '9']) {
+      const r = await runManifest(jobManifest({ spec: { backoffLimit: 3 }, script }), ['--chaos', 'kill=1', '--chaos-max-delay', '2000', '--seed', seed]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/chaos: kill of pod test-[a-z0-9]{5} landed mid-work \(after \d+ lines?\)/);
+      expect(r.stderr).toContain('chaos: 1 of 1 chaos action landed mid-work');
+    }
+  });
+
+  it('lets a duplicate pod race its original before the controller sees it', async () => {
+    const script = 'echo start; sleep 4; echo done';
+    const r = await runManifest(jobManifest({ spec: { completions: 1, completionMode: 'Indexed' }, script }), ['--chaos', 'duplicate=1', '--chaos-max-delay', '200']);
+    expect(r.code, r.stderr).toBe(0);
+    // Both pods printed their first line: they ran side by side on index 0.
+    const started = new Set([...r.stderr.matchAll(/^\[(test-0-[a-z0-9]{5})\] start$/gm)].map((m) => m[1]));
+    expect(started.size, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/chaos: duplicate of pod \S+ \(duplicate \S+\) landed mid-work/);
+  });
+
   it('makes the same choices for the same seed', async () => {
     const manifest = jobManifest({ spec: { completions: 4, parallelism: 4, completionMode: 'Indexed' }, script: 'exec sleep 1' });
     const a = await runManifest(manifest, ['--chaos', 'kill=2', '--chaos-max-delay', '300']);

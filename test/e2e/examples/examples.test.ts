@@ -33,7 +33,7 @@ interface ExampleSpec {
   /** Output names -> the effect names they imply. */
   readonly effectName: (outputKey: string) => string;
   readonly checkpoints: boolean;
-  /** Pods take ~1.5 s to their first item on 2 busy cores: chaos fires up to this long after a start. */
+  /** Chaos is armed at a pod's first line and fires up to this long after it: within the pod's work. */
   readonly chaosMaxDelayMs: number;
   readonly trials: number;
 }
@@ -48,7 +48,7 @@ const EXAMPLES: readonly ExampleSpec[] = [
     effects: ['etl', 'effects'],
     effectName: (key) => key.replace(/\.json$/, ''),
     checkpoints: true,
-    chaosMaxDelayMs: 3_500,
+    chaosMaxDelayMs: 1_500,
     trials: trialCount(2, 8),
   },
   {
@@ -66,7 +66,7 @@ const EXAMPLES: readonly ExampleSpec[] = [
     effects: ['train', 'effects'],
     effectName: (key) => key.split('/')[0] ?? key,
     checkpoints: true,
-    chaosMaxDelayMs: 3_000,
+    chaosMaxDelayMs: 1_000,
     trials: trialCount(2, 6),
   },
   {
@@ -78,7 +78,7 @@ const EXAMPLES: readonly ExampleSpec[] = [
     effects: ['backfill', 'effects'],
     effectName: (key) => key.replace(/\.json$/, ''),
     checkpoints: false,
-    chaosMaxDelayMs: 3_000,
+    chaosMaxDelayMs: 1_500,
     trials: trialCount(2, 8),
   },
 ];
@@ -147,6 +147,7 @@ for (const spec of EXAMPLES) {
     });
 
     let resumedTrials = 0;
+    const landings = { mid: 0, all: 0 };
     const seeds = Array.from({ length: spec.trials }, (_, i) => 101 + i * 7);
     it.each(seeds)('seed %i: preempt, kill and duplicate pods; same bytes, effects once, checkpoints intact', async (seed) => {
       if (reference === undefined) throw new Error('no clean run');
@@ -160,6 +161,10 @@ for (const spec of EXAMPLES) {
       expectComplete(run);
       if (/resumed at [1-9]/.test(run.stderr)) resumedTrials++;
       expect(run.stderr).toMatch(/chaos applied [1-9]/);
+      const summary = /chaos: (\d+) of (\d+) chaos actions? landed mid-work/.exec(run.stderr);
+      expect(summary, 'jobkit run says where its chaos landed').not.toBeNull();
+      landings.mid += Number(summary![1]);
+      landings.all += Number(summary![2]);
 
       const outputs = await readObjects(t.store, spec.outputs);
       expect([...outputs.keys()]).toEqual([...reference.keys()]);
@@ -169,6 +174,11 @@ for (const spec of EXAMPLES) {
       await expectEffectsOnce(spec, t, [...outputs.keys()]);
       if (spec.checkpoints) await verifyCheckpoints(t, spec.jobName, spec.completions);
       await expectMetricsPushed(spec, t);
+    });
+
+    it('most chaos actions landed mid-work, where they test something', () => {
+      expect(landings.all).toBeGreaterThan(0);
+      expect(landings.mid / landings.all).toBeGreaterThanOrEqual(0.5);
     });
 
     if (spec.checkpoints) {
