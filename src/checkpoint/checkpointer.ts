@@ -190,7 +190,14 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     this.root = resolveKey(scopePrefix(options.identity, { scope: options.scope, perIndex: options.perIndex ?? true }), 'checkpoints');
     this.#headKey = resolveKey(this.root, HEAD_KEY);
     const { identity } = options;
-    this.#owner = { pod: identity.podName ?? null, podUid: identity.podUid ?? null, node: identity.nodeName ?? null, attempt: identity.attempt ?? null };
+    this.#owner = {
+      pod: identity.podName ?? null,
+      podUid: identity.podUid ?? null,
+      node: identity.nodeName ?? null,
+      attempt: identity.attempt ?? null,
+      // A per-index line belongs to one partition of the input: recorded so a pod of a Job with another count refuses it.
+      count: (options.perIndex ?? true) ? identity.count : null,
+    };
     this.#log = options.log ?? silentLog;
     this.#metrics = options.metrics;
     this.#keep = positiveInt('keep', options.keep, CHECKPOINT_DEFAULTS.keep);

@@ -10,7 +10,7 @@
  * fenced. There is no window between "check" and "commit": the check IS the
  * commit.
  */
-import { FencedError } from '../runtime/errors.ts';
+import { ConfigurationError, FencedError } from '../runtime/errors.ts';
 import { PreconditionFailedError } from '../store/errors.ts';
 import type { ObjectStore, PutOptions } from '../store/types.ts';
 import { verifiedRead } from './errors.ts';
@@ -39,6 +39,19 @@ export async function readHead(store: ObjectStore, key: string, signal?: AbortSi
 }
 
 /**
+ * Refuse a per-index checkpoint line written by a Job with another index
+ * count: its cursor belongs to another partition of the input, so resuming
+ * from it would skip or repeat work silently.
+ */
+function assertSameCount(written: number | null | undefined, mine: number | null | undefined, key: string): void {
+  if (written === null || written === undefined || mine === null || mine === undefined || written === mine) return;
+  throw new ConfigurationError(
+    `the checkpoints at ${key} were written by a Job with JOBKIT_COUNT=${written} indexes, but this pod has JOBKIT_COUNT=${mine}: ` +
+      `its shard would not be the one checkpointed. Set completions and JOBKIT_COUNT back to ${written}, or start the line over with another JOBKIT_CHECKPOINT_SCOPE`,
+  );
+}
+
+/**
  * Take the next epoch. Every older writer is fenced from the moment this
  * resolves. Retries when another starter changed the head in between.
  *
@@ -57,6 +70,7 @@ export async function takeEpoch(
 ): Promise<HeadState> {
   for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
     const current = await readHead(store, key, signal);
+    assertSameCount(current?.head.owner.count, owner.count, key);
     const next = nextHead(current?.head, (current?.head.epoch ?? 0) + 1, owner);
     const condition: PutOptions = !conditional ? {} : current === undefined ? { ifNoneMatch: '*' } : { ifMatch: current.etag };
     try {

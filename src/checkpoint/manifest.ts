@@ -37,6 +37,12 @@ export interface EpochOwner {
   readonly podUid: string | null;
   readonly node: string | null;
   readonly attempt: number | null;
+  /**
+   * The Job's index count (JOBKIT_COUNT) when the epoch was taken, for a
+   * per-index line; null for a line shared by all indexes, and in heads
+   * written before it was recorded. A pod with another count refuses the line.
+   */
+  readonly count?: number | null;
 }
 
 /** The head: the only mutable object, changed by compare-and-swap only. */
@@ -262,6 +268,7 @@ export function parseHead(bytes: Uint8Array, key: string): Head {
       podUid: nullable(owner.podUid, isString),
       node: nullable(owner.node, isString),
       attempt: nullable(owner.attempt, isInt),
+      count: nullable(owner.count, isInt),
     },
     updatedAt: typeof obj.updatedAt === 'string' ? obj.updatedAt : '',
     nonce: text(obj, 'nonce', key),
