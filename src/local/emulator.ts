@@ -13,7 +13,7 @@ import { type PodRunnerSink, PodRunner } from './pod-runner.ts';
 import { parseManifestText, readJob } from './read-manifest.ts';
 import { SeededRandom } from './rng.ts';
 import type { Job } from './types.ts';
-import { applyJobDefaults, validateJob } from './validate.ts';
+import { applyJobDefaults, jobkitEnvErrors, validateJob } from './validate.ts';
 
 /** Options of {@link runLocalJob}. */
 export interface RunLocalJobOptions {
@@ -67,8 +67,11 @@ export function loadJobManifest(manifest: string | object, random: SeededRandom,
     throw new InvalidManifestError('', [invalid('<manifest>', OMIT_VALUE, message)], `error parsing the manifest: ${message}`);
   }
   const { job, errors } = readJob(raw);
+  // What a cluster would accept but runs wrong (JOBKIT_COUNT vs completions, an env name set twice),
+  // refused here too, not only by `jobkit run`'s lint: read as written, before defaults.
+  const jobkitErrors = jobkitEnvErrors(job);
   applyJobDefaults(job, { uid: random.uuid(), now, nameSuffix: random.nameSuffix() });
-  errors.push(...validateJob(job));
+  errors.push(...validateJob(job), ...jobkitErrors);
   if (errors.length === 0) {
     // Valid for the API server, but the emulator has no image to take an entrypoint from.
     const container = job.spec.template.spec.containers[0];

@@ -29,6 +29,24 @@ function errorsOf(m: Record<string, unknown>): string[] {
 }
 
 describe('loadJobManifest', () => {
+  it('refuses, for every caller of the emulator, a JOBKIT_COUNT that differs from completions and an env name set twice', () => {
+    const env = (entries: Array<[string, string]>) => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'v' },
+      spec: {
+        completionMode: 'Indexed',
+        completions: 3,
+        template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'x', command: ['true'], env: entries.map(([name, value]) => ({ name, value })) }] } },
+      },
+    });
+    const mismatch = errorsOf(env([['JOBKIT_COUNT', '4']])).join('\n');
+    expect(mismatch).toContain('4');
+    expect(mismatch).toContain('3');
+    expect(errorsOf(env([['JOBKIT_COUNT', '3'], ['JOBKIT_COUNT', '3']])).join('\n')).toMatch(/JOBKIT_COUNT/);
+    expect(errorsOf(env([['JOBKIT_COUNT', '3']]))).toEqual([]);
+  });
+
   it('applies the API defaults', () => {
     const job = loadJobManifest(manifest({}), new SeededRandom(1));
     expect(job.spec).toMatchObject({ completions: 1, parallelism: 1, backoffLimit: 6, completionMode: 'NonIndexed', podReplacementPolicy: 'TerminatingOrFailed', suspend: false });
