@@ -8,6 +8,7 @@ Commands:
   run        Run a Kubernetes Job manifest locally, under an emulated Job controller
   manifest   Write a Job manifest for a jobkit program
   lint       Check a Job manifest against jobkit's env contract and exit codes
+  gc         Delete expired idempotency records (and, with --plans, shard plans) from the store
   help       Show help for a command
   version    Print the jobkit version
 
@@ -101,4 +102,27 @@ Options:
 
 Exit status: 0 no error (warnings may be printed), 1 errors were found,
 2 the options are wrong or the file cannot be read.
+`;
+
+export const GC_USAGE = `Usage: jobkit gc (--job <name> [--namespace <ns>] | --scope <scope>) [options]
+
+Deletes what no later call can use from the store: idempotency records past
+their TTL, and records released without a partial effect. Each delete is
+conditional on the version read, so a record claimed again meanwhile is kept.
+Records in progress, within their TTL, or released after a partial effect
+(the next claimer's takeover check needs them) are kept.
+
+Options:
+      --job <name>          The Job whose records to clean (JOBKIT_JOB_NAME)
+      --namespace <ns>      Its namespace (default: default)
+      --scope <scope>       Instead of a job: the records of JOBKIT_IDEMPOTENCY_SCOPE
+      --store <url>         The store (default: JOBKIT_STORE, else ./.jobkit/store)
+      --plans               Also delete the job's shard plans and work-queue records;
+                            only once the Job has finished (running pods read them)
+      --dry-run             Count what would be deleted, delete nothing
+  -o, --output json         Print the report as JSON
+  -h, --help                Show this help
+
+Exit status: 0 done; 2 usage error; 78 configuration (bad store URL, a store
+without conditional deletes); 75 the store failed (retry).
 `;
