@@ -3,7 +3,8 @@
  */
 export { createIdempotency, IdempotencyLedger, type BatchOptions, type WrapOptions } from './ledger.ts';
 export { idempotent, idempotentFn } from './standalone.ts';
-export { deriveKey, payloadHash, validateKey } from './keys.ts';
+export { deriveKey, payloadHash, recordsPrefix, validateKey } from './keys.ts';
+export { collectExpiredRecords, type CollectExpiredOptions, type CollectExpiredResult } from './gc.ts';
 export { idempotencyOptionsFromEnv, type IdempotencyEnvOptions } from './config.ts';
 export {
   IdempotencyKeyError,
