@@ -51,44 +51,57 @@ export function looksLikeStoreUrl(value: string): boolean {
 }
 
 /**
- * Normalize `prefix` and `input`: a URL given as the prefix becomes the input
- * store with an empty prefix. Bad prefixes are a ConfigurationError naming
- * them (the store would throw a bare TypeError, which exits 70, not 78).
+ * Normalize `prefix` and `input` without validating them: a URL given as the
+ * prefix becomes the input store with an empty prefix. Enough to name the
+ * plan's key; {@link resolveSource} also checks them.
  *
  * @example
  * ```ts
- * resolveSource('s3://raw/events/', undefined); // { input: 's3://raw/events/', inputUrl: 's3://raw/events', prefix: '' }
+ * normalizeSource('s3://raw/events/', undefined); // { input: 's3://raw/events/', inputUrl: 's3://raw/events', prefix: '' }
+ * ```
+ */
+export function normalizeSource(prefix: string, input: ShardInput | undefined): ResolvedSource {
+  if (input === undefined && typeof prefix === 'string' && looksLikeStoreUrl(prefix)) return normalizeSource('', prefix);
+  if (input === undefined) return { input, inputUrl: undefined, prefix };
+  const url = typeof input === 'string' ? redactUrl(input) : input.url;
+  return { input, inputUrl: url.replace(/\/+$/, ''), prefix };
+}
+
+/**
+ * {@link normalizeSource}, then check the prefix and the input: bad ones are a
+ * ConfigurationError naming them (the store would throw a bare TypeError,
+ * which exits 70, not 78).
+ *
+ * @example
+ * ```ts
+ * resolveSource('events//x/', undefined); // throws ConfigurationError naming "events//x/"
  * ```
  */
 export function resolveSource(prefix: string, input: ShardInput | undefined): ResolvedSource {
   if (typeof prefix !== 'string') throw new ConfigurationError(`shard plan prefix must be a string, got ${typeof prefix}`);
-  if (input === undefined && looksLikeStoreUrl(prefix)) return resolveSource('', prefix);
-  if (looksLikeStoreUrl(prefix)) {
+  if (input !== undefined && looksLikeStoreUrl(prefix)) {
     throw new ConfigurationError(
       `shard plan prefix ${JSON.stringify(redactUrl(prefix))} is a URL, but an input store is also given; ` +
         `pass the URL as the input and a prefix relative to it`,
     );
   }
+  const source = normalizeSource(prefix, input);
   try {
-    assertValidPrefix(prefix);
+    assertValidPrefix(source.prefix);
   } catch (err) {
     throw new ConfigurationError(
-      `shard plan prefix ${JSON.stringify(prefix)} is not a valid key prefix (no leading "/", no empty, "." or ".." segments, ` +
+      `shard plan prefix ${JSON.stringify(source.prefix)} is not a valid key prefix (no leading "/", no empty, "." or ".." segments, ` +
         `no NUL or backslash); to list another bucket, pass its URL (s3://bucket/prefix/)`,
       { cause: err },
     );
   }
-  if (input === undefined) return { input, inputUrl: undefined, prefix };
-  if (typeof input === 'string') {
-    if (!looksLikeStoreUrl(input)) {
-      throw new ConfigurationError(
-        `shard input store ${JSON.stringify(redactUrl(input))} must be a URL: s3://bucket[/prefix], file:///absolute/path, ` +
-          `file://./relative/path or memory://name`,
-      );
-    }
-    return { input, inputUrl: redactUrl(input).replace(/\/+$/, ''), prefix };
+  if (typeof source.input === 'string' && !looksLikeStoreUrl(source.input)) {
+    throw new ConfigurationError(
+      `shard input store ${JSON.stringify(redactUrl(source.input))} must be a URL: s3://bucket[/prefix], file:///absolute/path, ` +
+        `file://./relative/path or memory://name`,
+    );
   }
-  return { input, inputUrl: input.url.replace(/\/+$/, ''), prefix };
+  return source;
 }
 
 /**

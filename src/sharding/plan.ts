@@ -19,7 +19,7 @@ import type { ObjectInfo, ObjectStore } from '../store/types.ts';
 import { sha256Hex } from '../util/hash.ts';
 import { fingerprint, resumePosition } from './cursor.ts';
 import { ShardPlanError } from './errors.ts';
-import { type ResolvedSource, type ShardInput, resolveSource, withInputStore } from './input.ts';
+import { type ResolvedSource, type ShardInput, normalizeSource, resolveSource, withInputStore } from './input.ts';
 import { childKey, moduleDir } from './keys.ts';
 import {
   PLAN_FORMAT,
@@ -106,7 +106,7 @@ export interface FreezeShardPlanOptions extends ShardPlanLocation {
  * ```
  */
 export function shardPlanKey(location: ShardPlanLocation): string {
-  return childKey(planDir(location, resolveSource(location.prefix, location.input)), 'plan.json');
+  return childKey(planDir(location, normalizeSource(location.prefix, location.input)), 'plan.json');
 }
 
 function planDir(location: ShardPlanLocation, source: ResolvedSource): string {

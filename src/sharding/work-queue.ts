@@ -285,7 +285,7 @@ export class WorkQueue {
       // with other completions under the same name, reusing the old queue.
       if (stored.count !== undefined && stored.count !== count) {
         throw new ConfigurationError(
-          `work queue ${this.dir} was created by a pod with job count ${String(stored.count)} (JOBKIT_COUNT), ` +
+          `work queue ${this.dir} was created by a pod with job count ${JSON.stringify(stored.count)} (JOBKIT_COUNT), ` +
             `but this worker has job count ${count} (JOBKIT_COUNT / identity.count); ` +
             `every pod of a Job must have the same count: use another queue name, or delete ${key} if the Job really changed`,
         );
