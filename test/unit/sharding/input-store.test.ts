@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { exitCodeOf } from '../../../src/runtime/classify.ts';
 import { ConfigurationError } from '../../../src/runtime/errors.ts';
 import { createShardHelpers } from '../../../src/sharding/helpers.ts';
 import { readOnlyStore } from '../../../src/sharding/input.ts';
@@ -118,6 +119,7 @@ describe('shard plans of a read-only input store', () => {
       const err: unknown = await call(shard).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ConfigurationError);
       expect(err).not.toBeInstanceOf(TypeError);
+      expect(exitCodeOf(err)).toBe(78);
       expect((err as Error).message).toMatch(/shard (plan prefix|input store)/);
       expect((err as Error).message).not.toContain('secret');
     });
