@@ -32,7 +32,10 @@ export interface ShardHelperDeps {
 }
 
 /** Options of {@link ShardHelpers.objects} and {@link ShardHelpers.plan}. */
-export type ShardObjectsOptions = Pick<FreezeShardPlanOptions, 'strategy' | 'name' | 'scope' | 'filter' | 'pageSize' | 'signal'> & {
+export type ShardObjectsOptions = Pick<
+  FreezeShardPlanOptions,
+  'strategy' | 'name' | 'scope' | 'filter' | 'pageSize' | 'signal' | 'input' | 'inputOptions'
+> & {
   /** A cursor saved from a previous attempt: skip what it finished. */
   readonly resume?: ShardCursor;
 };
@@ -56,9 +59,27 @@ export interface ShardHelpers {
   /**
    * The job's frozen plan of a store prefix (listed once, by the first index).
    * `count` defaults to the job's count; set it to cut the input into work-queue chunks.
+   * The prefix may be a store URL (`s3://raw/events/2026-12-01/`): that store is
+   * only listed, and the plan is stored in the job's store.
+   *
+   * @example
+   * ```ts
+   * const plan = await job.shard.plan('s3://raw/events/2026-12-01/', { name: 'queue', count: 200 });
+   * ```
    */
   plan(prefix: string, options?: ShardObjectsOptions & { readonly count?: number }): Promise<FrozenShardPlan>;
-  /** This index's objects under a store prefix, from the frozen plan, resumable. */
+  /**
+   * This index's objects under a store prefix, from the frozen plan, resumable.
+   * A URL prefix, or `input`, lists another (read-only) store; the keys are
+   * then relative to that store's root.
+   *
+   * @example
+   * ```ts
+   * const files = await job.shard.objects('s3://raw/events/2026-12-01/', { resume: saved?.state.cursor });
+   * const raw = openStore('s3://raw/events/2026-12-01/');
+   * for await (const file of files) await convert(await raw.getStream(file.key));
+   * ```
+   */
   objects(prefix: string, options?: ShardObjectsOptions): Promise<PlanShardIterator>;
   /** A work queue of `chunks` chunks leased by the job's pods. */
   workQueue(options: Omit<WorkQueueOptions, 'store' | 'identity' | 'lifecycle' | 'log'>): WorkQueue;

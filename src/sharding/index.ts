@@ -21,6 +21,7 @@ export {
 } from './strategies.ts';
 export { ResumableSequence, resumableRange } from './cursor.ts';
 export type { PlanPageRef, ShardPlanManifest } from './plan-format.ts';
+export { type ShardInput, readOnlyStore } from './input.ts';
 export {
   DEFAULT_PLAN_PAGE_SIZE,
   type FreezeShardPlanOptions,

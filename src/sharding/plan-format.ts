@@ -50,11 +50,23 @@ export interface ShardPlanManifest {
   readonly planId: string;
   /** The plan's name (default: derived from the prefix). */
   readonly name: string;
-  /** The store prefix that was listed. */
+  /** The store prefix that was listed (relative to the input store when `input` is set). */
   readonly prefix: string;
+  /**
+   * URL of the input store that was listed (credentials removed), when it is
+   * not the job's own store. Absent in plans of the job's store and in plans
+   * written before input stores existed.
+   */
+  readonly input?: string;
   readonly strategy: ShardStrategy;
   /** Number of shards. */
   readonly count: number;
+  /**
+   * The job's count (JOBKIT_COUNT, identity.count) of the pod that froze the
+   * plan; pods with another count are refused. Absent in plans written before
+   * it was recorded (those are accepted: `count` was checked alone).
+   */
+  readonly jobCount?: number;
   /** Wall-clock time the listing was frozen, in milliseconds since the epoch. */
   readonly createdAtMs: number;
   /** Pod (or index) that wrote the plan, for operators. */
@@ -128,7 +140,9 @@ export function decodeManifest(key: string, body: Uint8Array): ShardPlanManifest
     starts[0] === 0 &&
     starts[m.count] === m.objects &&
     isArrayOf(pages, (p) => typeof p === 'object' && p !== null && Number.isSafeInteger((p as PlanPageRef).entries)) &&
-    (pages as PlanPageRef[]).reduce((n, p) => n + p.entries, 0) === m.objects;
+    (pages as PlanPageRef[]).reduce((n, p) => n + p.entries, 0) === m.objects &&
+    (m.input === undefined || typeof m.input === 'string') &&
+    (m.jobCount === undefined || (Number.isSafeInteger(m.jobCount) && m.jobCount >= 1));
   if (!consistent) throw new ShardPlanError(key, 'is internally inconsistent (shard offsets or page sizes do not add up)');
   return m;
 }

@@ -14,10 +14,12 @@ import { ConfigurationError } from '../runtime/errors.ts';
 import type { JobIdentity } from '../runtime/types.ts';
 import { PreconditionFailedError } from '../store/errors.ts';
 import { requireConditionalWrites } from '../store/probe.ts';
+import type { OpenStoreOptions } from '../store/open.ts';
 import type { ObjectInfo, ObjectStore } from '../store/types.ts';
 import { sha256Hex } from '../util/hash.ts';
 import { fingerprint, resumePosition } from './cursor.ts';
 import { ShardPlanError } from './errors.ts';
+import { type ResolvedSource, type ShardInput, normalizeSource, resolveSource, withInputStore } from './input.ts';
 import { childKey, moduleDir } from './keys.ts';
 import {
   PLAN_FORMAT,
@@ -41,7 +43,10 @@ const PAGE_WRITE_CONCURRENCY = 8;
 
 /** An object of a plan, as handed to the job. */
 export interface PlannedObject {
-  /** Full store key (prefix included): pass it to `store.get`. */
+  /**
+   * Full key (prefix included) in the listed store: pass it to `store.get`, or
+   * to the input store's `get` when the plan lists an input store (`manifest.input`).
+   */
   readonly key: string;
   /** Size in bytes when the plan was frozen. */
   readonly size: number;
@@ -51,12 +56,23 @@ export interface PlannedObject {
 
 /** Where a plan lives. */
 export interface ShardPlanLocation {
+  /** The job's own store (JOBKIT_STORE): the plan is written here, and the input listed here unless `input` is set. */
   readonly store: ObjectStore;
   /** Namespace and job name place the plan under the job's prefix. */
   readonly identity: JobIdentity;
-  /** The listed prefix (relative to the store root), e.g. `input/2024-06-01/`. */
+  /**
+   * The listed prefix, e.g. `input/2024-06-01/`: relative to the root of
+   * `input` when given, else of `store`. A store URL (`s3://raw/events/`) here
+   * means `input: <that URL>` with an empty prefix.
+   */
   readonly prefix: string;
-  /** Plan name; default derived from the prefix. Use another name to plan the same prefix twice. */
+  /**
+   * A read-only store to list instead of `store`, e.g. a data-lake bucket:
+   * a URL (opened with openStore, closed after listing) or an ObjectStore
+   * (never closed). jobkit only lists it; the plan still goes to `store`.
+   */
+  readonly input?: ShardInput;
+  /** Plan name; default derived from the prefix (and the input URL). Use another name to plan the same prefix twice. */
   readonly name?: string;
   /** Explicit scope shared across Jobs (see scopePrefix); default: this Job. */
   readonly scope?: string;
@@ -75,6 +91,8 @@ export interface FreezeShardPlanOptions extends ShardPlanLocation {
   readonly filter?: (object: ObjectInfo) => boolean;
   /** Entries per page; default {@link DEFAULT_PLAN_PAGE_SIZE}. */
   readonly pageSize?: number;
+  /** How a URL `input` is opened (S3 endpoint, region, env); default the process environment. */
+  readonly inputOptions?: OpenStoreOptions;
   readonly signal?: AbortSignal;
   readonly log?: Pick<Logger, 'info' | 'warn' | 'debug'>;
 }
@@ -88,12 +106,16 @@ export interface FreezeShardPlanOptions extends ShardPlanLocation {
  * ```
  */
 export function shardPlanKey(location: ShardPlanLocation): string {
-  return childKey(planDir(location), 'plan.json');
+  return childKey(planDir(location, normalizeSource(location.prefix, location.input)), 'plan.json');
 }
 
-function planDir(location: ShardPlanLocation): string {
-  const name = location.name ?? `prefix:${location.prefix}`;
-  return moduleDir(location.identity, location.scope, 'shard-plans', name);
+function planDir(location: ShardPlanLocation, source: ResolvedSource): string {
+  return moduleDir(location.identity, location.scope, 'shard-plans', location.name ?? defaultPlanName(source));
+}
+
+/** `prefix:<prefix>` for the job's store (as before input stores), `input:<url>/<prefix>` for another store. */
+function defaultPlanName(source: ResolvedSource): string {
+  return source.inputUrl === undefined ? `prefix:${source.prefix}` : `input:${source.inputUrl}/${source.prefix}`;
 }
 
 /**
@@ -114,13 +136,15 @@ export async function freezeShardPlan(options: FreezeShardPlanOptions): Promise<
   const strategy = options.strategy ?? 'weighted';
   const pageSize = options.pageSize ?? DEFAULT_PLAN_PAGE_SIZE;
   assertPositiveInteger(pageSize, 'pageSize');
+  const source = resolveSource(options.prefix, options.input);
   const key = shardPlanKey(options);
 
   const existing = await readManifest(options.store, key, options.signal);
-  if (existing !== undefined) return adopt(options, key, existing, strategy, count);
+  if (existing !== undefined) return adopt(options, source, key, existing, strategy, count);
 
+  // Probed on the job's store only: the probe writes, and the input may be read-only.
   await requireConditionalWrites(options.store, 'frozen shard plans', { create: true, replace: false });
-  const fields = await listAndWritePages(options, strategy, count, pageSize);
+  const fields = await listAndWritePages(options, source, strategy, count, pageSize);
   try {
     const body = encodeManifest(fields);
     await options.store.put(key, body, { ifNoneMatch: '*', contentType: 'application/json', signal: options.signal });
@@ -132,7 +156,7 @@ export async function freezeShardPlan(options: FreezeShardPlanOptions): Promise<
     await Promise.all(fields.pages.map((p) => options.store.delete(p.key).catch(() => undefined)));
     const winner = await readManifest(options.store, key, options.signal);
     if (winner === undefined) throw new ShardPlanError(key, 'was created by another pod and then deleted while freezing', { cause: err });
-    return adopt(options, key, winner, strategy, count);
+    return adopt(options, source, key, winner, strategy, count);
   }
 }
 
@@ -172,29 +196,62 @@ async function readManifest(store: ObjectStore, key: string, signal: AbortSignal
   return obj === undefined ? undefined : decodeManifest(key, obj.body);
 }
 
-function adopt(options: FreezeShardPlanOptions, key: string, m: ShardPlanManifest, strategy: ShardStrategy, count: number): FrozenShardPlan {
-  if (m.prefix !== options.prefix || m.strategy !== strategy || m.count !== count) {
+function adopt(
+  options: FreezeShardPlanOptions,
+  source: ResolvedSource,
+  key: string,
+  m: ShardPlanManifest,
+  strategy: ShardStrategy,
+  count: number,
+): FrozenShardPlan {
+  const inputOf = (url: string | undefined): string => (url === undefined ? '' : ` of ${url}`);
+  if (m.prefix !== source.prefix || m.input !== source.inputUrl || m.strategy !== strategy || m.count !== count) {
     throw new ConfigurationError(
-      `shard plan ${key} was frozen for prefix ${JSON.stringify(m.prefix)}, strategy ${m.strategy}, count ${m.count}, ` +
-        `but this pod asks for prefix ${JSON.stringify(options.prefix)}, strategy ${strategy}, count ${count}; ` +
+      `shard plan ${key} was frozen for prefix ${JSON.stringify(m.prefix)}${inputOf(m.input)}, strategy ${m.strategy}, count ${m.count}, ` +
+        `but this pod asks for prefix ${JSON.stringify(source.prefix)}${inputOf(source.inputUrl)}, strategy ${strategy}, count ${count}; ` +
         `use another plan name, or delete the plan if the input really changed`,
+    );
+  }
+  // A plan with an explicit shard count (work-queue chunks) would still "fit";
+  // but pods disagreeing on the job's count means mixed manifests or a Job
+  // re-submitted with other completions under the same name.
+  if (m.jobCount !== undefined && m.jobCount !== options.identity.count) {
+    throw new ConfigurationError(
+      `shard plan ${key} was frozen by a pod with job count ${m.jobCount} (JOBKIT_COUNT), ` +
+        `but this pod has job count ${options.identity.count} (JOBKIT_COUNT / identity.count); ` +
+        `every index of a Job must have the same count: use another plan name, or delete the plan if the Job really changed`,
     );
   }
   return new FrozenShardPlan(options.store, key, m);
 }
 
+type Listed = { key: string; size: number; etag: string }[];
+
+/** List the input: the job's store, or a read-only view of the input store. */
+async function listInput(options: FreezeShardPlanOptions, source: ResolvedSource): Promise<Listed> {
+  const { filter, signal } = options;
+  const { prefix } = source;
+  const collect = async (store: ObjectStore): Promise<Listed> => {
+    const objects: Listed = [];
+    for await (const info of store.list(prefix, { signal })) {
+      if (filter !== undefined && !filter(info)) continue;
+      objects.push({ key: info.key.slice(prefix.length), size: info.size, etag: info.etag });
+    }
+    return objects;
+  };
+  return source.input === undefined ? collect(options.store) : withInputStore(source.input, options.inputOptions ?? {}, collect);
+}
+
 async function listAndWritePages(
   options: FreezeShardPlanOptions,
+  source: ResolvedSource,
   strategy: ShardStrategy,
   count: number,
   pageSize: number,
 ): Promise<Omit<ShardPlanManifest, 'checksum'>> {
-  const { store, prefix, filter, signal } = options;
-  const objects: { key: string; size: number; etag: string }[] = [];
-  for await (const info of store.list(prefix, { signal })) {
-    if (filter !== undefined && !filter(info)) continue;
-    objects.push({ key: info.key.slice(prefix.length), size: info.size, etag: info.etag });
-  }
+  const { store, signal } = options;
+  const { prefix } = source;
+  const objects = await listInput(options, source);
   const shardOf = assignShards(objects, count, { strategy, duplicates: 'allow', key: (o) => o.key, weight: (o) => o.size });
 
   // Counting sort by shard; stable, so each shard keeps key order.
@@ -211,7 +268,7 @@ async function listAndWritePages(
   for (let i = 0; i < objects.length; i++) order[next[shardOf[i]!]!++] = i;
 
   const planId = randomUUID();
-  const pagesDir = childKey(planDir(options), 'pages', planId);
+  const pagesDir = childKey(planDir(options, source), 'pages', planId);
   const pageCount = Math.ceil(objects.length / pageSize);
   const pages = new Array<PlanPageRef>(pageCount);
   let nextPage = 0;
@@ -235,10 +292,12 @@ async function listAndWritePages(
     format: PLAN_FORMAT,
     version: PLAN_VERSION,
     planId,
-    name: options.name ?? `prefix:${prefix}`,
+    name: options.name ?? defaultPlanName(source),
     prefix,
+    ...(source.inputUrl === undefined ? {} : { input: source.inputUrl }),
     strategy,
     count,
+    jobCount: options.identity.count,
     createdAtMs: Date.now(),
     createdBy: options.identity.podName ?? `index-${options.identity.index}`,
     objects: objects.length,

@@ -261,16 +261,33 @@ export class WorkQueue {
 
   async #ensureQueue(): Promise<void> {
     const key = childKey(this.dir, 'queue.json');
-    const body = JSON.stringify({ version: 1, chunks: this.chunks, createdAtMs: Date.now(), createdBy: this.workerId });
+    const count = this.#o.identity.count;
+    // `count` (the job's JOBKIT_COUNT) was added later: records without it are accepted.
+    const body = JSON.stringify({ version: 1, chunks: this.chunks, count, createdAtMs: Date.now(), createdBy: this.workerId });
     try {
       await this.#o.store.put(key, body, { ifNoneMatch: '*', contentType: 'application/json' });
     } catch (err) {
       if (!(err instanceof PreconditionFailedError)) throw err;
       const existing = await this.#o.store.get(key);
-      const stored = existing === undefined ? undefined : (JSON.parse(Buffer.from(existing.body).toString('utf8')) as { chunks?: unknown });
-      if (stored !== undefined && stored.chunks !== this.chunks) {
+      if (existing === undefined) return;
+      let stored: { chunks?: unknown; count?: unknown };
+      try {
+        stored = JSON.parse(Buffer.from(existing.body).toString('utf8')) as { chunks?: unknown; count?: unknown };
+      } catch (parseError) {
+        throw new ConfigurationError(`work queue record ${key} is not valid JSON (corrupt or truncated)`, { cause: parseError });
+      }
+      if (stored.chunks !== this.chunks) {
         throw new ConfigurationError(
           `work queue ${this.dir} was created with chunks=${String(stored.chunks)}, this worker has chunks=${this.chunks}; use another queue name`,
+        );
+      }
+      // Pods disagreeing on the job's count: mixed manifests, or a Job re-submitted
+      // with other completions under the same name, reusing the old queue.
+      if (stored.count !== undefined && stored.count !== count) {
+        throw new ConfigurationError(
+          `work queue ${this.dir} was created by a pod with job count ${JSON.stringify(stored.count)} (JOBKIT_COUNT), ` +
+            `but this worker has job count ${count} (JOBKIT_COUNT / identity.count); ` +
+            `every pod of a Job must have the same count: use another queue name, or delete ${key} if the Job really changed`,
         );
       }
     }
