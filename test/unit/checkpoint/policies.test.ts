@@ -102,7 +102,8 @@ describe('background saves', () => {
 describe('progress() by default', () => {
   /** The clock progress() reads, moved by the test: no real waiting, no timing assertions. */
   function fakeClock(): { advance(ms: number): void } {
-    let now = performance.now();
+    // An integer start: 30 additions of 1000 to a fractional reading can sum to 29999.999...
+    let now = 1_000_000;
     vi.spyOn(performance, 'now').mockImplementation(() => now);
     return { advance: (ms) => (now += ms) };
   }
