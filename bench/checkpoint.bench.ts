@@ -29,7 +29,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { createCheckpointer } from '../src/checkpoint/checkpointer.ts';
 import { createHasher } from '../src/checkpoint/checksum.ts';
 import type { JobIdentity } from '../src/runtime/types.ts';
-import { runJob } from '../src/runtime/run-job.ts';
+import { runJob } from '../src/job/run-job.ts';
 import { openStore } from '../src/store/open.ts';
 import { S3Store } from '../src/store/s3.ts';
 import { type BenchFigure, higherIsBetter, lowerIsBetter, median, msSince, round, writeResults } from './lib.ts';

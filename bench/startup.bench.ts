@@ -24,10 +24,10 @@ function compileRunJob(): { dir: string; module: string } {
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   const tsc = join(root, 'node_modules/typescript/bin/tsc');
   const args = ['--ignoreConfig', '--outDir', join(dir, 'dist'), '--rootDir', join(root, 'src'), '--module', 'nodenext', '--moduleResolution', 'nodenext'];
-  args.push('--target', 'es2023', '--rewriteRelativeImportExtensions', '--skipLibCheck', '--types', 'node', '--strict', join(root, 'src/runtime/run-job.ts'));
+  args.push('--target', 'es2023', '--rewriteRelativeImportExtensions', '--skipLibCheck', '--types', 'node', '--strict', join(root, 'src/job/run-job.ts'));
   const r = spawnSync(process.execPath, [tsc, ...args], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`tsc exited ${r.status}`);
-  return { dir, module: join(dir, 'dist/runtime/run-job.js') };
+  return { dir, module: join(dir, 'dist/job/run-job.js') };
 }
 
 const jobScript = (module: string): string[] => [
@@ -40,7 +40,7 @@ const compiled = compileRunJob();
 const variants = {
   bare: ['-e', "process.stdout.write('ready\\n')"],
   jobkitJs: jobScript(compiled.module),
-  jobkitTs: jobScript(join(root, 'src/runtime/run-job.ts')),
+  jobkitTs: jobScript(join(root, 'src/job/run-job.ts')),
 } as const;
 
 interface Timing {

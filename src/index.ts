@@ -21,8 +21,8 @@
  */
 
 // Runtime: runJob, identity, exit codes, errors, retries, lifecycle.
-export { runJob, executeJob, type JobContext, type JobMain, type RunJobOptions } from './runtime/run-job.ts';
-export type { JobModuleOptions, JobModules } from './runtime/job-modules.ts';
+export { runJob, executeJob, type JobContext, type JobMain, type RunJobOptions } from './job/run-job.ts';
+export type { JobModuleOptions, JobModules } from './job/job-modules.ts';
 export { resolveIdentity, detectPlatform, PLATFORMS, type IdentityOptions } from './runtime/identity.ts';
 export * from './runtime/exit-codes.ts';
 export * from './runtime/errors.ts';

@@ -10,6 +10,7 @@ import { SPAN_NAMES, withSpan } from '../telemetry/span.ts';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ConfigurationError, FencedError } from '../runtime/errors.ts';
+import type { JobLogger } from '../runtime/types.ts';
 import { requireConditionalWrites } from '../store/probe.ts';
 import { scopePrefix } from '../store/keys.ts';
 import type { ObjectStore } from '../store/types.ts';
@@ -38,7 +39,6 @@ import { snapshotParts, uploadPart, type UploadSettings } from './upload.ts';
 import type {
   BackgroundSave,
   CheckpointInfo,
-  CheckpointLogger,
   CheckpointMetrics,
   Checkpointer,
   CheckpointerOptions,
@@ -79,7 +79,7 @@ const SMALL_PART_MAX = 8 * MiB;
 /** Reserved name of the data object holding state too large to inline. */
 const STATE_PART = 'state.json';
 
-const silentLog: CheckpointLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+const silentLog: JobLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 function positiveInt(name: string, value: number | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
@@ -146,7 +146,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
   readonly #store: ObjectStore;
   readonly #headKey: string;
   readonly #owner: EpochOwner;
-  readonly #log: CheckpointLogger;
+  readonly #log: JobLogger;
   readonly #metrics: CheckpointMetrics | undefined;
   readonly #keep: number;
   readonly #fencing: boolean;

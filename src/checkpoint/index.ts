@@ -10,7 +10,6 @@ export { DEFAULT_SAVE_EVERY } from './policy.ts';
 export type {
   BackgroundSave,
   CheckpointInfo,
-  CheckpointLogger,
   CheckpointMetrics,
   Checkpointer,
   CheckpointerOptions,

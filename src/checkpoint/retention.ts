@@ -15,7 +15,7 @@
 import type { ObjectStore } from '../store/types.ts';
 import { CheckpointCorruptError } from './errors.ts';
 import { DATA_DIR, epochOfKey, type Head, type HeadEntry, IMMUTABLE_DIRS, type Manifest, resolveKey } from './manifest.ts';
-import type { CheckpointLogger } from './types.ts';
+import type { JobLogger } from '../runtime/types.ts';
 
 /** What pruning needs. */
 export interface PruneContext {
@@ -25,7 +25,7 @@ export interface PruneContext {
   readonly head: Head;
   /** Read a manifest by its relative key; CheckpointCorruptError when unreadable. */
   readonly readManifest: (relativeKey: string) => Promise<Manifest>;
-  readonly log: CheckpointLogger;
+  readonly log: JobLogger;
   readonly signal?: AbortSignal | undefined;
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { ObjectStore } from '../store/types.ts';
-import type { JobIdentity, Lifecycle } from '../runtime/types.ts';
+import type { JobIdentity, JobLogger, Lifecycle } from '../runtime/types.ts';
 
 /**
  * A named binary part of a checkpoint (model weights, an index, a spill file).
@@ -155,14 +155,6 @@ export interface SavePolicy {
   readonly seconds?: number;
 }
 
-/** The subset of a pino logger the checkpointer uses. */
-export interface CheckpointLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
 /** The subset of JobMetrics the checkpointer records into (telemetry/metrics.ts). */
 export interface CheckpointMetrics {
   checkpointSaved(bytes: number, durationMs: number): void;
@@ -184,7 +176,7 @@ export interface CheckpointerOptions<S> {
   readonly identity: JobIdentity;
   /** When given, a final save runs in the `checkpoint` shutdown phase (see `finalSave`). */
   readonly lifecycle?: Lifecycle;
-  readonly log?: CheckpointLogger;
+  readonly log?: JobLogger;
   readonly metrics?: CheckpointMetrics;
   /**
    * Explicit scope shared across Jobs (e.g. all runs of a CronJob): keys live

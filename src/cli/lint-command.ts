@@ -1,11 +1,11 @@
 /**
- * `jobkit lint -f job.yaml`: the checks of src/local/lint.ts, one line per
+ * `jobkit lint -f job.yaml`: the checks of src/cli/lint.ts, one line per
  * problem (`job.yaml: <path>: <problem>`), for a user's CI. Exit 0 when no
  * error was found (warnings are printed too), 1 on errors, 2 on usage errors.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type LintProblem, lintManifest } from '../local/lint.ts';
+import { type LintProblem, lintManifest } from './lint.ts';
 import { LINT_USAGE } from './usage.ts';
 
 /** Exit status of `jobkit lint`. */

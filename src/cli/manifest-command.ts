@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { type Env, parseChoice, parseInteger, unknownJobkitVariables } from '../runtime/config.ts';
-import { checkModuleEnv } from '../runtime/job-modules.ts';
+import { checkModuleEnv } from '../job/job-modules.ts';
 import { resolveLifecycleSettings } from '../runtime/lifecycle.ts';
 import type { JobIdentity } from '../runtime/types.ts';
 import { type ManifestOptions, generateJobManifest } from '../local/manifest-generator.ts';

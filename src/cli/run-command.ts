@@ -9,7 +9,7 @@ import { ConfigurationError } from '../runtime/errors.ts';
 import { mergeChaosSpecs, parseChaosSpec } from '../local/chaos.ts';
 import { runLocalJob, stderrSink } from '../local/emulator.ts';
 import { InvalidManifestError } from '../local/errors.ts';
-import { lintManifest } from '../local/lint.ts';
+import { lintManifest } from './lint.ts';
 import { formatLintProblems } from './lint-command.ts';
 import { RUN_USAGE } from './usage.ts';
 

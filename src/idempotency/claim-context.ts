@@ -4,7 +4,7 @@
  */
 import { PreconditionFailedError } from '../store/errors.ts';
 import type { ObjectStore } from '../store/types.ts';
-import type { Logger } from '../telemetry/logger.ts';
+import type { JobLogger } from '../runtime/types.ts';
 import type { CompletionCache } from './cache.ts';
 import type { IdempotencyRecord } from './record.ts';
 import type { ResolvedSettings } from './settings.ts';
@@ -23,7 +23,7 @@ export interface ClaimContext {
   readonly clock: () => number;
   readonly stats: StatsRecorder;
   readonly cache: CompletionCache;
-  readonly log: Logger | undefined;
+  readonly log: JobLogger | undefined;
 }
 
 /** How an owner-checked write ended. */

@@ -22,11 +22,10 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkOption } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
-import type { JobIdentity } from '../runtime/types.ts';
+import type { JobIdentity, JobLogger } from '../runtime/types.ts';
 import { PreconditionFailedError } from '../store/errors.ts';
 import { requireConditionalWrites } from '../store/probe.ts';
 import type { ObjectStore } from '../store/types.ts';
-import type { Logger } from '../telemetry/logger.ts';
 import { mapBounded } from './bounded.ts';
 import { CompletionCache } from './cache.ts';
 import { ClaimHandle, inProgressFields, parseResult } from './claim.ts';
@@ -100,7 +99,7 @@ export class IdempotencyLedger {
   /** The ledger's own settings, resolved once: most calls override nothing. */
   readonly #settings: ResolvedSettings;
   readonly #identity: JobIdentity | undefined;
-  readonly #log: Logger | undefined;
+  readonly #log: JobLogger | undefined;
   readonly #clock: () => number;
   readonly #cache: CompletionCache;
   readonly #stats: StatsRecorder;

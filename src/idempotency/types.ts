@@ -3,9 +3,8 @@
  * unit: `...Ms` is milliseconds, `...AtMs` is milliseconds since the Unix
  * epoch. There are no seconds anywhere in this module.
  */
-import type { JobIdentity, Lifecycle } from '../runtime/types.ts';
+import type { JobIdentity, JobLogger, Lifecycle } from '../runtime/types.ts';
 import type { ObjectStore } from '../store/types.ts';
-import type { Logger } from '../telemetry/logger.ts';
 
 /** What a caller does when another owner holds the key. */
 export type InProgressPolicy =
@@ -83,7 +82,7 @@ export interface IdempotencyOptions extends IdempotencySettings {
    */
   readonly scope?: string;
   /** Logger for takeovers, lease losses and releases. */
-  readonly log?: Logger;
+  readonly log?: JobLogger;
   /**
    * When given, claims from `claim`/`claimMany` still held at shutdown are
    * released in the `release` phase, so the next pod need not wait for their

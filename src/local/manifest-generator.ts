@@ -5,8 +5,8 @@
  */
 import { EXIT_CODE_TABLE, type PolicyAction } from '../runtime/exit-codes.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
+import { IDENTITY_ENV } from '../runtime/identity-env.ts';
 import type { EnvVar, Job, PodFailurePolicy, PodFailurePolicyRule } from './types.ts';
-import { JOB_LABELS } from './validate.ts';
 
 /** Inputs of {@link generateJobManifest}. */
 export interface ManifestOptions {
@@ -56,6 +56,16 @@ export interface ManifestOptions {
 export const MIN_GRACE_PERIOD_SECONDS = 5;
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** The identity variables, from the one table runtime/identity.ts reads (downward API or the completions). */
+function identityEnv(completions: number): EnvVar[] {
+  const out: EnvVar[] = [];
+  for (const { env, kubernetes } of Object.values(IDENTITY_ENV)) {
+    if (kubernetes === 'completions') out.push({ name: env, value: String(completions) });
+    else if (typeof kubernetes === 'object') out.push(fieldRefEnv(env, kubernetes.fieldPath));
+  }
+  return out;
+}
 
 function fieldRefEnv(name: string, fieldPath: string): EnvVar {
   return { name, valueFrom: { fieldRef: { fieldPath } } };
@@ -135,20 +145,14 @@ export function generateJobManifest(options: ManifestOptions): Job {
       `--deadline (${options.deadlineSeconds}) must be below --active-deadline (${options.activeDeadlineSeconds}) so the program stops and checkpoints before Kubernetes kills it`,
     );
   }
-  const reserved = new Set(['JOBKIT_JOB_NAME', 'JOBKIT_NAMESPACE', 'JOBKIT_POD_NAME', 'JOBKIT_POD_UID', 'JOBKIT_NODE_NAME', 'JOBKIT_ATTEMPT', 'JOBKIT_COUNT', 'JOBKIT_GRACE_PERIOD_SECONDS']);
+  const reserved = new Set([...identityEnv(completions).map((e) => e.name), 'JOBKIT_GRACE_PERIOD_SECONDS']);
   for (const [k] of options.env ?? []) {
     if (reserved.has(k)) throw new ConfigurationError(`--env ${k} is set by the manifest itself; use the matching option instead`);
     if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(k)) throw new ConfigurationError(`--env name must be a valid environment variable name, got "${k}"`);
   }
 
   const env: EnvVar[] = [
-    fieldRefEnv('JOBKIT_JOB_NAME', `metadata.labels['${JOB_LABELS.jobName}']`),
-    fieldRefEnv('JOBKIT_NAMESPACE', 'metadata.namespace'),
-    fieldRefEnv('JOBKIT_POD_NAME', 'metadata.name'),
-    fieldRefEnv('JOBKIT_POD_UID', 'metadata.uid'),
-    fieldRefEnv('JOBKIT_NODE_NAME', 'spec.nodeName'),
-    fieldRefEnv('JOBKIT_ATTEMPT', `metadata.annotations['${JOB_LABELS.indexFailureCount}']`),
-    { name: 'JOBKIT_COUNT', value: String(completions) },
+    ...identityEnv(completions),
     { name: 'JOBKIT_GRACE_PERIOD_SECONDS', value: String(grace) },
   ];
   if (options.deadlineSeconds !== undefined) env.push({ name: 'JOBKIT_DEADLINE_SECONDS', value: String(options.deadlineSeconds) });

@@ -10,6 +10,7 @@
  */
 import { type Env, readChoice, readInteger, readString } from './config.ts';
 import { ConfigurationError } from './errors.ts';
+import { IDENTITY_ENV } from './identity-env.ts';
 import type { JobIdentity, Platform } from './types.ts';
 
 /** Identity values given in code; each wins over its environment form. */
@@ -49,7 +50,9 @@ interface PlatformValues {
 }
 
 /** Every platform jobkit knows, as accepted by JOBKIT_PLATFORM. */
-export const PLATFORMS: readonly Platform[] = ['kubernetes', 'aws-batch', 'cloud-run', 'cloud-batch', 'slurm', 'local'];
+export const PLATFORMS: readonly Platform[] = Object.freeze(
+  Object.keys({ kubernetes: true, 'aws-batch': true, 'cloud-run': true, 'cloud-batch': true, slurm: true, local: true } satisfies Record<Platform, true>) as Platform[],
+);
 
 const DEFAULT_JOB_NAME = 'job';
 const DEFAULT_NAMESPACE = 'default';
@@ -87,22 +90,22 @@ export function detectPlatform(env: Env): Platform {
  * ```
  */
 export function resolveIdentity(env: Env = process.env, options: IdentityOptions = {}): JobIdentity {
-  const platform = options.platform ?? readChoice(env, 'JOBKIT_PLATFORM', PLATFORMS) ?? detectPlatform(env);
+  const platform = options.platform ?? readChoice(env, IDENTITY_ENV.platform.env, PLATFORMS) ?? detectPlatform(env);
   const native = readPlatformValues(platform, env);
 
   const index = pick(
     [options.index, 'option index'],
-    [readInteger(env, 'JOBKIT_INDEX'), 'JOBKIT_INDEX'],
+    [readInteger(env, IDENTITY_ENV.index.env), IDENTITY_ENV.index.env],
     [native.index, native.indexFrom ?? 'platform index'],
   );
   const count = pick(
     [options.count, 'option count'],
-    [readInteger(env, 'JOBKIT_COUNT'), 'JOBKIT_COUNT'],
+    [readInteger(env, IDENTITY_ENV.count.env), IDENTITY_ENV.count.env],
     [native.count, native.countFrom ?? 'platform count'],
   );
   const attempt = pick(
     [options.attempt, 'option attempt'],
-    [readInteger(env, 'JOBKIT_ATTEMPT'), 'JOBKIT_ATTEMPT'],
+    [readInteger(env, IDENTITY_ENV.attempt.env), IDENTITY_ENV.attempt.env],
     [native.attempt, 'platform attempt'],
   );
   checkCodeInteger(index, 0);
@@ -124,12 +127,12 @@ export function resolveIdentity(env: Env = process.env, options: IdentityOptions
 
   return Object.freeze({
     platform,
-    jobName: nonEmpty(options.jobName, 'jobName') ?? readString(env, 'JOBKIT_JOB_NAME') ?? native.jobName ?? DEFAULT_JOB_NAME,
+    jobName: nonEmpty(options.jobName, 'jobName') ?? readString(env, IDENTITY_ENV.jobName.env) ?? native.jobName ?? DEFAULT_JOB_NAME,
     namespace:
-      nonEmpty(options.namespace, 'namespace') ?? readString(env, 'JOBKIT_NAMESPACE') ?? native.namespace ?? DEFAULT_NAMESPACE,
-    podName: nonEmpty(options.podName, 'podName') ?? readString(env, 'JOBKIT_POD_NAME') ?? native.podName,
-    podUid: nonEmpty(options.podUid, 'podUid') ?? readString(env, 'JOBKIT_POD_UID') ?? native.podUid,
-    nodeName: nonEmpty(options.nodeName, 'nodeName') ?? readString(env, 'JOBKIT_NODE_NAME') ?? native.nodeName,
+      nonEmpty(options.namespace, 'namespace') ?? readString(env, IDENTITY_ENV.namespace.env) ?? native.namespace ?? DEFAULT_NAMESPACE,
+    podName: nonEmpty(options.podName, 'podName') ?? readString(env, IDENTITY_ENV.podName.env) ?? native.podName,
+    podUid: nonEmpty(options.podUid, 'podUid') ?? readString(env, IDENTITY_ENV.podUid.env) ?? native.podUid,
+    nodeName: nonEmpty(options.nodeName, 'nodeName') ?? readString(env, IDENTITY_ENV.nodeName.env) ?? native.nodeName,
     index: indexValue,
     count: countValue,
     attempt: attempt?.value,

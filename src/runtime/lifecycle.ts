@@ -11,10 +11,9 @@
  * Signal handling, deadlines and the exit itself live in run-job.ts; this file
  * does no process-level I/O, so it is unit-testable with fake hooks.
  */
-import type { Logger } from 'pino';
 import { type Env, checkOption, readNumber } from './config.ts';
 import { ConfigurationError, DeadlineExceededError } from './errors.ts';
-import type { Lifecycle, ShutdownHook, ShutdownPhase, ShutdownReason } from './types.ts';
+import type { JobLogger, Lifecycle, ShutdownHook, ShutdownPhase, ShutdownReason } from './types.ts';
 
 /** The phases in the order they run. */
 export const SHUTDOWN_PHASES: readonly ShutdownPhase[] = ['checkpoint', 'release', 'telemetry', 'logs'];
@@ -59,7 +58,7 @@ export interface LifecycleController extends Lifecycle {
 /** Options of {@link createLifecycle}. */
 export interface LifecycleOptions {
   /** Where hook failures and overruns are reported. */
-  readonly log?: Logger;
+  readonly log?: JobLogger;
 }
 
 /**
@@ -110,7 +109,7 @@ export function createLifecycle(options: LifecycleOptions = {}): LifecycleContro
   };
 }
 
-async function runHook(hook: ShutdownHook, reason: ShutdownReason, budgetMs: number, log: Logger | undefined): Promise<HookReport> {
+async function runHook(hook: ShutdownHook, reason: ShutdownReason, budgetMs: number, log: JobLogger | undefined): Promise<HookReport> {
   const { name, phase } = hook;
   if (budgetMs <= 0) {
     log?.warn({ hook: name, phase }, 'shutdown hook skipped: the shutdown budget is spent');

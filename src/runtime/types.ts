@@ -1,7 +1,31 @@
 /**
- * Types shared by every module: the job identity and the lifecycle's shutdown
- * hooks. Implementations live in identity.ts and lifecycle.ts.
+ * Types shared by every module: the job identity, the lifecycle's shutdown
+ * hooks and the logger contract. Implementations live in identity.ts,
+ * lifecycle.ts and telemetry/logger.ts.
  */
+
+/**
+ * The logger every jobkit module takes: four levels, each a fields object and
+ * a message. The job's pino logger (`job.log`) is one; any object with these
+ * four methods is one too, so a module never depends on pino itself.
+ *
+ * @example
+ * ```ts
+ * const log: JobLogger = {
+ *   debug: () => {},
+ *   info: (fields, msg) => console.log(msg, fields),
+ *   warn: (fields, msg) => console.warn(msg, fields),
+ *   error: (fields, msg) => console.error(msg, fields),
+ * };
+ * const checkpoint = createCheckpointer({ store, identity, log });
+ * ```
+ */
+export interface JobLogger {
+  debug(fields: object, msg: string): void;
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+  error(fields: object, msg: string): void;
+}
 
 /** Where the process runs, as detected from the environment. */
 export type Platform = 'kubernetes' | 'aws-batch' | 'cloud-run' | 'cloud-batch' | 'slurm' | 'local';

@@ -2,9 +2,8 @@
  * `job.shard`: the sharding functions bound to the job's identity (and store),
  * so job code says `job.shard.range(n)` instead of passing index and count.
  */
-import type { Logger } from 'pino';
 import { ConfigurationError } from '../runtime/errors.ts';
-import type { JobIdentity, Lifecycle } from '../runtime/types.ts';
+import type { JobIdentity, JobLogger, Lifecycle } from '../runtime/types.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { ResumableSequence, fingerprint, resumableRange } from './cursor.ts';
 import { shardOfKey } from './hash.ts';
@@ -28,7 +27,7 @@ export interface ShardHelperDeps {
   readonly store?: ObjectStore;
   /** Lets work-queue leases be released at shutdown. */
   readonly lifecycle?: Lifecycle;
-  readonly log?: Pick<Logger, 'info' | 'warn' | 'debug'>;
+  readonly log?: JobLogger;
 }
 
 /** Options of {@link ShardHelpers.objects} and {@link ShardHelpers.plan}. */

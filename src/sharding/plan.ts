@@ -9,9 +9,8 @@
  * deletes its own pages.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
 import { ConfigurationError } from '../runtime/errors.ts';
-import type { JobIdentity } from '../runtime/types.ts';
+import type { JobIdentity, JobLogger } from '../runtime/types.ts';
 import { PreconditionFailedError } from '../store/errors.ts';
 import { requireConditionalWrites } from '../store/probe.ts';
 import type { OpenStoreOptions } from '../store/open.ts';
@@ -94,7 +93,7 @@ export interface FreezeShardPlanOptions extends ShardPlanLocation {
   /** How a URL `input` is opened (S3 endpoint, region, env); default the process environment. */
   readonly inputOptions?: OpenStoreOptions;
   readonly signal?: AbortSignal;
-  readonly log?: Pick<Logger, 'info' | 'warn' | 'debug'>;
+  readonly log?: JobLogger;
 }
 
 /**

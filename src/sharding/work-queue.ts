@@ -23,9 +23,8 @@
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
 import { ConfigurationError, PermanentError } from '../runtime/errors.ts';
-import type { JobIdentity, Lifecycle } from '../runtime/types.ts';
+import type { JobIdentity, JobLogger, Lifecycle } from '../runtime/types.ts';
 import { PreconditionFailedError } from '../store/errors.ts';
 import { requireConditionalWrites } from '../store/probe.ts';
 import type { ObjectStore } from '../store/types.ts';
@@ -105,7 +104,7 @@ export interface WorkQueueOptions {
   readonly lifecycle?: Lifecycle;
   /** Stops the worker (default: the lifecycle's signal). */
   readonly signal?: AbortSignal;
-  readonly log?: Pick<Logger, 'info' | 'warn' | 'debug'>;
+  readonly log?: JobLogger;
 }
 
 /** What {@link WorkQueue.run} returns. */

@@ -20,12 +20,11 @@
  *   streak of failures, never thrown, never delays exit beyond the budget.
  * - Basic-auth credentials in the URL are sent as a header and never logged.
  */
-import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { type Env, readChoice, readNumber, readString } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { redactUrl, splitUserinfo } from '../util/url-credentials.ts';
-import type { JobIdentity, Lifecycle, ShutdownContext, ShutdownHook } from '../runtime/types.ts';
+import type { JobIdentity, JobLogger, Lifecycle, ShutdownContext, ShutdownHook } from '../runtime/types.ts';
 import { exitCodeForReason, type JobMetrics } from './metrics.ts';
 
 /** Which label tells the groups of one job apart. */
@@ -71,7 +70,7 @@ export interface MetricsPusherOptions extends PushgatewayOptions {
   /** The identity the grouping key is built from. */
   readonly identity: JobIdentity;
   /** Where push failures are reported (once per streak). */
-  readonly log: Pick<Logger, 'warn' | 'info' | 'debug'>;
+  readonly log: JobLogger;
   /** Registers the final push (phase `telemetry`). Without it, call {@link MetricsPusher.finalPush} yourself. */
   readonly lifecycle?: Lifecycle;
   /** Environment to read JOBKIT_PUSHGATEWAY_* from. Default `process.env`. */

@@ -18,9 +18,8 @@ import { type Attributes, context, diag, type DiagLogger, DiagLogLevel, propagat
 // Type-only: erased at run time, so the SDK is not loaded by this import.
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
-import type { Logger } from 'pino';
 import { type Env, readString } from '../runtime/config.ts';
-import type { JobIdentity, Lifecycle, ShutdownContext, ShutdownReason } from '../runtime/types.ts';
+import type { JobIdentity, JobLogger, Lifecycle, ShutdownContext, ShutdownReason } from '../runtime/types.ts';
 import { failSpan, SPAN_NAMES, TRACER_NAME, withSpan } from './span.ts';
 
 /** Tracing settings given in code; each wins over the OTEL_* environment. */
@@ -42,7 +41,7 @@ export interface StartTracingOptions extends TracingOptions {
   /** Registers the final flush (phase `telemetry`). Without it, call {@link JobTracing.shutdown} yourself. */
   readonly lifecycle?: Lifecycle;
   /** Where the SDK's own warnings and errors (export failures) go, each distinct message once. */
-  readonly log?: Pick<Logger, 'warn'>;
+  readonly log?: JobLogger;
   /**
    * Environment that decides whether tracing is on, and where TRACEPARENT is
    * read from. Default `process.env`. (The SDK itself always reads `process.env`.)
@@ -288,7 +287,7 @@ async function raceBudget(work: Promise<unknown>, budgetMs: number, signal: Abor
 }
 
 /** The SDK's diagnostics into the job's log: warnings and errors, each distinct message once. */
-function onceLogger(log: Pick<Logger, 'warn'>): DiagLogger {
+function onceLogger(log: JobLogger): DiagLogger {
   const seen = new Set<string>();
   const write = (message: string, ...args: unknown[]): void => {
     if (seen.has(message) || seen.size >= MAX_DIAG_MESSAGES) return;

@@ -29,7 +29,10 @@ function write(value: unknown, path: string, seen: Set<object>): string {
       return JSON.stringify(value);
     case 'object':
       break;
-    default:
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+    case 'undefined':
       throw new TypeError(`cannot serialize a ${typeof value} at ${path}`);
   }
   const obj: object = value;

@@ -165,7 +165,8 @@ export async function startFaultProxy(target: string, rule: FaultRule = () => un
         res.writeHead(answer.status, { ...headers, 'content-length': length(damaged) }).end(damaged);
         return;
       }
-      default:
+      case 'latency':
+      case undefined:
         res.writeHead(answer.status, { ...headers, 'content-length': length(answer.body) }).end(answer.body);
     }
   };

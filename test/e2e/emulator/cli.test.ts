@@ -56,7 +56,7 @@ describe('jobkit CLI', () => {
 });
 
 describe('jobkit lint', () => {
-  const fixture = (name: string): string => fileURLToPath(new URL(`../../unit/local/fixtures/lint/${name}.yaml`, import.meta.url));
+  const fixture = (name: string): string => fileURLToPath(new URL(`../../unit/cli/fixtures/lint/${name}.yaml`, import.meta.url));
 
   it('exits 0 with an ok line on a clean manifest, 1 with one line per problem otherwise', async () => {
     const [clean, mismatch, policy, usage] = await Promise.all([

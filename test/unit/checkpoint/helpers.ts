@@ -16,7 +16,7 @@ import type {
   StoredObject,
   StoredStream,
 } from '../../../src/store/types.ts';
-import type { CheckpointLogger } from '../../../src/checkpoint/types.ts';
+import type { JobLogger } from '../../../src/runtime/types.ts';
 import { testIdentity as baseIdentity } from '../../support/identity.ts';
 
 /** The checkpoint tests' identity: the job `train`. */
@@ -30,7 +30,7 @@ export interface LogLine {
   readonly msg: string;
 }
 
-export function recordingLog(): CheckpointLogger & { lines: LogLine[] } {
+export function recordingLog(): JobLogger & { lines: LogLine[] } {
   const lines: LogLine[] = [];
   const at = (level: LogLine['level']) => (obj: object, msg: string) => {
     lines.push({ level, obj, msg });

@@ -16,7 +16,7 @@ it('an SDK that fails to start is logged once and the job runs untraced, never f
     identity: testIdentity(),
     exporter: new CollectingExporter(),
     env: {},
-    log: { warn: (...args: unknown[]) => void warnings.push(args) },
+    log: { debug: () => {}, info: () => {}, error: () => {}, warn: (...args: unknown[]) => void warnings.push(args) },
   });
   expect(tracing.enabled).toBe(false);
   await expect(tracing.inJobSpan(() => Promise.resolve('ran'))).resolves.toBe('ran');

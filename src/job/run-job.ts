@@ -11,11 +11,11 @@
 import { performance } from 'node:perf_hooks';
 import { type Logger, type LoggerOptions, createLogger, flushLoggerSync } from '../telemetry/logger.ts';
 import { traceLogMixin } from '../telemetry/span.ts';
-import { classifyError } from './classify.ts';
-import type { Env } from './config.ts';
-import { DeadlineExceededError, InterruptedError } from './errors.ts';
-import { type ExitClass, exitCodeFor } from './exit-codes.ts';
-import { type IdentityOptions, resolveIdentity } from './identity.ts';
+import { classifyError } from '../runtime/classify.ts';
+import type { Env } from '../runtime/config.ts';
+import { DeadlineExceededError, InterruptedError } from '../runtime/errors.ts';
+import { type ExitClass, exitCodeFor } from '../runtime/exit-codes.ts';
+import { type IdentityOptions, resolveIdentity } from '../runtime/identity.ts';
 import { type JobModuleOptions, type JobModules, type JobModulesController, createJobModules, tracingEnabled } from './job-modules.ts';
 import {
   type LifecycleController,
@@ -23,8 +23,8 @@ import {
   type LifecycleSettingsOptions,
   createLifecycle,
   resolveLifecycleSettings,
-} from './lifecycle.ts';
-import type { JobIdentity, Lifecycle, ShutdownReason } from './types.ts';
+} from '../runtime/lifecycle.ts';
+import type { JobIdentity, Lifecycle, ShutdownReason } from '../runtime/types.ts';
 
 /**
  * What `main` receives: identity, log, signal and lifecycle, plus the modules

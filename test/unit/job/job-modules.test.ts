@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createIdempotency } from '../../../src/idempotency/index.ts';
 import { PermanentError, RetryableError } from '../../../src/runtime/errors.ts';
-import { type JobContext, type RunJobOptions, executeJob } from '../../../src/runtime/run-job.ts';
+import { type JobContext, type RunJobOptions, executeJob } from '../../../src/job/run-job.ts';
 import { openStore } from '../../../src/store/open.ts';
 import { captureLines } from '../telemetry/helpers.ts';
 

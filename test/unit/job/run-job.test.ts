@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigurationError, InterruptedError, PermanentError, RetryableError } from '../../../src/runtime/errors.ts';
-import { type JobContext, type RunJobOptions, executeJob } from '../../../src/runtime/run-job.ts';
+import { type JobContext, type RunJobOptions, executeJob } from '../../../src/job/run-job.ts';
 import type { ShutdownReason } from '../../../src/runtime/types.ts';
 
 interface Run {

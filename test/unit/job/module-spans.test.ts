@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { executeJob } from '../../../src/runtime/run-job.ts';
+import { executeJob } from '../../../src/job/run-job.ts';
 import { openStore } from '../../../src/store/open.ts';
 import { CollectingExporter } from '../telemetry/helpers.ts';
 

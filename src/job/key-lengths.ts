@@ -14,8 +14,8 @@ import { HEAD_KEY, dataKey, manifestKey, resolveKey } from '../checkpoint/manife
 import { recordKey, recordsPrefix } from '../idempotency/keys.ts';
 import { childKey, moduleDir } from '../sharding/keys.ts';
 import { scopePrefix } from '../store/keys.ts';
-import { ConfigurationError } from './errors.ts';
-import type { JobIdentity } from './types.ts';
+import { ConfigurationError } from '../runtime/errors.ts';
+import type { JobIdentity } from '../runtime/types.ts';
 
 /** The longest object key S3 accepts, in UTF-8 bytes (and what every store accepts, in characters). */
 export const MAX_KEY_BYTES = 1024;

@@ -23,10 +23,10 @@ import { type PushgatewayOptions, createMetricsPusher } from '../telemetry/pushg
 import { withSpan } from '../telemetry/span.ts';
 import { type JobTracing, type TracingOptions, resolveTracingConfig, startTracing } from '../telemetry/tracing.ts';
 import { resolveSettings } from '../idempotency/settings.ts';
-import { type Env, readString, unknownJobkitVariables } from './config.ts';
+import { type Env, readString, unknownJobkitVariables } from '../runtime/config.ts';
 import { type NamedValue, checkKeyLengths } from './key-lengths.ts';
-import { retry, type RetryOptions } from './retry.ts';
-import type { JobIdentity, Lifecycle } from './types.ts';
+import { retry, type RetryOptions } from '../runtime/retry.ts';
+import type { JobIdentity, Lifecycle } from '../runtime/types.ts';
 
 /** The ledger events that `jobkit_idempotency_results_total` counts, by result. */
 const RESULT_OF_IDEMPOTENCY_EVENT: Partial<Record<IdempotencyEvent['type'], IdempotencyResult>> = {

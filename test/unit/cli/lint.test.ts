@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { type LintProblem, lintManifest } from '../../../src/local/lint.ts';
+import { type LintProblem, lintManifest } from '../../../src/cli/lint.ts';
 import { generateJobManifest } from '../../../src/local/manifest-generator.ts';
 import type { Job } from '../../../src/local/types.ts';
 

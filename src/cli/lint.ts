@@ -19,14 +19,14 @@ import { CHECKPOINT_DEFAULTS, checkpointOptionsFromEnv } from '../checkpoint/ind
 import { type Env, unknownJobkitVariables } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { EXIT_CODE_TABLE, type PolicyAction } from '../runtime/exit-codes.ts';
-import { checkModuleEnv } from '../runtime/job-modules.ts';
+import { checkModuleEnv } from '../job/job-modules.ts';
 import { resolveLifecycleSettings } from '../runtime/lifecycle.ts';
 import { resolveLogLevel } from '../telemetry/logger.ts';
 import { resolvePushgatewayConfig } from '../telemetry/pushgateway.ts';
-import { MIN_GRACE_PERIOD_SECONDS } from './manifest-generator.ts';
-import { parseManifestText, readJob } from './read-manifest.ts';
-import type { Container, Job, PodFailurePolicyRule } from './types.ts';
-import { jobkitEnvErrors } from './validate.ts';
+import { MIN_GRACE_PERIOD_SECONDS } from '../local/manifest-generator.ts';
+import { parseManifestText, readJob } from '../local/read-manifest.ts';
+import type { Container, Job, PodFailurePolicyRule } from '../local/types.ts';
+import { jobkitEnvErrors } from '../local/validate.ts';
 
 /** One finding of {@link lintJob}. */
 export interface LintProblem {
