@@ -112,13 +112,18 @@ describe.each(Object.entries(stores))('work queue across processes on the %s sto
         expect(lostBy, `chunk ${chunk} completed again by ${extra.worker} without a lost lease`).toContain(`${extra.worker.split('/')[0]}:${chunk}`);
       }
     }
-    const killed = status.get(interrupted.get('w0')!)!;
-    expect(killed.attempt).toBe(2);
-    expect(killed.takenOverFrom).toMatch(/^w0\//); // taken over from the dead pod after expiry
+    // Each lease a live worker lost (and said so) is one more takeover: on a loaded machine
+    // the worker that took the chunk over can itself be too slow to renew.
+    const lostCount = (chunk: number): number => [...lostBy].filter((k) => k.endsWith(`:${chunk}`)).length;
+    const killedChunk = interrupted.get('w0')!;
+    const killed = status.get(killedChunk)!;
+    expect(killed.attempt).toBe(2 + lostCount(killedChunk));
+    if (lostCount(killedChunk) === 0) expect(killed.takenOverFrom).toMatch(/^w0\//); // taken over from the dead pod after expiry
     expect(killed.owner).not.toMatch(/^w0\//);
-    const stopped = status.get(interrupted.get('w1')!)!;
-    expect(stopped.attempt).toBe(2);
-    expect(stopped.takenOverFrom).toBeUndefined(); // released at shutdown, claimed at once
+    const stoppedChunk = interrupted.get('w1')!;
+    const stopped = status.get(stoppedChunk)!;
+    expect(stopped.attempt).toBe(2 + lostCount(stoppedChunk));
+    if (lostCount(stoppedChunk) === 0) expect(stopped.takenOverFrom).toBeUndefined(); // released at shutdown, claimed at once
     expect(stopped.failures).toBe(0); // a stop is not a failure of the chunk
   });
 });
