@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createCheckpointer } from '../../../src/checkpoint/checkpointer.ts';
 import { openStore } from '../../../src/store/open.ts';
-import type { JobIdentity } from '../../../src/runtime/types.ts';
+import { testIdentity } from '../../support/identity.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/resumable-job.ts', import.meta.url));
 
@@ -64,10 +64,7 @@ describe('checkpoint final save on SIGTERM (runJob, real signals, S3)', () => {
     expect(JSON.parse(finalLine!)).toMatchObject({ uploadedBytes: 0, reusedParts: ['weights'] });
 
     // The process is gone; what it left in the store is exactly where it stopped.
-    const identity: JobIdentity = {
-      platform: 'local', jobName: 'resume-e2e', namespace: 'default', podName: undefined, podUid: undefined,
-      nodeName: undefined, index: 0, count: 1, attempt: undefined,
-    };
+    const identity = testIdentity({ jobName: 'resume-e2e', podName: undefined, podUid: undefined, nodeName: undefined, attempt: undefined });
     const store = openStore(env.JOBKIT_STORE, { env });
     const durable = await createCheckpointer<{ next: number }>({ store, identity }).load();
     await store.close();

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { JobIdentity } from '../../../src/runtime/types.ts';
 import { createWorkQueue } from '../../../src/sharding/work-queue.ts';
 import { openStore } from '../../../src/store/open.ts';
+import { testIdentity } from '../../support/identity.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'queue-worker.ts');
 const CHUNKS = 24;
@@ -94,9 +94,7 @@ describe.each(Object.entries(stores))('work queue across processes on the %s sto
     expect(chunksSeen).toEqual(Array.from({ length: CHUNKS }, (_, i) => i));
 
     const store = openStore(env.JOBKIT_STORE, { s3: { endpoint: process.env.JOBKIT_TEST_S3_ENDPOINT } });
-    const identity: JobIdentity = {
-      platform: 'local', jobName, namespace: 'default', podName: undefined, podUid: undefined, nodeName: undefined, index: 0, count: 1, attempt: undefined,
-    };
+    const identity = testIdentity({ jobName, podName: undefined, podUid: undefined, nodeName: undefined, attempt: undefined });
     const status = await createWorkQueue({ store, identity, chunks: CHUNKS }).status();
     await store.close();
     expect(status.size).toBe(CHUNKS);

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createIdempotency, IdempotencyLeaseLostError, IdempotencyPayloadMismatchError } from '../../../src/idempotency/index.ts';
 import { recordKey } from '../../../src/idempotency/keys.ts';
-import type { JobIdentity } from '../../../src/runtime/types.ts';
 import { FsStore } from '../../../src/store/fs.ts';
 import { S3Store } from '../../../src/store/s3.ts';
 import type { ObjectStore } from '../../../src/store/types.ts';
+import { testIdentity } from '../../support/identity.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'jobkit-idem-int-'));
 const opened: ObjectStore[] = [];
@@ -21,17 +21,7 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-const identity: JobIdentity = {
-  platform: 'kubernetes',
-  jobName: 'etl',
-  namespace: 'data',
-  podName: 'etl-0-x1y2z',
-  podUid: 'uid',
-  nodeName: 'node',
-  index: 0,
-  count: 1,
-  attempt: 0,
-};
+const identity = testIdentity({ platform: 'kubernetes', namespace: 'data' });
 
 interface Backend {
   readonly name: string;

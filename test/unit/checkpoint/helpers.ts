@@ -3,19 +3,8 @@
  * fake lifecycle whose hooks the test runs, and a store wrapper that injects
  * faults or pauses around selected operations.
  */
-import type { Readable } from 'node:stream';
 import type { JobIdentity, Lifecycle, ShutdownHook } from '../../../src/runtime/types.ts';
-import type {
-  DeleteOptions,
-  GetOptions,
-  ObjectInfo,
-  ObjectStore,
-  PutOptions,
-  PutStreamOptions,
-  StoreCapabilities,
-  StoredObject,
-  StoredStream,
-} from '../../../src/store/types.ts';
+import type { ObjectStore } from '../../../src/store/types.ts';
 import type { JobLogger } from '../../../src/runtime/types.ts';
 import { testIdentity as baseIdentity } from '../../support/identity.ts';
 
@@ -52,52 +41,7 @@ export function fakeLifecycle(): Lifecycle & { hooks: ShutdownHook[]; controller
   };
 }
 
-export type Op = 'get' | 'getStream' | 'head' | 'put' | 'putStream' | 'list' | 'delete';
-
-/**
- * Delegates to `inner`; `around(op, key, run)` may delay, fail or wrap each
- * operation (default: run it).
- */
-export class InterceptingStore implements ObjectStore {
-  readonly inner: ObjectStore;
-  around: (op: Op, key: string, run: () => Promise<unknown>) => Promise<unknown> = (_op, _key, run) => run();
-
-  constructor(inner: ObjectStore) {
-    this.inner = inner;
-  }
-
-  get url(): string {
-    return this.inner.url;
-  }
-
-  get(key: string, options?: GetOptions): Promise<StoredObject | undefined> {
-    return this.around('get', key, () => this.inner.get(key, options)) as Promise<StoredObject | undefined>;
-  }
-  getStream(key: string, options?: GetOptions): Promise<StoredStream | undefined> {
-    return this.around('getStream', key, () => this.inner.getStream(key, options)) as Promise<StoredStream | undefined>;
-  }
-  head(key: string, options?: GetOptions): Promise<ObjectInfo | undefined> {
-    return this.around('head', key, () => this.inner.head(key, options)) as Promise<ObjectInfo | undefined>;
-  }
-  put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<ObjectInfo> {
-    return this.around('put', key, () => this.inner.put(key, body, options)) as Promise<ObjectInfo>;
-  }
-  putStream(key: string, body: Readable | AsyncIterable<Uint8Array>, options?: PutStreamOptions): Promise<ObjectInfo> {
-    return this.around('putStream', key, () => this.inner.putStream(key, body, options)) as Promise<ObjectInfo>;
-  }
-  list(prefix: string, options?: GetOptions): AsyncIterable<ObjectInfo> {
-    return this.inner.list(prefix, options);
-  }
-  delete(key: string, options?: DeleteOptions): Promise<void> {
-    return this.around('delete', key, () => this.inner.delete(key, options)) as Promise<void>;
-  }
-  capabilities(): Promise<StoreCapabilities> {
-    return this.inner.capabilities();
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
+export { InterceptingStore, type Op } from '../../support/intercepting-store.ts';
 
 /** Every key under a prefix. */
 export async function keysUnder(store: ObjectStore, prefix: string): Promise<string[]> {

@@ -1,21 +1,20 @@
 import { Writable } from 'node:stream';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { JobIdentity } from '../../../src/runtime/types.ts';
+import { testIdentity as baseIdentity } from '../../support/identity.ts';
 
 /** A Kubernetes-like identity for tests. */
 export function testIdentity(overrides: Partial<JobIdentity> = {}): JobIdentity {
-  return {
+  return baseIdentity({
     platform: 'kubernetes',
-    jobName: 'etl',
     namespace: 'data',
     podName: 'etl-3-x7k2p',
     podUid: '5f0c8a8e-1111-2222-3333-444455556666',
-    nodeName: 'node-a',
     index: 3,
     count: 8,
     attempt: 1,
     ...overrides,
-  };
+  });
 }
 
 /** A pino destination that keeps every JSON line. */

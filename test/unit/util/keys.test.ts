@@ -1,13 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { JobIdentity } from '../../../src/runtime/types.ts';
 import { joinKey, keySegment, scopePrefix } from '../../../src/store/keys.ts';
 import { canonicalJson } from '../../../src/util/canonical-json.ts';
+import { testIdentity } from '../../support/identity.ts';
 
-const identity: JobIdentity = {
-  platform: 'local', jobName: 'etl', namespace: 'team-a', podName: undefined, podUid: undefined,
-  nodeName: undefined, index: 3, count: 4, attempt: 0,
-};
+const identity = testIdentity({ namespace: 'team-a', podName: undefined, podUid: undefined, nodeName: undefined, index: 3, count: 4 });
 
 describe('store keys', () => {
   it('encodes any string into one segment that cannot escape its prefix', () => {
