@@ -7,6 +7,7 @@
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SeededRandom } from '../../src/local/rng.ts';
 
 /** What the proxy does to one request. */
 export type Fault =
@@ -53,24 +54,13 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-/** mulberry32: small, seedable, good enough for fault schedules. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A rule that injects one of `kinds` into a `rate` share of requests, drawn from `seed`. */
 export function seededRule(seed: number, rate: number, kinds: readonly Fault[]): FaultRule {
-  const next = rng(seed);
+  // The emulator's generator (the same mulberry32), so a seed means one schedule everywhere.
+  const random = new SeededRandom(seed);
   return () => {
-    if (next() >= rate) return undefined;
-    return kinds[Math.floor(next() * kinds.length)];
+    if (random.next() >= rate) return undefined;
+    return random.pick(kinds);
   };
 }
 
