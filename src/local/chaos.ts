@@ -8,25 +8,128 @@
  * pod is no longer running by then, a running pod is drawn instead; with none
  * running, the action waits for the next pod. The same seed and the same pod
  * timings give the same choices.
+ *
+ * The kinds are one table: `ChaosHooks` lists them with the hook the emulator
+ * provides for each, and `CHAOS_KINDS` says what a strike does and how its
+ * landing is judged; everything else keyed by kind is built from them.
  */
 import { ConfigurationError } from '../runtime/errors.ts';
 import type { LocalPod } from './pod.ts';
 import type { SeededRandom } from './rng.ts';
 
+/**
+ * The chaos kinds, each with the hook the emulator gives the engine to carry
+ * it out on a pod (the engine sees pods, not processes or the controller).
+ * This interface is the list of kinds: {@link ChaosKind} is its keys, and
+ * CHAOS_KINDS, {@link ChaosSpec} and the emulator's hooks are checked against
+ * it, so a member added here makes the compiler name every other place.
+ */
+export interface ChaosHooks {
+  /** Gives the pod the DisruptionTarget condition and deletes it gracefully. */
+  readonly preempt: (pod: LocalPod) => void;
+  /** SIGKILLs the pod's container. */
+  readonly kill: (pod: LocalPod) => void;
+  /** Starts a second pod for the pod's index and returns it. */
+  readonly duplicate: (pod: LocalPod) => LocalPod;
+}
+
 /** The chaos kinds. */
-export type ChaosKind = 'preempt' | 'kill' | 'duplicate';
+export type ChaosKind = keyof ChaosHooks;
 
 /** How many of each action to inject. */
-export interface ChaosSpec {
-  readonly preempt: number;
-  readonly kill: number;
-  readonly duplicate: number;
+export type ChaosSpec = { readonly [K in ChaosKind]: number };
+
+/**
+ * Where an action landed in its pod's life: before the pod printed anything
+ * (likely before the program had even loaded: little is tested), while it was
+ * working, or once its work was done (it went on to exit 0 regardless).
+ */
+export type ChaosLanding = 'before-first-line' | 'mid-work' | 'after-work';
+
+/** What a strike left behind, besides its effect on the struck pod. */
+export interface StrikeEffect {
+  /** A second pod the strike started on the struck pod's index. */
+  readonly duplicate?: LocalPod;
+}
+
+/** One action carried out: whom it struck, and what the engine has seen since. */
+export interface ChaosStrike extends StrikeEffect {
+  readonly kind: ChaosKind;
+  readonly pod: LocalPod;
+  /** Lines the struck pod had printed when the action struck. */
+  readonly linesBefore: number;
+  /** For a strike that started a second pod: whether the struck pod still ran when that one printed its first line. */
+  overlapped?: boolean;
+}
+
+/** What the engine knows of one kind: what a strike does and how its landing is judged. */
+export interface ChaosKindSpec<Hook> {
+  /** Carries the action out on `pod` through the emulator's hook for this kind. */
+  readonly strike: (pod: LocalPod, hook: Hook) => StrikeEffect;
+  /**
+   * Where a strike on a pod that had printed landed, asked once the pods have
+   * exited. A strike before the first line landed there whatever the kind, so
+   * the engine answers that itself.
+   */
+  readonly landed: (strike: Readonly<ChaosStrike>) => Exclude<ChaosLanding, 'before-first-line'>;
+}
+
+/** One entry per kind, each typed with that kind's hook. */
+export type ChaosKindTable = { readonly [K in ChaosKind]: ChaosKindSpec<ChaosHooks[K]> };
+
+/**
+ * The chaos kinds' behaviour. Typed as {@link ChaosKindTable}, so a kind
+ * without an entry, an entry for no kind, or an entry that misuses its hook
+ * does not compile.
+ *
+ * @example
+ * ```ts
+ * const effect = CHAOS_KINDS.duplicate.strike(pod, hooks.duplicate); // { duplicate: <the second pod> }
+ * CHAOS_KINDS.duplicate.landed({ kind: 'duplicate', pod, linesBefore: 3, ...effect, overlapped: true }); // 'mid-work'
+ * ```
+ */
+export const CHAOS_KINDS: ChaosKindTable = {
+  preempt: {
+    strike: (pod, preempt) => {
+      preempt(pod);
+      return {};
+    },
+    // A preempted pod that still exits 0 had finished its work.
+    landed: (strike) => (strike.pod.container.terminated?.exitCode === 0 ? 'after-work' : 'mid-work'),
+  },
+  kill: {
+    strike: (pod, kill) => {
+      kill(pod);
+      return {};
+    },
+    // A SIGKILL always cuts work short.
+    landed: () => 'mid-work',
+  },
+  duplicate: {
+    strike: (pod, duplicate) => ({ duplicate: duplicate(pod) }),
+    // The two raced only if the original still ran when the duplicate started working.
+    landed: (strike) => (strike.overlapped === false ? 'after-work' : 'mid-work'),
+  },
+};
+
+/**
+ * The kinds in the table's order. planChaos lays out the actions in this
+ * order before the seeded shuffle, so reordering the table changes every
+ * seeded plan (the plan test pins a few).
+ */
+export const CHAOS_KIND_NAMES: readonly ChaosKind[] = Object.freeze(Object.keys(CHAOS_KINDS) as ChaosKind[]);
+
+function isChaosKind(name: string | undefined): name is ChaosKind {
+  return (CHAOS_KIND_NAMES as readonly (string | undefined)[]).includes(name);
+}
+
+/** A value for every kind, so a spec is built from the table rather than spelled out. */
+function perKind<T>(value: (kind: ChaosKind) => T): { [K in ChaosKind]: T } {
+  return Object.fromEntries(CHAOS_KIND_NAMES.map((kind) => [kind, value(kind)])) as { [K in ChaosKind]: T };
 }
 
 /** No chaos. */
-export const NO_CHAOS: ChaosSpec = { preempt: 0, kill: 0, duplicate: 0 };
-
-const KINDS: readonly ChaosKind[] = ['preempt', 'kill', 'duplicate'];
+export const NO_CHAOS: ChaosSpec = perKind(() => 0);
 
 /**
  * Parses `preempt=2,kill=1,duplicate=1` (a bare kind means 1).
@@ -37,17 +140,17 @@ const KINDS: readonly ChaosKind[] = ['preempt', 'kill', 'duplicate'];
  * ```
  */
 export function parseChaosSpec(text: string): ChaosSpec {
-  const out: Record<ChaosKind, number> = { preempt: 0, kill: 0, duplicate: 0 };
+  const out = perKind(() => 0);
   for (const part of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
     const [kind, countText] = part.split('=');
-    if (!KINDS.includes(kind as ChaosKind)) {
-      throw new ConfigurationError(`--chaos: unknown kind "${kind}" in "${text}"; expected ${KINDS.join(', ')}`);
+    if (!isChaosKind(kind)) {
+      throw new ConfigurationError(`--chaos: unknown kind "${kind}" in "${text}"; expected ${CHAOS_KIND_NAMES.join(', ')}`);
     }
     const count = countText === undefined ? 1 : Number(countText);
     if (!Number.isInteger(count) || count < 0) {
       throw new ConfigurationError(`--chaos: count for ${kind} must be an integer >= 0, got "${countText}"`);
     }
-    out[kind as ChaosKind] += count;
+    out[kind] += count;
   }
   return out;
 }
@@ -61,7 +164,7 @@ export function parseChaosSpec(text: string): ChaosSpec {
  * ```
  */
 export function mergeChaosSpecs(specs: readonly ChaosSpec[]): ChaosSpec {
-  return specs.reduce((a, b) => ({ preempt: a.preempt + b.preempt, kill: a.kill + b.kill, duplicate: a.duplicate + b.duplicate }), NO_CHAOS);
+  return specs.reduce((a, b) => perKind((kind) => a[kind] + b[kind]), NO_CHAOS);
 }
 
 /** One planned action. */
@@ -84,7 +187,7 @@ export interface ChaosAction {
  */
 export function planChaos(spec: ChaosSpec, rng: SeededRandom, window: { podStarts: number; minDelayMs: number; maxDelayMs: number }): ChaosAction[] {
   const kinds: ChaosKind[] = [];
-  for (const kind of KINDS) for (let i = 0; i < spec[kind]; i++) kinds.push(kind);
+  for (const kind of CHAOS_KIND_NAMES) for (let i = 0; i < spec[kind]; i++) kinds.push(kind);
   for (let i = kinds.length - 1; i > 0; i--) {
     const j = rng.int(0, i);
     [kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!];
@@ -95,13 +198,6 @@ export function planChaos(spec: ChaosSpec, rng: SeededRandom, window: { podStart
     delayMs: rng.int(window.minDelayMs, Math.max(window.minDelayMs, window.maxDelayMs)),
   }));
 }
-
-/**
- * Where an action landed in its pod's life: before the pod printed anything
- * (likely before the program had even loaded: little is tested), while it was
- * working, or once its work was done (it went on to exit 0 regardless).
- */
-export type ChaosLanding = 'before-first-line' | 'mid-work' | 'after-work';
 
 /** One chaos action that was carried out. */
 export interface AppliedChaos {
@@ -122,23 +218,13 @@ export interface ChaosEngineOptions {
   readonly later: (ms: number, fn: () => void) => void;
   readonly isDone: () => boolean;
   readonly runningPods: () => LocalPod[];
-  readonly preempt: (pod: LocalPod) => void;
-  readonly kill: (pod: LocalPod) => void;
-  readonly duplicate: (pod: LocalPod) => LocalPod;
+  /** How each kind acts on a pod: one hook per kind. */
+  readonly hooks: ChaosHooks;
   /**
    * A pod that prints nothing for this long after its start is armed anyway
    * (ms), so a silent program still gets its chaos.
    */
   readonly armSilentAfterMs: number;
-}
-
-interface Strike {
-  readonly kind: ChaosKind;
-  readonly pod: LocalPod;
-  readonly linesBefore: number;
-  readonly duplicate?: LocalPod;
-  /** For duplicates: whether the original was still running when the duplicate started working. */
-  overlapped?: boolean;
 }
 
 /**
@@ -149,7 +235,7 @@ interface Strike {
  *
  * @example
  * ```ts
- * const engine = new ChaosEngine({ plan, random, later, isDone, runningPods, preempt, kill, duplicate, armSilentAfterMs: 1000 });
+ * const engine = new ChaosEngine({ plan, random, later, isDone, runningPods, hooks: { preempt, kill, duplicate }, armSilentAfterMs: 1000 });
  * runner.onStarted = (pod) => engine.podStarted(pod);
  * sink.podLine = (pod, line) => { engine.podLine(pod); print(line); };
  * ```
@@ -159,7 +245,7 @@ export class ChaosEngine {
   private armed = 0;
   private waiting: ChaosAction[] = [];
   private unfired: ChaosAction[];
-  private readonly strikes: Strike[] = [];
+  private readonly strikes: ChaosStrike[] = [];
   /** Lines printed by each pod (all its container starts). */
   private readonly lines = new Map<LocalPod, number>();
   /** Pods armed since their last container start. */
@@ -231,27 +317,24 @@ export class ChaosEngine {
     }
     this.unfired = this.unfired.filter((a) => a !== action);
     const linesBefore = this.lines.get(pod) ?? 0;
-    switch (action.kind) {
-      case 'preempt':
-        this.opts.preempt(pod);
-        this.strikes.push({ kind: action.kind, pod, linesBefore });
-        return;
-      case 'kill':
-        this.opts.kill(pod);
-        this.strikes.push({ kind: action.kind, pod, linesBefore });
-        return;
-      case 'duplicate':
-        this.strikes.push({ kind: action.kind, pod, linesBefore, duplicate: this.opts.duplicate(pod) });
-        return;
-    }
+    this.strikes.push({ kind: action.kind, pod, linesBefore, ...strikeWith(action.kind, pod, this.opts.hooks) });
   }
 }
 
-function landing(strike: Strike): ChaosLanding {
+/**
+ * Strikes through the kind's own entry and hook. Generic over the kind so the
+ * compiler pairs CHAOS_KINDS[kind] with hooks[kind] (with a plain union it
+ * could not tell that the two belong to the same kind).
+ */
+function strikeWith<K extends ChaosKind>(kind: K, pod: LocalPod, hooks: ChaosHooks): StrikeEffect {
+  const spec: ChaosKindSpec<ChaosHooks[K]> = CHAOS_KINDS[kind];
+  return spec.strike(pod, hooks[kind]);
+}
+
+function landing(strike: ChaosStrike): ChaosLanding {
+  // Before the pod's first line the program had likely not even loaded, whatever the action did.
   if (strike.linesBefore === 0) return 'before-first-line';
-  if (strike.kind === 'duplicate') return strike.overlapped === false ? 'after-work' : 'mid-work';
-  // A preempted pod that still exits 0 had finished its work; a SIGKILL always cuts work short.
-  return strike.kind === 'preempt' && strike.pod.container.terminated?.exitCode === 0 ? 'after-work' : 'mid-work';
+  return CHAOS_KINDS[strike.kind].landed(strike);
 }
 
 /** How each landing is said. */

@@ -179,28 +179,30 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
     later,
     isDone: () => done || controller.isFinished,
     runningPods: () => runner.runningPods().filter((p) => p.deletionTime === undefined),
-    preempt: (pod) => {
-      pod.conditions.push({
-        type: 'DisruptionTarget',
-        status: 'True',
-        reason: 'EvictionByEvictionAPI',
-        message: 'Eviction API: evicting',
-        lastTransitionTime: now(),
-      });
-      sink.event(`chaos: preempting pod ${pod.name} (DisruptionTarget, EvictionByEvictionAPI)`);
-      runner.deletePod(pod);
-      requestSync();
-    },
-    kill: (pod) => runner.killPod(pod),
-    duplicate: (pod) => {
-      const dup = controller.newPod(now(), pod.index);
-      Object.assign(dup.annotations, pod.annotations);
-      sink.event(`chaos: starting duplicate pod ${dup.name} for ${pod.index === undefined ? 'pod' : `index ${pod.index} of pod`} ${pod.name}`);
-      hiddenDuplicates.add(dup);
-      runner.startPod(dup);
-      // Seen at the latest after a long silence; usually once it has worked (onDuplicateWorking), or when it exits (runSync).
-      later(DUPLICATE_HIDDEN_MAX_MS, () => reveal(dup));
-      return dup;
+    hooks: {
+      preempt: (pod) => {
+        pod.conditions.push({
+          type: 'DisruptionTarget',
+          status: 'True',
+          reason: 'EvictionByEvictionAPI',
+          message: 'Eviction API: evicting',
+          lastTransitionTime: now(),
+        });
+        sink.event(`chaos: preempting pod ${pod.name} (DisruptionTarget, EvictionByEvictionAPI)`);
+        runner.deletePod(pod);
+        requestSync();
+      },
+      kill: (pod) => runner.killPod(pod),
+      duplicate: (pod) => {
+        const dup = controller.newPod(now(), pod.index);
+        Object.assign(dup.annotations, pod.annotations);
+        sink.event(`chaos: starting duplicate pod ${dup.name} for ${pod.index === undefined ? 'pod' : `index ${pod.index} of pod`} ${pod.name}`);
+        hiddenDuplicates.add(dup);
+        runner.startPod(dup);
+        // Seen at the latest after a long silence; usually once it has worked (onDuplicateWorking), or when it exits (runSync).
+        later(DUPLICATE_HIDDEN_MAX_MS, () => reveal(dup));
+        return dup;
+      },
     },
   });
   chaos.onDuplicateWorking = (dup) => later(Math.max(DUPLICATE_RACE_MS, 2 * chaosMaxDelayMs), () => reveal(dup));

@@ -42,13 +42,15 @@ function engine(plan: ChaosAction[], running: LocalPod[], timers: Timers, struck
     later: timers.later,
     isDone: () => false,
     runningPods: () => running.filter((p) => p.container.terminated === undefined),
-    preempt: (p) => struck.push(`preempt ${p.name}`),
-    kill: (p) => struck.push(`kill ${p.name}`),
-    duplicate: (p) => {
-      struck.push(`duplicate ${p.name}`);
-      const dup = pod(`${p.name}-dup`);
-      duplicates.push(dup);
-      return dup;
+    hooks: {
+      preempt: (p) => struck.push(`preempt ${p.name}`),
+      kill: (p) => struck.push(`kill ${p.name}`),
+      duplicate: (p) => {
+        struck.push(`duplicate ${p.name}`);
+        const dup = pod(`${p.name}-dup`);
+        duplicates.push(dup);
+        return dup;
+      },
     },
     armSilentAfterMs: 5_000,
   });
