@@ -35,6 +35,7 @@ import {
 } from './manifest.ts';
 import { createSchedule, type SaveSchedule } from './policy.ts';
 import { pruneCheckpoints } from './retention.ts';
+import { SMALL_PART_MAX, transferParts } from './transfer.ts';
 import { snapshotParts, uploadPart, type UploadSettings } from './upload.ts';
 import type {
   BackgroundSave,
@@ -72,9 +73,6 @@ export const CHECKPOINT_DEFAULTS = {
   finalSaveBudgetMs: 10_000,
   checksum: 'sha256' as ChecksumAlgorithm,
 } as const;
-
-/** In-memory parts up to this size are uploaded several at a time. */
-const SMALL_PART_MAX = 8 * MiB;
 
 /** Reserved name of the data object holding state too large to inline. */
 const STATE_PART = 'state.json';
@@ -457,14 +455,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     const download = async ([name, record]: [string, PartRecord]): Promise<void> => {
       into.set(name, await downloadPart(settings, name, record));
     };
-    const entries = Object.entries(manifest.parts);
-    const small = entries.filter(([, r]) => r.size <= SMALL_PART_MAX);
-    for (let i = 0; i < small.length; i += this.#concurrency) {
-      const batch = await Promise.allSettled(small.slice(i, i + this.#concurrency).map(download));
-      const failed = batch.find((r) => r.status === 'rejected');
-      if (failed !== undefined) throw failed.reason;
-    }
-    for (const entry of entries) if (entry[1].size > SMALL_PART_MAX) await download(entry);
+    await transferParts(Object.entries(manifest.parts), ([, r]) => r.size <= SMALL_PART_MAX, this.#concurrency, download);
   }
 
   async #readState(manifest: Manifest, signal: AbortSignal | undefined): Promise<unknown> {
@@ -515,18 +506,8 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
         if (up.reused) reusedParts.push(name);
         else written.push(up.record.key);
       };
-      // Small in-memory parts go `concurrency` at a time (many shards save in a
-      // few round trips); large or streamed ones one at a time, each already
-      // multipart-parallel, so memory stays about partSize x concurrency.
-      const entries = Object.entries(request.parts);
-      const small = entries.filter(([, src]) => src instanceof Uint8Array && src.byteLength <= SMALL_PART_MAX);
-      const large = entries.filter((e) => !small.includes(e));
-      for (let i = 0; i < small.length; i += this.#concurrency) {
-        const batch = await Promise.allSettled(small.slice(i, i + this.#concurrency).map(upload));
-        const failed = batch.find((r) => r.status === 'rejected');
-        if (failed !== undefined) throw failed.reason;
-      }
-      for (const entry of large) await upload(entry);
+      const inMemory = ([, src]: [string, PartSource]): boolean => src instanceof Uint8Array && src.byteLength <= SMALL_PART_MAX;
+      await transferParts(Object.entries(request.parts), inMemory, this.#concurrency, upload);
       reusedParts.sort();
       let state: StateRecord;
       const stateBytes = Buffer.from(request.stateJson, 'utf8');

@@ -26,7 +26,7 @@ import type { JobIdentity, JobLogger } from '../runtime/types.ts';
 import { PreconditionFailedError } from '../store/errors.ts';
 import { requireConditionalWrites } from '../store/probe.ts';
 import type { ObjectStore } from '../store/types.ts';
-import { mapBounded } from './bounded.ts';
+import { mapBounded } from '../util/bounded.ts';
 import { CompletionCache } from './cache.ts';
 import { ClaimHandle, inProgressFields, parseResult } from './claim.ts';
 import type { ClaimContext } from './claim-context.ts';
