@@ -23,7 +23,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { checkOption } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import type { JobIdentity, JobLogger } from '../runtime/types.ts';
-import { PreconditionFailedError } from '../store/errors.ts';
 import { requireConditionalWrites } from '../store/probe.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { mapBounded } from '../util/bounded.ts';
@@ -509,12 +508,8 @@ export class IdempotencyLedger {
     for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
       if (current === undefined) {
         const fresh = inProgressFields(owner, ctx.payloadHash, this.#clock(), leaseMs, 0);
-        try {
-          const etag = await writeRecord(ctx.store, ctx.storeKey, encodeRecord<InProgressRecord>(fresh), { ifNoneMatch: '*' }, signal);
-          return this.#won(ctx, owner, { record: { v: RECORD_VERSION, writeId: '', ...fresh }, etag }, false);
-        } catch (err) {
-          if (!(err instanceof PreconditionFailedError)) throw err;
-        }
+        const created = await writeRecord(ctx.store, ctx.storeKey, encodeRecord<InProgressRecord>(fresh), { ifNoneMatch: '*' }, signal);
+        if (created.ok) return this.#won(ctx, owner, { record: { v: RECORD_VERSION, writeId: '', ...fresh }, etag: created.etag }, false);
         current = await readRecord(ctx.store, ctx.storeKey, signal);
         if (current === undefined) continue; // deleted in between: try to create again
       }
@@ -565,21 +560,20 @@ export class IdempotencyLedger {
         }
       }
       const next = inProgressFields(owner, ctx.payloadHash, this.#clock(), leaseMs, takeovers);
-      try {
-        const newEtag = await writeRecord(ctx.store, ctx.storeKey, encodeRecord<InProgressRecord>(next), { ifMatch: etag }, signal);
-        if (leaseTakeover) {
-          ctx.stats.emit({ type: 'takeover', keyHash: ctx.keyHash });
-          this.#log?.warn(
-            { storeKey: ctx.storeKey, from: describeOwner(record.owner), leaseExpiresAtMs: (record as InProgressRecord).leaseExpiresAtMs },
-            'took over an idempotency key whose lease expired',
-          );
-        }
-        return this.#won(ctx, owner, { record: { v: RECORD_VERSION, writeId: '', ...next }, etag: newEtag }, mayBePartial);
-      } catch (err) {
-        if (!(err instanceof PreconditionFailedError)) throw err;
+      const taken = await writeRecord(ctx.store, ctx.storeKey, encodeRecord<InProgressRecord>(next), { ifMatch: etag }, signal);
+      if (!taken.ok) {
         // Someone else moved first: look again.
         current = await readRecord(ctx.store, ctx.storeKey, signal);
+        continue;
       }
+      if (leaseTakeover) {
+        ctx.stats.emit({ type: 'takeover', keyHash: ctx.keyHash });
+        this.#log?.warn(
+          { storeKey: ctx.storeKey, from: describeOwner(record.owner), leaseExpiresAtMs: (record as InProgressRecord).leaseExpiresAtMs },
+          'took over an idempotency key whose lease expired',
+        );
+      }
+      return this.#won(ctx, owner, { record: { v: RECORD_VERSION, writeId: '', ...next }, etag: taken.etag }, mayBePartial);
     }
     throw new IdempotencyKeyInProgressError(ctx.key, 'other owners', this.#clock(), `the record kept changing for ${MAX_CLAIM_ROUNDS} rounds`);
   }
