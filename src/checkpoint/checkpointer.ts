@@ -1,41 +1,32 @@
 /**
  * The checkpointer: resume where the last attempt left off, correctly and cheaply.
  *
- * A save uploads data objects under unique keys, writes one immutable manifest
- * (create-only), then commits by compare-and-swap on the head. A crash at any
- * instant leaves the head pointing at the previous checkpoint; a writer whose
- * epoch was superseded can never commit (fencing.ts). See docs/checkpoints.md.
+ * A save uploads data objects under unique keys (upload-parts.ts), writes one
+ * immutable manifest (create-only), then commits by compare-and-swap on the
+ * head (commit.ts). A crash at any instant leaves the head pointing at the
+ * previous checkpoint; a writer whose epoch was superseded can never commit
+ * (fencing.ts). This file is the public API on top: the save queue, background
+ * saves, autosave, the final save at shutdown, loading and retention's wiring.
+ * See docs/checkpoints.md.
  */
 import { SPAN_NAMES, withSpan } from '../telemetry/span.ts';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { ConfigurationError, FencedError } from '../runtime/errors.ts';
+import { ConfigurationError } from '../runtime/errors.ts';
 import type { JobLogger } from '../runtime/types.ts';
-import { requireConditionalWrites } from '../store/probe.ts';
 import { scopePrefix } from '../store/keys.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { canonicalJson } from '../util/canonical-json.ts';
-import { checksumOf } from './checksum.ts';
-import { downloadPart, removeSpooled } from './download.ts';
-import { CheckpointCorruptError, CheckpointStateError, verifiedRead } from './errors.ts';
-import { casHead, type HeadState, readHead, takeEpoch } from './fencing.ts';
-import {
-  assertPartName,
-  committedHead,
-  encode,
-  type EpochOwner,
-  HEAD_KEY,
-  type HeadEntry,
-  type Manifest,
-  manifestKey,
-  parseManifest,
-  resolveKey,
-  type StateRecord,
-  FORMAT_VERSION,
-} from './manifest.ts';
+import { type Committed, HeadCommitter } from './commit.ts';
+import { type DownloadSettings, removeSpooled } from './download.ts';
+import { CheckpointCorruptError, CheckpointStateError } from './errors.ts';
+import { type HeadState, readHead } from './fencing.ts';
+import { assertPartName, HEAD_KEY, type HeadEntry, type Manifest, parseManifest, resolveKey } from './manifest.ts';
 import { createSchedule, type SaveSchedule } from './policy.ts';
+import { downloadParts, readManifest, readState } from './read-checkpoint.ts';
 import { pruneCheckpoints } from './retention.ts';
-import { snapshotParts, uploadPart, type UploadSettings } from './upload.ts';
+import { discardObjects, uploadContent } from './upload-parts.ts';
+import { snapshotParts } from './upload.ts';
 import type {
   BackgroundSave,
   CheckpointInfo,
@@ -46,8 +37,6 @@ import type {
   CommitInfo,
   LoadedCheckpoint,
   LoadedPart,
-  PartRecord,
-  PartSource,
   PartSources,
   SaveOptions,
   Snapshot,
@@ -72,12 +61,6 @@ export const CHECKPOINT_DEFAULTS = {
   finalSaveBudgetMs: 10_000,
   checksum: 'sha256' as ChecksumAlgorithm,
 } as const;
-
-/** In-memory parts up to this size are uploaded several at a time. */
-const SMALL_PART_MAX = 8 * MiB;
-
-/** Reserved name of the data object holding state too large to inline. */
-const STATE_PART = 'state.json';
 
 const silentLog: JobLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
@@ -145,11 +128,9 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
   readonly root: string;
   readonly #store: ObjectStore;
   readonly #headKey: string;
-  readonly #owner: EpochOwner;
+  readonly #committer: HeadCommitter;
   readonly #log: JobLogger;
   readonly #metrics: CheckpointMetrics | undefined;
-  readonly #keep: number;
-  readonly #fencing: boolean;
   readonly #algorithm: ChecksumAlgorithm;
   readonly #partSize: number;
   readonly #concurrency: number;
@@ -160,12 +141,6 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
   /** Verified manifests by relative key; trimmed to the head's after each commit. */
   readonly #manifests = new Map<string, Manifest>();
 
-  #opening: Promise<HeadState> | undefined;
-  /** The head as this writer last read or wrote it. */
-  #head: HeadState | undefined;
-  /** A commit failed without a verdict (e.g. lost response): re-read the head before the next one. */
-  #headStale = false;
-  #fenced: FencedError | undefined;
   #durable: Durable | undefined;
   #swept = false;
   /** Saves run one at a time, in call order. */
@@ -190,18 +165,24 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     this.root = resolveKey(scopePrefix(options.identity, { scope: options.scope, perIndex: options.perIndex ?? true }), 'checkpoints');
     this.#headKey = resolveKey(this.root, HEAD_KEY);
     const { identity } = options;
-    this.#owner = {
-      pod: identity.podName ?? null,
-      podUid: identity.podUid ?? null,
-      node: identity.nodeName ?? null,
-      attempt: identity.attempt ?? null,
-      // A per-index line belongs to one partition of the input: recorded so a pod of a Job with another count refuses it.
-      count: (options.perIndex ?? true) ? identity.count : null,
-    };
     this.#log = options.log ?? silentLog;
     this.#metrics = options.metrics;
-    this.#keep = positiveInt('keep', options.keep, CHECKPOINT_DEFAULTS.keep);
-    this.#fencing = options.fencing ?? true;
+    this.#committer = new HeadCommitter({
+      store: this.#store,
+      root: this.root,
+      headKey: this.#headKey,
+      owner: {
+        pod: identity.podName ?? null,
+        podUid: identity.podUid ?? null,
+        node: identity.nodeName ?? null,
+        attempt: identity.attempt ?? null,
+        // A per-index line belongs to one partition of the input: recorded so a pod of a Job with another count refuses it.
+        count: (options.perIndex ?? true) ? identity.count : null,
+      },
+      keep: positiveInt('keep', options.keep, CHECKPOINT_DEFAULTS.keep),
+      fencing: options.fencing ?? true,
+      log: this.#log,
+    });
     const checksum = options.checksum ?? CHECKPOINT_DEFAULTS.checksum;
     if (checksum !== 'sha256' && checksum !== 'crc32') {
       throw new ConfigurationError(`checkpoint option checksum must be "sha256" or "crc32", got ${JSON.stringify(checksum)}`);
@@ -227,25 +208,11 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
   }
 
   get epoch(): number | undefined {
-    return this.#head?.head.epoch;
+    return this.#committer.head?.head.epoch;
   }
 
   async open(options: SaveOptions = {}): Promise<number> {
-    return (await this.#open(options.signal)).head.epoch;
-  }
-
-  #open(signal: AbortSignal | undefined): Promise<HeadState> {
-    this.#opening ??= (async () => {
-      if (this.#fencing) await requireConditionalWrites(this.#store, 'checkpoint fencing');
-      const taken = await takeEpoch(this.#store, this.#headKey, this.#owner, this.#fencing, signal);
-      this.#head = taken;
-      this.#log.info({ epoch: taken.head.epoch, root: this.root, checkpoints: taken.head.checkpoints.length }, 'checkpoint epoch taken');
-      return taken;
-    })().catch((err: unknown) => {
-      this.#opening = undefined;
-      throw err;
-    });
-    return this.#opening;
+    return (await this.#committer.open(options.signal)).head.epoch;
   }
 
   async load(options: SaveOptions = {}): Promise<LoadedCheckpoint<S> | undefined> {
@@ -255,14 +222,15 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
   async #load(options: SaveOptions): Promise<LoadedCheckpoint<S> | undefined> {
     const { signal } = options;
     const started = performance.now();
-    const opened = await this.#saves.then(() => this.#open(signal));
-    const { head } = this.#head ?? opened;
+    const opened = await this.#saves.then(() => this.#committer.open(signal));
+    const { head } = this.#committer.head ?? opened;
     for (const entry of head.checkpoints) {
       const parts = new Map<string, LoadedPart>();
       try {
         const manifest = await this.#readManifest(entry, signal);
-        const state = await this.#readState(manifest, signal);
-        await this.#downloadParts(manifest, parts, signal);
+        const settings = this.#downloadSettings(signal);
+        const state = await readState(settings, manifest);
+        await downloadParts(settings, manifest, this.#concurrency, parts);
         this.#durable = { manifest, stateJson: serializeState(state) };
         this.#metrics?.checkpointLoaded(partsSize(manifest), performance.now() - started);
         this.#log.info({ seq: manifest.seq, epoch: manifest.epoch, parts: parts.size }, 'checkpoint loaded');
@@ -385,8 +353,8 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
   }
 
   async prune(options: SaveOptions = {}): Promise<{ deleted: number }> {
-    const current = await this.#open(options.signal);
-    const run = this.#pruning.then(() => this.#prune(this.#head ?? current, [], true, options.signal));
+    const current = await this.#committer.open(options.signal);
+    const run = this.#pruning.then(() => this.#prune(this.#committer.head ?? current, [], true, options.signal));
     this.#pruning = run.catch(() => undefined);
     return { deleted: await run };
   }
@@ -402,7 +370,8 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
   // ---- internals ----
 
   #throwIfFailed(): void {
-    if (this.#fenced !== undefined) throw this.#fenced;
+    const fenced = this.#committer.fenced;
+    if (fenced !== undefined) throw fenced;
     const err = this.#backgroundError;
     if (err !== undefined) {
       // A transient background failure is reported once; the next save may succeed.
@@ -427,178 +396,58 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     return run;
   }
 
-  #downloadSettings(signal: AbortSignal | undefined, inMemoryMaxBytes = this.#inMemoryMax): Parameters<typeof downloadPart>[0] {
-    return { store: this.#store, root: this.root, inMemoryMaxBytes, spoolDir: this.#spoolDir, signal };
+  #downloadSettings(signal: AbortSignal | undefined): DownloadSettings {
+    return { store: this.#store, root: this.root, inMemoryMaxBytes: this.#inMemoryMax, spoolDir: this.#spoolDir, signal };
   }
 
-  #abs(relativeKey: string): string {
-    return resolveKey(this.root, relativeKey);
-  }
-
-  /** Read and verify a manifest named by a head entry. */
+  /** Read and verify a manifest named by a head entry, through the cache. */
   async #readManifest(entry: HeadEntry, signal: AbortSignal | undefined): Promise<Manifest> {
     const cached = this.#manifests.get(entry.manifest);
     if (cached !== undefined) return cached;
-    const key = this.#abs(entry.manifest);
-    const obj = await verifiedRead(key, () => this.#store.get(key, { signal }));
-    if (obj === undefined) throw new CheckpointCorruptError(key, `manifest of checkpoint ${entry.seq} is missing (${key})`);
-    if (obj.body.byteLength !== entry.size || (await checksumOf(obj.body, 'sha256')) !== entry.checksum) {
-      throw new CheckpointCorruptError(key, `manifest of checkpoint ${entry.seq} does not match the checksum recorded in the head`);
-    }
-    const manifest = parseManifest(obj.body, key);
-    if (manifest.seq !== entry.seq) throw new CheckpointCorruptError(key, `manifest says seq ${manifest.seq}, the head says ${entry.seq}`);
+    const manifest = await readManifest(this.#store, this.root, entry, signal);
     this.#manifests.set(entry.manifest, manifest);
     return manifest;
-  }
-
-  /** Download and verify every part into `into`: small ones `concurrency` at a time, large ones one by one. */
-  async #downloadParts(manifest: Manifest, into: Map<string, LoadedPart>, signal: AbortSignal | undefined): Promise<void> {
-    const settings = this.#downloadSettings(signal);
-    const download = async ([name, record]: [string, PartRecord]): Promise<void> => {
-      into.set(name, await downloadPart(settings, name, record));
-    };
-    const entries = Object.entries(manifest.parts);
-    const small = entries.filter(([, r]) => r.size <= SMALL_PART_MAX);
-    for (let i = 0; i < small.length; i += this.#concurrency) {
-      const batch = await Promise.allSettled(small.slice(i, i + this.#concurrency).map(download));
-      const failed = batch.find((r) => r.status === 'rejected');
-      if (failed !== undefined) throw failed.reason;
-    }
-    for (const entry of entries) if (entry[1].size > SMALL_PART_MAX) await download(entry);
-  }
-
-  async #readState(manifest: Manifest, signal: AbortSignal | undefined): Promise<unknown> {
-    if ('inline' in manifest.state) return manifest.state.inline;
-    const part = await downloadPart(this.#downloadSettings(signal, Number.POSITIVE_INFINITY), STATE_PART, manifest.state.part);
-    try {
-      return JSON.parse((await part.buffer()).toString('utf8'));
-    } catch {
-      throw new CheckpointCorruptError(this.#abs(manifest.state.part.key), 'checkpoint state is not valid JSON');
-    }
   }
 
   /** Upload, write the manifest, CAS the head. Runs one at a time. */
   async #commit(request: CommitRequest): Promise<CommitInfo> {
     const started = performance.now();
     const { signal } = request;
-    if (this.#fenced !== undefined) throw this.#fenced;
-    let base = this.#head ?? (await this.#open(signal));
-    if (this.#headStale) {
-      const fresh = await readHead(this.#store, this.#headKey, signal);
-      if (fresh === undefined || fresh.head.epoch !== base.head.epoch) {
-        throw this.#fence(base.head.epoch, fresh === undefined ? 'the head was deleted' : `epoch ${fresh.head.epoch} was taken`);
-      }
-      base = fresh;
-      this.#head = fresh;
-      this.#headStale = false;
-    }
+    const base = await this.#committer.base(signal);
     const epoch = base.head.epoch;
-    const previous = this.#durable?.manifest;
-    const settings: UploadSettings = {
-      store: this.#store,
-      root: this.root,
-      epoch,
-      algorithm: this.#algorithm,
-      partSize: this.#partSize,
-      concurrency: this.#concurrency,
-      signal,
-    };
-    const written: string[] = [];
-    let uploadedBytes = 0;
-    const reusedParts: string[] = [];
+    const settings = { store: this.#store, root: this.root, epoch, algorithm: this.#algorithm, partSize: this.#partSize, concurrency: this.#concurrency, signal };
+    const content = await uploadContent(settings, request.parts, request.stateJson, this.#durable?.manifest, this.#inlineMax);
+    const { uploadedBytes, reusedParts } = content;
+    const durable = this.#durable;
+    if (
+      request.skipIfUnchanged &&
+      durable !== undefined &&
+      durable.stateJson === request.stateJson &&
+      content.written.length === 0 &&
+      sameNames(content.parts, durable.manifest.parts)
+    ) {
+      this.#log.debug({ seq: durable.manifest.seq }, 'checkpoint unchanged since the last durable one; nothing to save');
+      return { seq: durable.manifest.seq, epoch, uploadedBytes: 0, reusedParts, durationMs: performance.now() - started };
+    }
+    let committed: Committed;
     try {
-      const parts: Record<string, PartRecord> = {};
-      const upload = async ([name, source]: [string, PartSource]): Promise<void> => {
-        const up = await uploadPart(settings, name, source, previous?.parts[name]);
-        parts[name] = up.record;
-        uploadedBytes += up.uploadedBytes;
-        if (up.reused) reusedParts.push(name);
-        else written.push(up.record.key);
-      };
-      // Small in-memory parts go `concurrency` at a time (many shards save in a
-      // few round trips); large or streamed ones one at a time, each already
-      // multipart-parallel, so memory stays about partSize x concurrency.
-      const entries = Object.entries(request.parts);
-      const small = entries.filter(([, src]) => src instanceof Uint8Array && src.byteLength <= SMALL_PART_MAX);
-      const large = entries.filter((e) => !small.includes(e));
-      for (let i = 0; i < small.length; i += this.#concurrency) {
-        const batch = await Promise.allSettled(small.slice(i, i + this.#concurrency).map(upload));
-        const failed = batch.find((r) => r.status === 'rejected');
-        if (failed !== undefined) throw failed.reason;
-      }
-      for (const entry of large) await upload(entry);
-      reusedParts.sort();
-      let state: StateRecord;
-      const stateBytes = Buffer.from(request.stateJson, 'utf8');
-      if (stateBytes.byteLength <= this.#inlineMax) {
-        state = { inline: JSON.parse(request.stateJson) as unknown };
-      } else {
-        const prevState = previous !== undefined && 'part' in previous.state ? previous.state.part : undefined;
-        const up = await uploadPart(settings, STATE_PART, stateBytes, prevState);
-        state = { part: up.record };
-        uploadedBytes += up.uploadedBytes;
-        if (!up.reused) written.push(up.record.key);
-      }
-
-      const durable = this.#durable;
-      if (
-        request.skipIfUnchanged &&
-        durable !== undefined &&
-        durable.stateJson === request.stateJson &&
-        written.length === 0 &&
-        sameNames(parts, durable.manifest.parts)
-      ) {
-        this.#log.debug({ seq: durable.manifest.seq }, 'checkpoint unchanged since the last durable one; nothing to save');
-        return { seq: durable.manifest.seq, epoch, uploadedBytes: 0, reusedParts, durationMs: performance.now() - started };
-      }
-
-      for (;;) {
-        const seq = base.head.lastSeq + 1;
-        const manifest: Manifest = { format: FORMAT_VERSION, seq, epoch, createdAt: new Date().toISOString(), state, parts };
-        const bytes = encode(manifest);
-        const relKey = manifestKey(seq, epoch);
-        await this.#store.put(this.#abs(relKey), bytes, { ...(this.#fencing ? { ifNoneMatch: '*' } : {}), contentType: 'application/json', signal });
-        written.push(relKey);
-        const entry: HeadEntry = { seq, manifest: relKey, size: bytes.byteLength, checksum: await checksumOf(bytes, 'sha256') };
-        let result: HeadState;
-        try {
-          result = await casHead(
-            this.#store,
-            this.#headKey,
-            base,
-            (h) => (h.lastSeq === seq - 1 ? committedHead(h, entry, this.#keep) : undefined),
-            this.#fencing,
-            signal,
-          );
-        } catch (err) {
-          if (err instanceof FencedError) throw this.#fence(epoch, err.message);
-          // No verdict: the head may or may not have changed. Keep everything we wrote.
-          this.#headStale = true;
-          written.length = 0;
-          throw err;
-        }
-        if (result.head.checkpoints[0]?.manifest !== relKey) {
-          // Our own earlier commit (whose response was lost) moved the head: redo on top of it.
-          await this.#discard([relKey]);
-          written.pop();
-          base = result;
-          continue;
-        }
-        const dropped = base.head.checkpoints.filter((e) => !result.head.checkpoints.some((k) => k.manifest === e.manifest));
-        this.#head = result;
-        this.#manifests.set(relKey, manifest);
-        this.#trimManifestCache([...result.head.checkpoints, ...dropped]);
-        this.#durable = { manifest, stateJson: request.stateJson };
-        const durationMs = performance.now() - started;
-        this.#metrics?.checkpointSaved(uploadedBytes, durationMs);
-        this.#log.debug({ seq, epoch, uploadedBytes, reusedParts, durationMs: Math.round(durationMs) }, 'checkpoint committed');
-        if (request.prune) this.#schedulePrune(result, dropped);
-        return { seq, epoch, uploadedBytes, reusedParts, durationMs };
-      }
+      committed = await this.#committer.commit(base, content, signal);
     } catch (err) {
-      if (written.length > 0 && !this.#headStale) await this.#discard(written);
+      // Fenced or failed before the head write: nothing can ever reference what this save wrote.
+      // Without a verdict the head may name it: keep it.
+      if (!this.#committer.stale) await discardObjects(this.#store, this.root, content.written);
       throw err;
     }
+    const { head, manifest, manifestKey, dropped } = committed;
+    const { seq } = manifest;
+    this.#manifests.set(manifestKey, manifest);
+    this.#trimManifestCache([...head.head.checkpoints, ...dropped]);
+    this.#durable = { manifest, stateJson: request.stateJson };
+    const durationMs = performance.now() - started;
+    this.#metrics?.checkpointSaved(uploadedBytes, durationMs);
+    this.#log.debug({ seq, epoch, uploadedBytes, reusedParts, durationMs: Math.round(durationMs) }, 'checkpoint committed');
+    if (request.prune) this.#schedulePrune(head, dropped);
+    return { seq, epoch, uploadedBytes, reusedParts, durationMs };
   }
 
   /**
@@ -611,18 +460,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     for (const rel of this.#manifests.keys()) if (!wanted.has(rel)) this.#manifests.delete(rel);
   }
 
-  #fence(epoch: number, why: string): FencedError {
-    this.#fenced ??= new FencedError(`checkpoint writer with epoch ${epoch} of ${this.root} is fenced: ${why}`);
-    this.#log.warn({ epoch, root: this.root, why }, 'checkpoint writer fenced: another pod owns this index');
-    return this.#fenced;
-  }
-
-  /** Best-effort removal of objects of a save that will never commit (a later run sweeps what is left). */
-  async #discard(relativeKeys: readonly string[]): Promise<void> {
-    for (const rel of relativeKeys) await this.#store.delete(this.#abs(rel)).catch(() => undefined);
-  }
-
-  #schedulePrune(head: HeadState, dropped: HeadEntry[]): void {
+  #schedulePrune(head: HeadState, dropped: readonly HeadEntry[]): void {
     const sweep = !this.#swept;
     if (dropped.length === 0 && !sweep) return;
     this.#swept = true;
@@ -633,7 +471,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     });
   }
 
-  #prune(head: HeadState, dropped: HeadEntry[], sweep: boolean, signal: AbortSignal | undefined): Promise<number> {
+  #prune(head: HeadState, dropped: readonly HeadEntry[], sweep: boolean, signal: AbortSignal | undefined): Promise<number> {
     return pruneCheckpoints(
       {
         store: this.#store,
@@ -642,7 +480,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
         readManifest: async (rel) => {
           const entry = head.head.checkpoints.find((e) => e.manifest === rel) ?? dropped.find((e) => e.manifest === rel);
           if (entry !== undefined) return await this.#readManifest(entry, signal);
-          const key = this.#abs(rel);
+          const key = resolveKey(this.root, rel);
           const obj = await this.#store.get(key, { signal });
           if (obj === undefined) throw new CheckpointCorruptError(key, 'manifest is gone');
           return parseManifest(obj.body, key);
@@ -657,7 +495,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
 
   async #finalSave(signal: AbortSignal, reason: string): Promise<void> {
     const snapshot = this.#snapshot;
-    if (this.#fenced !== undefined) return;
+    if (this.#committer.fenced !== undefined) return;
     if (snapshot === undefined) {
       // Stopped early with nothing to save: say so, or the user believes the progress was kept.
       if (reason !== 'completed') {

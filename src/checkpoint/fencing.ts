@@ -11,7 +11,7 @@
  * commit.
  */
 import { ConfigurationError, FencedError } from '../runtime/errors.ts';
-import { PreconditionFailedError } from '../store/errors.ts';
+import { tryPut } from '../store/conditional.ts';
 import type { ObjectStore, PutOptions } from '../store/types.ts';
 import { verifiedRead } from './errors.ts';
 import { encode, type EpochOwner, type Head, nextHead, parseHead } from './manifest.ts';
@@ -73,12 +73,8 @@ export async function takeEpoch(
     assertSameCount(current?.head.owner.count, owner.count, key);
     const next = nextHead(current?.head, (current?.head.epoch ?? 0) + 1, owner);
     const condition: PutOptions = !conditional ? {} : current === undefined ? { ifNoneMatch: '*' } : { ifMatch: current.etag };
-    try {
-      const info = await store.put(key, encode(next), { ...condition, contentType: 'application/json', signal });
-      return { head: next, etag: info.etag };
-    } catch (err) {
-      if (!(err instanceof PreconditionFailedError)) throw err;
-    }
+    const taken = await tryPut(store, key, encode(next), { ...condition, contentType: 'application/json', signal });
+    if (taken.ok) return { head: next, etag: taken.etag };
   }
   throw new FencedError(`could not take a checkpoint epoch on ${key}: the head kept changing (${CAS_ATTEMPTS} attempts)`);
 }
@@ -108,16 +104,8 @@ export async function casHead(
   for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
     const next = build(base.head);
     if (next === undefined) return base;
-    try {
-      const info = await store.put(key, encode(next), {
-        ...(conditional ? { ifMatch: base.etag } : {}),
-        contentType: 'application/json',
-        signal,
-      });
-      return { head: next, etag: info.etag };
-    } catch (err) {
-      if (!(err instanceof PreconditionFailedError)) throw err;
-    }
+    const swapped = await tryPut(store, key, encode(next), { ...(conditional ? { ifMatch: base.etag } : {}), contentType: 'application/json', signal });
+    if (swapped.ok) return { head: next, etag: swapped.etag };
     const fresh = await readHead(store, key, signal);
     if (fresh === undefined || fresh.head.epoch !== epoch) {
       throw new FencedError(

@@ -2,7 +2,6 @@
  * What every step of one claim needs to know, and the owner-checked
  * compare-and-swap they all use.
  */
-import { PreconditionFailedError } from '../store/errors.ts';
 import type { ObjectStore } from '../store/types.ts';
 import type { JobLogger } from '../runtime/types.ts';
 import type { CompletionCache } from './cache.ts';
@@ -61,11 +60,8 @@ export async function writeOwned(
 ): Promise<OwnedWriteResult> {
   let current = etag;
   for (let attempt = 0; attempt < OWN_STALE_ATTEMPTS; attempt++) {
-    try {
-      return { outcome: 'written', etag: await writeRecord(ctx.store, ctx.storeKey, body, { ifMatch: current }, signal) };
-    } catch (err) {
-      if (!(err instanceof PreconditionFailedError)) throw err;
-    }
+    const written = await writeRecord(ctx.store, ctx.storeKey, body, { ifMatch: current }, signal);
+    if (written.ok) return { outcome: 'written', etag: written.etag };
     const now = await readRecord(ctx.store, ctx.storeKey, signal);
     if (now === undefined || now.record.owner.token !== token) return { outcome: 'lost', current: now?.record };
     if (landed(now.record)) return { outcome: 'already' };

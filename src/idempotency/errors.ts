@@ -148,7 +148,9 @@ export class IdempotencyKeyInProgressError extends RetryableError {
  * the process stalled longer than the lease), or could not be renewed before
  * it expired. The function's signal was aborted and its result was NOT
  * recorded; the new owner runs the function. Fenced (exit 73, ignored by the
- * generated podFailurePolicy).
+ * generated podFailurePolicy), like the work queue's LeaseLostError: why a
+ * lost lease is fenced and not retryable is written once, on LeaseLostError
+ * (src/sharding/errors.ts) and in docs/exit-codes.md ("Lost leases").
  *
  * @example
  * ```ts

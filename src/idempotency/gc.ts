@@ -6,7 +6,7 @@
  * the read and the delete is kept.
  */
 import { DEFAULT_CLOCK_SKEW_MARGIN_MS } from './constants.ts';
-import { PreconditionFailedError } from '../store/errors.ts';
+import { tryDelete } from '../store/conditional.ts';
 import { requireConditionalWrites } from '../store/probe.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { decodeRecord } from './record.ts';
@@ -97,14 +97,10 @@ export async function collectExpiredRecords(options: CollectExpiredOptions): Pro
       counts.live++;
       continue;
     }
-    if (options.dryRun !== true) {
-      try {
-        await store.delete(info.key, { ifMatch: obj.info.etag, signal });
-      } catch (err) {
-        if (!(err instanceof PreconditionFailedError)) throw err;
-        counts.changed++;
-        continue;
-      }
+    if (options.dryRun !== true && !(await tryDelete(store, info.key, { ifMatch: obj.info.etag, signal })).ok) {
+      // Written since it was read (claimed again): kept.
+      counts.changed++;
+      continue;
     }
     counts.deleted++;
     counts.deletedBytes += obj.body.byteLength;

@@ -1,7 +1,8 @@
 /**
  * Idempotency: exactly-once side effects on the object store.
  */
-export { createIdempotency, IdempotencyLedger, type BatchOptions, type WrapOptions } from './ledger.ts';
+export { createIdempotency, IdempotencyLedger, type WrapOptions } from './ledger.ts';
+export type { BatchOptions } from './batch.ts';
 export { idempotent, idempotentFn } from './standalone.ts';
 export { deriveKey, payloadHash, recordsPrefix, validateKey } from './keys.ts';
 export { collectExpiredRecords, type CollectExpiredOptions, type CollectExpiredResult } from './gc.ts';

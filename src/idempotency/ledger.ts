@@ -1,49 +1,40 @@
 /**
  * The idempotency ledger: claims keys, runs side effects once, replays
- * recorded results.
+ * recorded results. This file is the public API and its wiring; the
+ * protocols live beside it.
  *
  * One call, in store requests:
  * 1. cache: a COMPLETED record seen before in this process answers at once;
- * 2. claim: create the IN_PROGRESS record with If-None-Match: * (one write);
- *    the first caller wins, every other gets 412 and reads the record;
- * 3. what the record says: COMPLETED -> replay its result; FAILED -> throw
- *    the recorded error; IN_PROGRESS under a live lease -> wait (poll) or
- *    fail; RELEASED, an expired lease or an expired TTL -> take the key over
- *    by compare-and-swap on the etag just read (If-Match), so among any number
- *    of racing claimants exactly one wins;
- * 4. run the function while a keeper renews the lease (CAS);
- * 5. complete: CAS the record to COMPLETED (one write) from this owner's
- *    latest etag. A taken-over owner's CAS fails, so two results are never
- *    both recorded and a replay always returns the one recorded result.
+ * 2. claim (claim-attempt.ts): create the IN_PROGRESS record, or read what is
+ *    there and replay it, report it in progress, or take the key over by
+ *    compare-and-swap, so among any number of racing claimants exactly one wins;
+ * 3. in progress under another owner's live lease: wait (poll) or fail (here);
+ * 4. run the function while a keeper renews the lease (lease.ts);
+ * 5. complete (claim.ts): CAS the record to COMPLETED (one write) from this
+ *    owner's latest etag. A taken-over owner's CAS fails, so two results are
+ *    never both recorded and a replay always returns the one recorded result.
+ * The batch methods (batch.ts) are the single-key calls, bounded.
  */
 import { SPAN_NAMES, withSpan } from '../telemetry/span.ts';
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkOption } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
-import type { JobIdentity, JobLogger } from '../runtime/types.ts';
-import { PreconditionFailedError } from '../store/errors.ts';
+import type { JobLogger } from '../runtime/types.ts';
 import { requireConditionalWrites } from '../store/probe.ts';
 import type { ObjectStore } from '../store/types.ts';
-import { mapBounded } from './bounded.ts';
+import * as batch from './batch.ts';
+import type { BatchOptions } from './batch.ts';
 import { CompletionCache } from './cache.ts';
-import { ClaimHandle, inProgressFields, parseResult } from './claim.ts';
+import { type ClaimHandle, parseResult } from './claim.ts';
+import { cacheCompleted, checkPayload, Claimer } from './claim-attempt.ts';
 import type { ClaimContext } from './claim-context.ts';
-import { DEFAULT_BATCH_CONCURRENCY, DEFAULT_CACHE_SIZE, MAX_CLAIM_ROUNDS, RECORD_VERSION } from './constants.ts';
-import {
-  IdempotencyKeyInProgressError,
-  IdempotencyLeaseLostError,
-  IdempotencyPayloadMismatchError,
-  IdempotencyRecordedFailureError,
-} from './errors.ts';
+import { DEFAULT_CACHE_SIZE } from './constants.ts';
+import { IdempotencyKeyInProgressError, IdempotencyLeaseLostError, IdempotencyPayloadMismatchError } from './errors.ts';
 import { deriveKey, payloadHash, recordKey, recordsPrefix, validateKey } from './keys.ts';
-import { LeaseKeeper } from './lease.ts';
-import { type CompletedRecord, describeOwner, encodeRecord, type IdempotencyRecord, type InProgressRecord } from './record.ts';
-import { ReplayTendency } from './replay-tendency.ts';
+import { describeOwner } from './record.ts';
 import { type ResolvedSettings, resolveSettings, SETTING_NAMES } from './settings.ts';
 import { StatsRecorder } from './stats.ts';
-import { readRecord, writeRecord } from './store-ops.ts';
+import { readRecord } from './store-ops.ts';
 import type {
   ClaimOutcome,
   IdempotencyClaim,
@@ -52,16 +43,9 @@ import type {
   IdempotencyStats,
   IdempotentFunction,
   KeyState,
-  RecordOwner,
   RunOptions,
   RunOutcome,
 } from './types.ts';
-
-/** Options of the batch methods. */
-export interface BatchOptions extends RunOptions {
-  /** Keys handled at once (store requests in flight). Default 16. */
-  readonly concurrency?: number;
-}
 
 /** Options of {@link IdempotencyLedger.wrap}. */
 export interface WrapOptions<A extends readonly unknown[]> extends Omit<RunOptions, 'payload'> {
@@ -98,13 +82,13 @@ export class IdempotencyLedger {
   readonly #defaults: IdempotencySettings;
   /** The ledger's own settings, resolved once: most calls override nothing. */
   readonly #settings: ResolvedSettings;
-  readonly #identity: JobIdentity | undefined;
   readonly #log: JobLogger | undefined;
   readonly #clock: () => number;
   readonly #cache: CompletionCache;
   readonly #stats: StatsRecorder;
+  /** Claims won and not yet settled or handed to a running function: released at shutdown. */
   readonly #held = new Set<ClaimHandle>();
-  readonly #replaying = new ReplayTendency();
+  readonly #claimer: Claimer;
   readonly #signal: AbortSignal | undefined;
   #ready: Promise<void> | undefined;
 
@@ -116,7 +100,7 @@ export class IdempotencyLedger {
     this.#prefix = recordsPrefix({ identity: options.identity, scope: options.scope });
     this.#defaults = { ...options };
     this.#settings = resolveSettings(options); // fails fast on a bad option
-    this.#identity = options.identity;
+    this.#claimer = new Claimer(options.identity, this.#held);
     this.#log = options.log;
     this.#signal = options.signal;
     this.#clock = options.clock ?? Date.now;
@@ -200,7 +184,7 @@ export class IdempotencyLedger {
     for (let polling = false; ; polling = true) {
       signal?.throwIfAborted();
       // While waiting, poll by reading: a write would fail anyway while the owner holds the key.
-      const outcome = await this.#claim(ctx, signal, polling || undefined);
+      const outcome = await this.#claimer.attempt(ctx, signal, polling || undefined);
       switch (outcome.status) {
         case 'completed':
           return { value: outcome.result as T, replayed: true, cached: false, takeover: false };
@@ -266,9 +250,9 @@ export class IdempotencyLedger {
       case 'COMPLETED':
       case 'FAILED':
         if (record.expiresAtMs !== null && nowMs > record.expiresAtMs + margin) return { status: 'absent' };
-        this.#checkPayload(ctx, record);
+        checkPayload(ctx, record);
         if (record.status === 'FAILED') return { status: 'failed', error: record.error, completedAtMs: record.completedAtMs };
-        this.#cacheCompleted(ctx, record);
+        cacheCompleted(ctx, record);
         return { status: 'completed', result: record.result, completedAtMs: record.completedAtMs, expiresAtMs: record.expiresAtMs };
     }
   }
@@ -293,7 +277,7 @@ export class IdempotencyLedger {
     if (cached !== undefined) return { status: 'completed', result: cached.result, cached: true };
     const ctx = this.#context(key, options);
     await this.#ensureReady();
-    return await this.#claim(ctx, this.#signalOf(options));
+    return await this.#claimer.attempt(ctx, this.#signalOf(options));
   }
 
   /**
@@ -307,7 +291,7 @@ export class IdempotencyLedger {
    * ```
    */
   async checkMany(keys: readonly string[], options: BatchOptions = {}): Promise<KeyState[]> {
-    return await mapBounded(keys, this.#concurrency(options), (key) => this.check(key, options), this.#signalOf(options));
+    return await batch.checkMany(this, keys, options, this.#signalOf(options));
   }
 
   /**
@@ -322,22 +306,7 @@ export class IdempotencyLedger {
    * ```
    */
   async claimMany(keys: readonly string[], options: BatchOptions = {}): Promise<ClaimOutcome[]> {
-    const won: IdempotencyClaim[] = [];
-    try {
-      return await mapBounded(
-        keys,
-        this.#concurrency(options),
-        async (key) => {
-          const outcome = await this.claim(key, options);
-          if (outcome.status === 'claimed') won.push(outcome.claim);
-          return outcome;
-        },
-        this.#signalOf(options),
-      );
-    } catch (err) {
-      await Promise.all(won.map((c) => c.release()));
-      throw err;
-    }
+    return await batch.claimMany(this, keys, options, this.#signalOf(options));
   }
 
   /**
@@ -358,13 +327,7 @@ export class IdempotencyLedger {
     fn: (item: I, context: Parameters<IdempotentFunction<T>>[0]) => Promise<T> | T,
     options: BatchOptions & { readonly payloadOf?: (item: I) => unknown } = {},
   ): Promise<T[]> {
-    const { payloadOf, ...rest } = options;
-    return await mapBounded(
-      items,
-      this.#concurrency(options),
-      (item) => this.run(keyOf(item), (context) => fn(item, context), { ...rest, payload: payloadOf?.(item) }),
-      this.#signalOf(options),
-    );
+    return await batch.runMany(this, items, keyOf, fn, options, this.#signalOf(options));
   }
 
   /**
@@ -430,10 +393,6 @@ export class IdempotencyLedger {
     return AbortSignal.any([own, this.#signal]);
   }
 
-  #concurrency(options: BatchOptions): number {
-    return checkOption('concurrency', options.concurrency, { min: 1, integer: true }) ?? DEFAULT_BATCH_CONCURRENCY;
-  }
-
   async #ensureReady(): Promise<void> {
     this.#ready ??= requireConditionalWrites(this.#store, 'idempotency').then(
       () => undefined,
@@ -463,135 +422,6 @@ export class IdempotencyLedger {
     }
     this.#stats.emit({ type: 'hit', keyHash: entry.keyHash, cached: true });
     return { result: parseResult(entry.resultJson), completedAtMs: entry.completedAtMs, expiresAtMs: entry.expiresAtMs };
-  }
-
-  #cacheCompleted(ctx: ClaimContext, record: CompletedRecord): void {
-    const resultJson = record.result === undefined ? undefined : JSON.stringify(record.result);
-    ctx.cache.set(ctx.key, {
-      keyHash: ctx.keyHash,
-      payloadHash: record.payloadHash,
-      resultJson,
-      completedAtMs: record.completedAtMs,
-      expiresAtMs: record.expiresAtMs,
-    });
-  }
-
-  #checkPayload(ctx: ClaimContext, record: IdempotencyRecord): void {
-    if (record.payloadHash !== ctx.payloadHash) {
-      ctx.stats.emit({ type: 'mismatch', keyHash: ctx.keyHash });
-      throw new IdempotencyPayloadMismatchError(ctx.key, record.payloadHash, ctx.payloadHash);
-    }
-  }
-
-  #owner(): RecordOwner {
-    const id = this.#identity;
-    return {
-      token: randomUUID(),
-      pod: id?.podName ?? null,
-      podUid: id?.podUid ?? null,
-      node: id?.nodeName ?? null,
-      index: id?.index ?? null,
-      attempt: id?.attempt ?? null,
-      host: hostname(),
-      pid: process.pid,
-    };
-  }
-
-  /**
-   * One claim attempt: never waits. With `readFirst` the record is read before
-   * any write (one GET answers a completed key, instead of a failed create and
-   * a GET); otherwise the create goes first (one PUT claims a fresh key).
-   */
-  async #claim(ctx: ClaimContext, signal: AbortSignal | undefined, readFirst = this.#replaying.likely): Promise<ClaimOutcome> {
-    const owner = this.#owner();
-    const { leaseMs, clockSkewMarginMs: margin } = ctx.settings;
-    let current = readFirst ? await readRecord(ctx.store, ctx.storeKey, signal) : undefined;
-    for (let round = 0; round < MAX_CLAIM_ROUNDS; round++) {
-      if (current === undefined) {
-        const fresh = inProgressFields(owner, ctx.payloadHash, this.#clock(), leaseMs, 0);
-        try {
-          const etag = await writeRecord(ctx.store, ctx.storeKey, encodeRecord<InProgressRecord>(fresh), { ifNoneMatch: '*' }, signal);
-          return this.#won(ctx, owner, { record: { v: RECORD_VERSION, writeId: '', ...fresh }, etag }, false);
-        } catch (err) {
-          if (!(err instanceof PreconditionFailedError)) throw err;
-        }
-        current = await readRecord(ctx.store, ctx.storeKey, signal);
-        if (current === undefined) continue; // deleted in between: try to create again
-      }
-      const { record, etag } = current;
-      if (record.owner.token === owner.token && record.status === 'IN_PROGRESS') {
-        // Our create landed but its response was lost.
-        return this.#won(ctx, owner, { record, etag }, false);
-      }
-      const nowMs = this.#clock();
-      let takeovers = 0;
-      // A lease taken from an owner that stopped renewing it (stats, warning).
-      let leaseTakeover = false;
-      // What the function is told: an earlier run may have done part of the work.
-      let mayBePartial = false;
-      switch (record.status) {
-        case 'RELEASED':
-          mayBePartial = record.partial === true;
-          break;
-        case 'IN_PROGRESS':
-          this.#checkPayload(ctx, record);
-          if (nowMs <= record.leaseExpiresAtMs + margin) {
-            ctx.stats.emit({ type: 'conflict', keyHash: ctx.keyHash });
-            this.#replaying.observe(true);
-            return { status: 'in-progress', owner: record.owner, leaseExpiresAtMs: record.leaseExpiresAtMs };
-          }
-          takeovers = record.takeovers + 1;
-          leaseTakeover = true;
-          mayBePartial = true;
-          break;
-        case 'COMPLETED':
-        case 'FAILED': {
-          const expired = record.expiresAtMs !== null && nowMs > record.expiresAtMs + margin;
-          if (!expired) {
-            this.#checkPayload(ctx, record);
-            ctx.stats.emit({ type: 'hit', keyHash: ctx.keyHash, cached: false });
-            this.#replaying.observe(true);
-            if (record.status === 'FAILED') {
-              return {
-                status: 'failed',
-                error: new IdempotencyRecordedFailureError(ctx.key, record.error.name, record.error.message, record.completedAtMs),
-              };
-            }
-            this.#cacheCompleted(ctx, record);
-            return { status: 'completed', result: record.result, cached: false };
-          }
-          ctx.cache.delete(ctx.key);
-          break;
-        }
-      }
-      const next = inProgressFields(owner, ctx.payloadHash, this.#clock(), leaseMs, takeovers);
-      try {
-        const newEtag = await writeRecord(ctx.store, ctx.storeKey, encodeRecord<InProgressRecord>(next), { ifMatch: etag }, signal);
-        if (leaseTakeover) {
-          ctx.stats.emit({ type: 'takeover', keyHash: ctx.keyHash });
-          this.#log?.warn(
-            { storeKey: ctx.storeKey, from: describeOwner(record.owner), leaseExpiresAtMs: (record as InProgressRecord).leaseExpiresAtMs },
-            'took over an idempotency key whose lease expired',
-          );
-        }
-        return this.#won(ctx, owner, { record: { v: RECORD_VERSION, writeId: '', ...next }, etag: newEtag }, mayBePartial);
-      } catch (err) {
-        if (!(err instanceof PreconditionFailedError)) throw err;
-        // Someone else moved first: look again.
-        current = await readRecord(ctx.store, ctx.storeKey, signal);
-      }
-    }
-    throw new IdempotencyKeyInProgressError(ctx.key, 'other owners', this.#clock(), `the record kept changing for ${MAX_CLAIM_ROUNDS} rounds`);
-  }
-
-  #won(ctx: ClaimContext, owner: RecordOwner, current: { record: InProgressRecord; etag: string }, takeover: boolean): ClaimOutcome {
-    ctx.stats.emit({ type: 'miss', keyHash: ctx.keyHash });
-    this.#replaying.observe(false);
-    const keeper = new LeaseKeeper(ctx, current);
-    const handle: ClaimHandle = new ClaimHandle(ctx, keeper, owner, takeover, () => this.#held.delete(handle));
-    this.#held.add(handle);
-    keeper.start();
-    return { status: 'claimed', claim: handle };
   }
 
   async #execute<T>(ctx: ClaimContext, claim: IdempotencyClaim, fn: IdempotentFunction<T>, signal: AbortSignal | undefined): Promise<RunOutcome<T>> {

@@ -6,6 +6,7 @@
  * caller on the next read.
  */
 import { retry } from '../runtime/retry.ts';
+import { type ConditionalPut, tryPut } from '../store/conditional.ts';
 import type { ObjectStore, PutOptions } from '../store/types.ts';
 import { decodeRecord, type IdempotencyRecord } from './record.ts';
 
@@ -29,12 +30,14 @@ export async function readRecord(store: ObjectStore, storeKey: string, signal?: 
 }
 
 /**
- * Write a record under a condition; resolves with the new etag. A
- * PreconditionFailedError is not retried: the caller decides what it means.
+ * Write a record under a condition; resolves with the new etag, or with
+ * `{ ok: false }` when the condition failed (another owner wrote first). A
+ * failed condition is an answer, never retried: the caller decides what it means.
  *
  * @example
  * ```ts
- * const etag = await writeRecord(store, storeKey, body, { ifMatch: current.etag }, signal);
+ * const written = await writeRecord(store, storeKey, body, { ifMatch: current.etag }, signal);
+ * if (!written.ok) current = await readRecord(store, storeKey, signal); // someone moved first
  * ```
  */
 export async function writeRecord(
@@ -43,7 +46,6 @@ export async function writeRecord(
   body: string,
   condition: Pick<PutOptions, 'ifMatch' | 'ifNoneMatch'>,
   signal?: AbortSignal,
-): Promise<string> {
-  const info = await retry(() => store.put(storeKey, body, { ...condition, contentType: 'application/json', signal }), { signal });
-  return info.etag;
+): Promise<ConditionalPut> {
+  return await retry(() => tryPut(store, storeKey, body, { ...condition, contentType: 'application/json', signal }), { signal });
 }

@@ -60,6 +60,30 @@ SIGTERM arrives, the process exits at once with the code already chosen
 (${codeOf(table, 'interrupted')} when stopped by a signal). SIGKILL (including an
 OOM kill) shows up as 137 and is not a jobkit code.
 
+## Lost leases
+
+The work queue's \`LeaseLostError\` and the idempotency ledger's
+\`IdempotencyLeaseLostError\` are both \`fenced\` (**${codeOf(table, 'fenced')}**, \`Ignore\`),
+like a superseded checkpoint writer: a lost lease means another worker now
+owns that chunk or key, which is what fenced means.
+
+- The pod's input is not at fault and the lost work is redone by its new
+  owner, so it must not use up \`backoffLimit\` (or \`backoffLimitPerIndex\`):
+  counted, a few lease losses during a store outage or a rollout could fail
+  an index whose work would succeed.
+- \`Ignore\` still gets a replacement pod; it finds the chunk or key done (or
+  held by its new owner) and goes on with the rest of the work.
+- A fenced error is never retried in process by \`retry()\`, so the lost work
+  is not run again by a worker that no longer owns it.
+- Lasting trouble stays bounded: a store that stays unreachable fails the
+  replacement pod with a \`retryable\` error (${codeOf(table, 'retryable')}), which counts.
+
+The one case \`Ignore\` does not bound is a pod that loses every lease it takes,
+such as an event loop blocked by synchronous work for longer than the lease:
+only the Job's \`activeDeadlineSeconds\` (\`jobkit manifest --active-deadline\`)
+ends it. Raise \`leaseMs\` above the longest stall, or yield in long
+synchronous loops.
+
 ## The generated podFailurePolicy
 
 ${renderPolicy(table)}

@@ -110,8 +110,8 @@ export const EXIT_CODE_TABLE: readonly ExitCodeEntry[] = [
     code: 73,
     action: 'Ignore',
     errorName: 'FencedError',
-    meaning: 'Another pod (a newer attempt or a duplicate) owns this index; this one stepped aside.',
-    remedy: 'None; the owning pod finishes the index.',
+    meaning: 'Another pod owns this index (a newer attempt or a duplicate), or took over a lease this pod lost (a work-queue chunk, an idempotency key); this one stepped aside.',
+    remedy: 'None; the owning pod finishes the index or the leased work. See "Lost leases" below.',
   },
   {
     exitClass: 'crash',

@@ -1,7 +1,7 @@
 /**
  * Errors of the sharding module.
  */
-import { ConfigurationError, JobkitError, type JobkitErrorOptions } from '../runtime/errors.ts';
+import { ConfigurationError, FencedError, type JobkitErrorOptions } from '../runtime/errors.ts';
 
 /**
  * The input holds the same key more than once. Every index sees the same input,
@@ -57,7 +57,19 @@ export class ShardPlanError extends ConfigurationError {
  * This worker's lease on a work-queue chunk was taken over (it did not renew in
  * time) or could not be renewed before it expired. The chunk's `signal` is
  * aborted with this error; the worker must stop working on the chunk, whose new
- * owner redoes it. Not a failure of the pod.
+ * owner redoes it. Not a failure of the pod: fenced (exit 73, ignored by the
+ * generated podFailurePolicy).
+ *
+ * Why fenced, the class of the idempotency ledger's IdempotencyLeaseLostError
+ * too (this one was retryable, 75, until both were made one): a lost lease
+ * means "another worker owns this unit of work now", as a superseded
+ * checkpoint writer's does. The pod's input is not at fault and the unit is
+ * redone by its new owner, so the failure must not use up backoffLimit
+ * (Ignore still brings a replacement pod for the rest of the work), and
+ * `retry()` must not run the unit again in process, which it would do with a
+ * retryable error. Lasting store trouble still counts: the replacement's
+ * first request fails retryable. docs/exit-codes.md ("Lost leases") has the
+ * same reasoning for operators, and the one case Ignore leaves unbounded.
  *
  * @example
  * ```ts
@@ -66,8 +78,7 @@ export class ShardPlanError extends ConfigurationError {
  * });
  * ```
  */
-export class LeaseLostError extends JobkitError {
-  readonly exitClass = 'retryable';
+export class LeaseLostError extends FencedError {
   /** The chunk whose lease was lost. */
   readonly chunk: number;
 

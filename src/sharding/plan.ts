@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigurationError } from '../runtime/errors.ts';
 import type { JobIdentity, JobLogger } from '../runtime/types.ts';
-import { PreconditionFailedError } from '../store/errors.ts';
+import { tryPut } from '../store/conditional.ts';
 import { requireConditionalWrites } from '../store/probe.ts';
 import type { OpenStoreOptions } from '../store/open.ts';
 import type { ObjectInfo, ObjectStore } from '../store/types.ts';
@@ -144,19 +144,17 @@ export async function freezeShardPlan(options: FreezeShardPlanOptions): Promise<
   // Probed on the job's store only: the probe writes, and the input may be read-only.
   await requireConditionalWrites(options.store, 'frozen shard plans', { create: true, replace: false });
   const fields = await listAndWritePages(options, source, strategy, count, pageSize);
-  try {
-    const body = encodeManifest(fields);
-    await options.store.put(key, body, { ifNoneMatch: '*', contentType: 'application/json', signal: options.signal });
+  const body = encodeManifest(fields);
+  const frozen = await tryPut(options.store, key, body, { ifNoneMatch: '*', contentType: 'application/json', signal: options.signal });
+  if (frozen.ok) {
     options.log?.info({ plan: key, objects: fields.objects, bytes: fields.bytes, count, strategy }, 'froze shard plan');
     return new FrozenShardPlan(options.store, key, decodeManifest(key, Buffer.from(body)));
-  } catch (err) {
-    if (!(err instanceof PreconditionFailedError)) throw err;
-    // Another pod froze the plan first: its listing is the one everyone uses.
-    await Promise.all(fields.pages.map((p) => options.store.delete(p.key).catch(() => undefined)));
-    const winner = await readManifest(options.store, key, options.signal);
-    if (winner === undefined) throw new ShardPlanError(key, 'was created by another pod and then deleted while freezing', { cause: err });
-    return adopt(options, source, key, winner, strategy, count);
   }
+  // Another pod froze the plan first: its listing is the one everyone uses.
+  await Promise.all(fields.pages.map((p) => options.store.delete(p.key).catch(() => undefined)));
+  const winner = await readManifest(options.store, key, options.signal);
+  if (winner === undefined) throw new ShardPlanError(key, 'was created by another pod and then deleted while freezing', { cause: frozen.error });
+  return adopt(options, source, key, winner, strategy, count);
 }
 
 /**

@@ -26,6 +26,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigurationError, PermanentError } from '../runtime/errors.ts';
 import type { JobIdentity, JobLogger, Lifecycle } from '../runtime/types.ts';
 import { PreconditionFailedError } from '../store/errors.ts';
+import { type ConditionalPut, tryPut } from '../store/conditional.ts';
 import { requireConditionalWrites } from '../store/probe.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { LeaseLostError } from './errors.ts';
@@ -346,13 +347,8 @@ export class WorkQueue {
 
   async #tryCreate(chunk: number): Promise<Held | undefined> {
     const record = this.#leaseRecord(chunk, { attempt: 1, failures: 0 });
-    try {
-      const info = await this.#o.store.put(this.chunkKey(chunk), JSON.stringify(record), { ifNoneMatch: '*', signal: this.#signal });
-      return { chunk, etag: info.etag, record, lost: false };
-    } catch (err) {
-      if (err instanceof PreconditionFailedError) return undefined;
-      throw err;
-    }
+    const created = await tryPut(this.#o.store, this.chunkKey(chunk), JSON.stringify(record), { ifNoneMatch: '*', signal: this.#signal });
+    return created.ok ? { chunk, etag: created.etag, record, lost: false } : undefined;
   }
 
   async #tryTake(chunk: number, etag: string, previous: ChunkRecord): Promise<Held | undefined> {
@@ -366,16 +362,12 @@ export class WorkQueue {
       ...(previous.state === 'leased' ? { takenOverFrom: previous.owner } : {}),
       ...(previous.lastError === undefined ? {} : { lastError: previous.lastError }),
     });
-    try {
-      const info = await this.#o.store.put(this.chunkKey(chunk), JSON.stringify(record), { ifMatch: etag, signal: this.#signal });
-      if (previous.state === 'leased') {
-        this.#o.log?.warn({ chunk, previousOwner: previous.owner, attempt: record.attempt }, 'took over an expired work-queue lease');
-      }
-      return { chunk, etag: info.etag, record, lost: false };
-    } catch (err) {
-      if (err instanceof PreconditionFailedError) return undefined;
-      throw err;
+    const taken = await tryPut(this.#o.store, this.chunkKey(chunk), JSON.stringify(record), { ifMatch: etag, signal: this.#signal });
+    if (!taken.ok) return undefined;
+    if (previous.state === 'leased') {
+      this.#o.log?.warn({ chunk, previousOwner: previous.owner, attempt: record.attempt }, 'took over an expired work-queue lease');
     }
+    return { chunk, etag: taken.etag, record, lost: false };
   }
 
   #leaseRecord(chunk: number, fields: Pick<ChunkRecord, 'attempt' | 'failures' | 'takenOverFrom' | 'lastError'>): ChunkRecord {
@@ -393,12 +385,18 @@ export class WorkQueue {
     };
   }
 
-  /** Compare-and-swap the held record; serialized so renewals never race a completion. */
-  #cas(held: Held, next: ChunkRecord): Promise<void> {
+  /**
+   * Compare-and-swap the held record; serialized so renewals never race a
+   * completion. `ok: false`: another worker changed the record, the lease is theirs.
+   */
+  #cas(held: Held, next: ChunkRecord): Promise<ConditionalPut> {
     const op = this.#ops.then(async () => {
-      const info = await this.#o.store.put(this.chunkKey(held.chunk), JSON.stringify(next), { ifMatch: held.etag });
-      held.etag = info.etag;
-      held.record = next;
+      const swapped = await tryPut(this.#o.store, this.chunkKey(held.chunk), JSON.stringify(next), { ifMatch: held.etag });
+      if (swapped.ok) {
+        held.etag = swapped.etag;
+        held.record = next;
+      }
+      return swapped;
     });
     this.#ops = op.catch(() => undefined);
     return op;
@@ -434,16 +432,14 @@ export class WorkQueue {
     }
     await renewing;
     if (held.lost) return 'lost';
-    try {
-      await this.#cas(held, { ...held.record, state: 'done', completedAtMs: Date.now(), renewedAtMs: Date.now() });
+    const done = await this.#cas(held, { ...held.record, state: 'done', completedAtMs: Date.now(), renewedAtMs: Date.now() });
+    if (done.ok) {
       this.#terminal.set(chunk, 'done');
       return 'completed';
-    } catch (err) {
-      if (!(err instanceof PreconditionFailedError)) throw err;
-      held.lost = true;
-      this.#o.log?.warn({ chunk }, 'work-queue lease was taken over before completion was recorded');
-      return 'lost';
     }
+    held.lost = true;
+    this.#o.log?.warn({ chunk }, 'work-queue lease was taken over before completion was recorded');
+    return 'lost';
   }
 
   async #renewLoop(held: Held, lease: AbortController, stop: AbortSignal): Promise<void> {
@@ -453,14 +449,14 @@ export class WorkQueue {
       if (stop.aborted) return;
       const nowMs = Date.now();
       try {
-        await this.#cas(held, { ...held.record, renewedAtMs: nowMs, expiresAtMs: nowMs + this.leaseMs });
-        lastRenewedMs = performance.now();
-      } catch (err) {
-        if (err instanceof PreconditionFailedError) {
+        const renewed = await this.#cas(held, { ...held.record, renewedAtMs: nowMs, expiresAtMs: nowMs + this.leaseMs });
+        if (!renewed.ok) {
           held.lost = true;
-          lease.abort(new LeaseLostError(held.chunk, 'the lease was taken over by another worker', { cause: err }));
+          lease.abort(new LeaseLostError(held.chunk, 'the lease was taken over by another worker', { cause: renewed.error }));
           return;
         }
+        lastRenewedMs = performance.now();
+      } catch (err) {
         this.#o.log?.warn({ chunk: held.chunk, err }, 'work-queue lease renewal failed; retrying');
         if (performance.now() - lastRenewedMs >= this.leaseMs) {
           // Others may already consider the lease expired: stop before two workers run the chunk.
@@ -482,12 +478,13 @@ export class WorkQueue {
       failures,
       ...(error === undefined ? {} : { lastError: describeError(error) }),
     };
-    try {
-      await this.#cas(held, next);
-      if (next.state === 'failed') this.#terminal.set(held.chunk, 'failed');
-    } catch (err) {
-      this.#o.log?.warn({ chunk: held.chunk, err }, 'could not release the work-queue lease; it will expire');
+    // Taken over meanwhile or store trouble: either way the lease is left to expire.
+    const released = await this.#cas(held, next).catch((err: unknown) => ({ ok: false, error: err }) as const);
+    if (!released.ok) {
+      this.#o.log?.warn({ chunk: held.chunk, err: released.error }, 'could not release the work-queue lease; it will expire');
+      return;
     }
+    if (next.state === 'failed') this.#terminal.set(held.chunk, 'failed');
   }
 }
 

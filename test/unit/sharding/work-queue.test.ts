@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, PermanentError } from '../../../src/runtime/errors.ts';
+import { isTransientError } from '../../../src/runtime/classify.ts';
+import { ConfigurationError, FencedError, PermanentError } from '../../../src/runtime/errors.ts';
 import type { Lifecycle, ShutdownHook } from '../../../src/runtime/types.ts';
 import { LeaseLostError } from '../../../src/sharding/errors.ts';
 import { type ChunkRecord, chunkBounds, createWorkQueue } from '../../../src/sharding/work-queue.ts';
@@ -66,6 +67,10 @@ describe('work queue', () => {
     // The thief "dies" too: after expiry the slow worker takes the chunk back and finishes it.
     const summary = await running;
     expect(reason).toBeInstanceOf(LeaseLostError);
+    // Same exit class as a lost idempotency lease: not the pod's fault, not counted (docs/exit-codes.md, "Lost leases").
+    expect(reason).toBeInstanceOf(FencedError);
+    expect((reason as LeaseLostError).exitCode).toBe(73);
+    expect(isTransientError(reason)).toBe(false); // retry() never runs a lost chunk again
     expect(summary).toMatchObject({ leasesLost: [0] });
     expect((await queue.status()).get(0)).toMatchObject({ state: 'done', owner: 'slow', attempt: 3, takenOverFrom: 'thief' });
   });

@@ -1,14 +1,16 @@
 /**
- * A bounded-concurrency map for the batch API: never more than `concurrency`
- * store requests in flight, whatever the batch size (unbounded parallel
- * requests starve sockets in the AWS SDK).
+ * A bounded-concurrency map: never more than `concurrency` calls in flight,
+ * whatever the number of items. Unbounded parallel store requests starve
+ * sockets in the AWS SDK, and parallel uploads of large parts multiply memory,
+ * so every loop that fans out over keys or parts goes through this one.
  */
 
 /**
  * Map `items` through `fn` with at most `concurrency` calls running; results
  * in input order. After the first failure no new call starts, and the failure
  * is thrown once the running calls have settled (so nothing is left running
- * behind the caller's back).
+ * behind the caller's back). With `signal`, an abort stops launching new calls
+ * the same way and throws the signal's reason.
  *
  * @example
  * ```ts
