@@ -20,19 +20,17 @@ import { downloadPart, removeSpooled } from './download.ts';
 import { CheckpointCorruptError, CheckpointStateError, verifiedRead } from './errors.ts';
 import { casHead, type HeadState, readHead, takeEpoch } from './fencing.ts';
 import {
-  assertPartName,
-  committedHead,
-  encode,
+  decodeManifest,
+  encodeManifest,
   type EpochOwner,
-  HEAD_KEY,
   type HeadEntry,
   type Manifest,
-  manifestKey,
-  parseManifest,
-  resolveKey,
+  MANIFEST_VERSION as FORMAT_VERSION,
+  type PartRecord,
   type StateRecord,
-  FORMAT_VERSION,
-} from './manifest.ts';
+} from './format.ts';
+import { committedHead } from './head.ts';
+import { assertPartName, HEAD_KEY, manifestKey, resolveKey } from './layout.ts';
 import { createSchedule, type SaveSchedule } from './policy.ts';
 import { pruneCheckpoints } from './retention.ts';
 import { snapshotParts, uploadPart, type UploadSettings } from './upload.ts';
@@ -46,7 +44,6 @@ import type {
   CommitInfo,
   LoadedCheckpoint,
   LoadedPart,
-  PartRecord,
   PartSource,
   PartSources,
   SaveOptions,
@@ -445,7 +442,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     if (obj.body.byteLength !== entry.size || (await checksumOf(obj.body, 'sha256')) !== entry.checksum) {
       throw new CheckpointCorruptError(key, `manifest of checkpoint ${entry.seq} does not match the checksum recorded in the head`);
     }
-    const manifest = parseManifest(obj.body, key);
+    const manifest = decodeManifest(obj.body, key);
     if (manifest.seq !== entry.seq) throw new CheckpointCorruptError(key, `manifest says seq ${manifest.seq}, the head says ${entry.seq}`);
     this.#manifests.set(entry.manifest, manifest);
     return manifest;
@@ -555,7 +552,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
       for (;;) {
         const seq = base.head.lastSeq + 1;
         const manifest: Manifest = { format: FORMAT_VERSION, seq, epoch, createdAt: new Date().toISOString(), state, parts };
-        const bytes = encode(manifest);
+        const bytes = encodeManifest(manifest);
         const relKey = manifestKey(seq, epoch);
         await this.#store.put(this.#abs(relKey), bytes, { ...(this.#fencing ? { ifNoneMatch: '*' } : {}), contentType: 'application/json', signal });
         written.push(relKey);
@@ -645,7 +642,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
           const key = this.#abs(rel);
           const obj = await this.#store.get(key, { signal });
           if (obj === undefined) throw new CheckpointCorruptError(key, 'manifest is gone');
-          return parseManifest(obj.body, key);
+          return decodeManifest(obj.body, key);
         },
         log: this.#log,
         signal,

@@ -14,7 +14,8 @@ import { ConfigurationError, FencedError } from '../runtime/errors.ts';
 import { PreconditionFailedError } from '../store/errors.ts';
 import type { ObjectStore, PutOptions } from '../store/types.ts';
 import { verifiedRead } from './errors.ts';
-import { encode, type EpochOwner, type Head, nextHead, parseHead } from './manifest.ts';
+import { decodeHead, encodeHead, type EpochOwner, type Head } from './format.ts';
+import { nextHead } from './head.ts';
 
 /** A head and the etag it was read or written with. */
 export interface HeadState {
@@ -35,7 +36,7 @@ const CAS_ATTEMPTS = 16;
  */
 export async function readHead(store: ObjectStore, key: string, signal?: AbortSignal): Promise<HeadState | undefined> {
   const obj = await verifiedRead(key, () => store.get(key, { signal }));
-  return obj === undefined ? undefined : { head: parseHead(obj.body, key), etag: obj.info.etag };
+  return obj === undefined ? undefined : { head: decodeHead(obj.body, key), etag: obj.info.etag };
 }
 
 /**
@@ -74,7 +75,7 @@ export async function takeEpoch(
     const next = nextHead(current?.head, (current?.head.epoch ?? 0) + 1, owner);
     const condition: PutOptions = !conditional ? {} : current === undefined ? { ifNoneMatch: '*' } : { ifMatch: current.etag };
     try {
-      const info = await store.put(key, encode(next), { ...condition, contentType: 'application/json', signal });
+      const info = await store.put(key, encodeHead(next), { ...condition, contentType: 'application/json', signal });
       return { head: next, etag: info.etag };
     } catch (err) {
       if (!(err instanceof PreconditionFailedError)) throw err;
@@ -109,7 +110,7 @@ export async function casHead(
     const next = build(base.head);
     if (next === undefined) return base;
     try {
-      const info = await store.put(key, encode(next), {
+      const info = await store.put(key, encodeHead(next), {
         ...(conditional ? { ifMatch: base.etag } : {}),
         contentType: 'application/json',
         signal,

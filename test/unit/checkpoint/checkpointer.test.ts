@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCheckpointer } from '../../../src/checkpoint/checkpointer.ts';
 import { CheckpointFormatError, CheckpointStateError } from '../../../src/checkpoint/errors.ts';
-import { dataKey } from '../../../src/checkpoint/manifest.ts';
+import { dataKey } from '../../../src/checkpoint/layout.ts';
 import { ConfigurationError, FencedError } from '../../../src/runtime/errors.ts';
 import { MemoryStore } from '../../../src/store/memory.ts';
 import { InterceptingStore, keysUnder, recordingLog, testIdentity } from './helpers.ts';
