@@ -30,7 +30,7 @@ import { mapBounded } from './bounded.ts';
 import { CompletionCache } from './cache.ts';
 import { ClaimHandle, inProgressFields, parseResult } from './claim.ts';
 import type { ClaimContext } from './claim-context.ts';
-import { DEFAULT_BATCH_CONCURRENCY, DEFAULT_CACHE_SIZE, MAX_CLAIM_ROUNDS, RECORD_VERSION } from './constants.ts';
+import { DEFAULT_BATCH_CONCURRENCY, DEFAULT_CACHE_SIZE, MAX_CLAIM_ROUNDS } from './constants.ts';
 import {
   IdempotencyKeyInProgressError,
   IdempotencyLeaseLostError,
@@ -39,7 +39,8 @@ import {
 } from './errors.ts';
 import { deriveKey, payloadHash, recordKey, recordsPrefix, validateKey } from './keys.ts';
 import { LeaseKeeper } from './lease.ts';
-import { type CompletedRecord, describeOwner, encodeRecord, type IdempotencyRecord, type InProgressRecord } from './record.ts';
+import { type CompletedRecord, encodeRecord, type IdempotencyRecord, type InProgressRecord, RECORD_VERSION } from './format.ts';
+import { describeOwner } from './owner.ts';
 import { ReplayTendency } from './replay-tendency.ts';
 import { type ResolvedSettings, resolveSettings, SETTING_NAMES } from './settings.ts';
 import { StatsRecorder } from './stats.ts';

@@ -7,7 +7,7 @@
  */
 import { retry } from '../runtime/retry.ts';
 import type { ObjectStore, PutOptions } from '../store/types.ts';
-import { decodeRecord, type IdempotencyRecord } from './record.ts';
+import { decodeRecord, type IdempotencyRecord } from './format.ts';
 
 /** A record and the etag it was read or written with. */
 export interface VersionedRecord<R extends IdempotencyRecord = IdempotencyRecord> {
