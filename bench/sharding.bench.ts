@@ -91,7 +91,7 @@ keys.length = 0;
     baseline: round(listMs),
     baselineName: 'listing the same objects',
     ratio: lowerIsBetter(freezeMs, listMs),
-    note: `${plan.manifest.pages.length} pages of 5,000 entries; readers hold one page (plus one prefetched) at a time`,
+    note: `${plan.manifest.pageCount} pages of 5,000 entries; readers hold one page (plus one prefetched) at a time`,
   });
 }
 
@@ -145,7 +145,7 @@ try {
     baseline: round(rawMs),
     baselineName: 'raw ListObjectsV2 loop (list only)',
     ratio: lowerIsBetter(freezeMs, rawMs),
-    note: `the plan adds sorting, assignment and ${plan.manifest.pages.length} page writes + 1 conditional manifest write; seeding took ${round(seedMs / 1000)} s`,
+    note: `the plan adds sorting, assignment and ${plan.manifest.pageCount} page writes + 1 conditional manifest write; seeding took ${round(seedMs / 1000)} s`,
   });
 
   // Another index (another pod, its own client) reads its shard from the frozen plan instead of listing.

@@ -21,7 +21,8 @@ import { type Committed, HeadCommitter } from './commit.ts';
 import { type DownloadSettings, removeSpooled } from './download.ts';
 import { CheckpointCorruptError, CheckpointStateError } from './errors.ts';
 import { type HeadState, readHead } from './fencing.ts';
-import { assertPartName, HEAD_KEY, type HeadEntry, type Manifest, parseManifest, resolveKey } from './manifest.ts';
+import { decodeManifest, type HeadEntry, type Manifest } from './format.ts';
+import { assertPartName, HEAD_KEY, resolveKey } from './layout.ts';
 import { createSchedule, type SaveSchedule } from './policy.ts';
 import { downloadParts, readManifest, readState } from './read-checkpoint.ts';
 import { pruneCheckpoints } from './retention.ts';
@@ -483,7 +484,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
           const key = resolveKey(this.root, rel);
           const obj = await this.#store.get(key, { signal });
           if (obj === undefined) throw new CheckpointCorruptError(key, 'manifest is gone');
-          return parseManifest(obj.body, key);
+          return decodeManifest(obj.body, key);
         },
         log: this.#log,
         signal,

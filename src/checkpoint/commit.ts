@@ -21,18 +21,9 @@ import { requireConditionalWrites } from '../store/probe.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { checksumOf } from './checksum.ts';
 import { casHead, type HeadState, readHead, takeEpoch } from './fencing.ts';
-import {
-  committedHead,
-  encode,
-  type EpochOwner,
-  FORMAT_VERSION,
-  type HeadEntry,
-  type Manifest,
-  manifestKey,
-  resolveKey,
-  type StateRecord,
-} from './manifest.ts';
-import type { PartRecord } from './types.ts';
+import { encodeManifest, type EpochOwner, type HeadEntry, type Manifest, MANIFEST_VERSION, type PartRecord, type StateRecord } from './format.ts';
+import { committedHead } from './head.ts';
+import { manifestKey, resolveKey } from './layout.ts';
 import { discardObjects } from './upload-parts.ts';
 
 /** What {@link HeadCommitter} needs to know. */
@@ -162,8 +153,8 @@ export class HeadCommitter {
     const { state, parts } = content;
     for (let on = base; ; ) {
       const seq = on.head.lastSeq + 1;
-      const manifest: Manifest = { format: FORMAT_VERSION, seq, epoch, createdAt: new Date().toISOString(), state, parts };
-      const bytes = encode(manifest);
+      const manifest: Manifest = { format: MANIFEST_VERSION, seq, epoch, createdAt: new Date().toISOString(), state, parts };
+      const bytes = encodeManifest(manifest);
       const relKey = manifestKey(seq, epoch);
       const entry: HeadEntry = { seq, manifest: relKey, size: bytes.byteLength, checksum: await checksumOf(bytes, 'sha256') };
       await this.#store.put(resolveKey(this.#root, relKey), bytes, { ...(this.#fencing ? { ifNoneMatch: '*' } : {}), contentType: 'application/json', signal });

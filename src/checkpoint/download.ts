@@ -13,8 +13,9 @@ import { RetryableError } from '../runtime/errors.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { checksumAlgorithm, createHasher } from './checksum.ts';
 import { CheckpointCorruptError, verifiedRead } from './errors.ts';
-import { resolveKey } from './manifest.ts';
-import type { LoadedPart, PartRecord } from './types.ts';
+import type { PartRecord } from './format.ts';
+import { resolveKey } from './layout.ts';
+import type { LoadedPart } from './types.ts';
 
 /** How a part is read. */
 export interface DownloadSettings {

@@ -4,11 +4,14 @@
  */
 import { ConfigurationError, PermanentError } from '../runtime/errors.ts';
 import { CorruptObjectError } from '../store/errors.ts';
+import { versionMismatch } from '../util/format-version.ts';
 
 /**
- * A head or manifest was written by a newer jobkit (higher format version).
- * Nothing is overwritten; exits 78 (configuration): an older image runs against
- * newer checkpoints, which every index would hit the same way.
+ * A head or manifest has a format version this jobkit does not read: written
+ * by a newer jobkit (the usual case: an older image runs against newer
+ * checkpoints), or more than one version older than this one. Each reader
+ * decodes its own version and the previous one. Nothing is overwritten; exits
+ * 78 (configuration), since every index would hit the same way.
  *
  * @example
  * ```ts
@@ -18,13 +21,15 @@ import { CorruptObjectError } from '../store/errors.ts';
 export class CheckpointFormatError extends ConfigurationError {
   /** Format version found in the store. */
   readonly found: number;
-  /** Highest format version this jobkit understands. */
+  /** Format version this jobkit writes, the highest it reads. */
   readonly supported: number;
 
   constructor(what: string, found: number, supported: number) {
     super(
-      `${what} has checkpoint format version ${found}, but this jobkit understands up to ${supported}; ` +
-        'it was written by a newer jobkit: upgrade the image. Nothing was overwritten.',
+      found > supported
+        ? `${what} has checkpoint format version ${found}, but this jobkit understands up to ${supported}; ` +
+            'it was written by a newer jobkit: upgrade the image. Nothing was overwritten.'
+        : `${what} ${versionMismatch(found, supported)}`,
     );
     this.found = found;
     this.supported = supported;

@@ -14,7 +14,8 @@ import { ConfigurationError, FencedError } from '../runtime/errors.ts';
 import { tryPut } from '../store/conditional.ts';
 import type { ObjectStore, PutOptions } from '../store/types.ts';
 import { verifiedRead } from './errors.ts';
-import { encode, type EpochOwner, type Head, nextHead, parseHead } from './manifest.ts';
+import { decodeHead, encodeHead, type EpochOwner, type Head } from './format.ts';
+import { nextHead } from './head.ts';
 
 /** A head and the etag it was read or written with. */
 export interface HeadState {
@@ -35,7 +36,7 @@ const CAS_ATTEMPTS = 16;
  */
 export async function readHead(store: ObjectStore, key: string, signal?: AbortSignal): Promise<HeadState | undefined> {
   const obj = await verifiedRead(key, () => store.get(key, { signal }));
-  return obj === undefined ? undefined : { head: parseHead(obj.body, key), etag: obj.info.etag };
+  return obj === undefined ? undefined : { head: decodeHead(obj.body, key), etag: obj.info.etag };
 }
 
 /**
@@ -73,7 +74,7 @@ export async function takeEpoch(
     assertSameCount(current?.head.owner.count, owner.count, key);
     const next = nextHead(current?.head, (current?.head.epoch ?? 0) + 1, owner);
     const condition: PutOptions = !conditional ? {} : current === undefined ? { ifNoneMatch: '*' } : { ifMatch: current.etag };
-    const taken = await tryPut(store, key, encode(next), { ...condition, contentType: 'application/json', signal });
+    const taken = await tryPut(store, key, encodeHead(next), { ...condition, contentType: 'application/json', signal });
     if (taken.ok) return { head: next, etag: taken.etag };
   }
   throw new FencedError(`could not take a checkpoint epoch on ${key}: the head kept changing (${CAS_ATTEMPTS} attempts)`);
@@ -104,7 +105,7 @@ export async function casHead(
   for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
     const next = build(base.head);
     if (next === undefined) return base;
-    const swapped = await tryPut(store, key, encode(next), { ...(conditional ? { ifMatch: base.etag } : {}), contentType: 'application/json', signal });
+    const swapped = await tryPut(store, key, encodeHead(next), { ...(conditional ? { ifMatch: base.etag } : {}), contentType: 'application/json', signal });
     if (swapped.ok) return { head: next, etag: swapped.etag };
     const fresh = await readHead(store, key, signal);
     if (fresh === undefined || fresh.head.epoch !== epoch) {

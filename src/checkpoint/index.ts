@@ -5,7 +5,6 @@
 export { createCheckpointer, CHECKPOINT_DEFAULTS } from './checkpointer.ts';
 export { checkpointOptionsFromEnv, type CheckpointEnvOptions } from './config.ts';
 export { CheckpointCorruptError, CheckpointFormatError, CheckpointSourceChangedError, CheckpointStateError } from './errors.ts';
-export { FORMAT_VERSION as CHECKPOINT_FORMAT_VERSION } from './manifest.ts';
 export { DEFAULT_SAVE_EVERY } from './policy.ts';
 export type {
   BackgroundSave,
@@ -17,7 +16,6 @@ export type {
   CommitInfo,
   LoadedCheckpoint,
   LoadedPart,
-  PartRecord,
   PartSource,
   PartSources,
   SaveOptions,

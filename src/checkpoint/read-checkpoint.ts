@@ -9,9 +9,10 @@ import type { ObjectStore } from '../store/types.ts';
 import { checksumOf } from './checksum.ts';
 import { type DownloadSettings, downloadPart } from './download.ts';
 import { CheckpointCorruptError, verifiedRead } from './errors.ts';
-import { type HeadEntry, type Manifest, parseManifest, resolveKey } from './manifest.ts';
+import { decodeManifest, type HeadEntry, type Manifest, type PartRecord } from './format.ts';
+import { resolveKey } from './layout.ts';
 import { SMALL_PART_MAX, transferParts } from './transfer.ts';
-import type { LoadedPart, PartRecord } from './types.ts';
+import type { LoadedPart } from './types.ts';
 import { STATE_PART } from './upload-parts.ts';
 
 /**
@@ -30,7 +31,7 @@ export async function readManifest(store: ObjectStore, root: string, entry: Head
   if (obj.body.byteLength !== entry.size || (await checksumOf(obj.body, 'sha256')) !== entry.checksum) {
     throw new CheckpointCorruptError(key, `manifest of checkpoint ${entry.seq} does not match the checksum recorded in the head`);
   }
-  const manifest = parseManifest(obj.body, key);
+  const manifest = decodeManifest(obj.body, key);
   if (manifest.seq !== entry.seq) throw new CheckpointCorruptError(key, `manifest says seq ${manifest.seq}, the head says ${entry.seq}`);
   return manifest;
 }

@@ -14,7 +14,8 @@
  */
 import type { ObjectStore } from '../store/types.ts';
 import { CheckpointCorruptError } from './errors.ts';
-import { DATA_DIR, epochOfKey, type Head, type HeadEntry, IMMUTABLE_DIRS, type Manifest, resolveKey } from './manifest.ts';
+import type { Head, HeadEntry, Manifest } from './format.ts';
+import { DATA_DIR, epochOfKey, IMMUTABLE_DIRS, resolveKey } from './layout.ts';
 import type { JobLogger } from '../runtime/types.ts';
 
 /** What pruning needs. */

@@ -45,16 +45,6 @@ export interface Snapshot<S> {
 /** Checksum used for parts; recorded per part in the manifest so either loads. */
 export type ChecksumAlgorithm = 'sha256' | 'crc32';
 
-/** Where a committed part lives and how to verify it. */
-export interface PartRecord {
-  /** Key relative to the checkpoint root (`data/e<epoch>/...`). */
-  readonly key: string;
-  /** Size in bytes. */
-  readonly size: number;
-  /** `<algorithm>:<hex>`, e.g. `sha256:ab12...`. */
-  readonly checksum: string;
-}
-
 /**
  * Result of a committed save.
  *

@@ -10,9 +10,10 @@
  * upload itself fails it removes what it wrote before rethrowing.
  */
 import type { ObjectStore } from '../store/types.ts';
-import { type Manifest, resolveKey, type StateRecord } from './manifest.ts';
+import type { Manifest, PartRecord, StateRecord } from './format.ts';
+import { resolveKey } from './layout.ts';
 import { SMALL_PART_MAX, transferParts } from './transfer.ts';
-import type { PartRecord, PartSource, PartSources } from './types.ts';
+import type { PartSource, PartSources } from './types.ts';
 import { uploadPart, type UploadSettings } from './upload.ts';
 
 /** Reserved name of the data object holding state too large to inline. */

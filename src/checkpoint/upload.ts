@@ -21,8 +21,9 @@ import { Readable } from 'node:stream';
 import type { ObjectStore } from '../store/types.ts';
 import { checksumAlgorithm, checksumOf, createHasher, type Hasher } from './checksum.ts';
 import { CheckpointSourceChangedError } from './errors.ts';
-import { dataKey, resolveKey } from './manifest.ts';
-import type { ChecksumAlgorithm, PartRecord, PartSource, PartSources } from './types.ts';
+import type { PartRecord } from './format.ts';
+import { dataKey, resolveKey } from './layout.ts';
+import type { ChecksumAlgorithm, PartSource, PartSources } from './types.ts';
 
 /** What an upload needs to know. */
 export interface UploadSettings {

@@ -5,7 +5,7 @@
 import type { ObjectStore } from '../store/types.ts';
 import type { JobLogger } from '../runtime/types.ts';
 import type { CompletionCache } from './cache.ts';
-import type { IdempotencyRecord } from './record.ts';
+import type { IdempotencyRecord } from './format.ts';
 import type { ResolvedSettings } from './settings.ts';
 import type { StatsRecorder } from './stats.ts';
 import { readRecord, writeRecord } from './store-ops.ts';

@@ -14,7 +14,7 @@ import {
   type InProgressRecord,
   type RecordFields,
   type ReleasedRecord,
-} from './record.ts';
+} from './format.ts';
 import type { IdempotencyClaim, RecordOwner } from './types.ts';
 
 /**

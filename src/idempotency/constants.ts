@@ -24,8 +24,6 @@ export const DEFAULT_BATCH_CONCURRENCY = 16;
 export const MAX_KEY_LENGTH = 1_024;
 /** Key segment under the scope prefix where records live. */
 export const RECORDS_SEGMENT = 'idempotency';
-/** Version of the record format. */
-export const RECORD_VERSION = 1;
 /**
  * How many claim rounds one call makes before giving up: each round ends in a
  * write that lost a race to a live writer, so this only bounds pathological churn.

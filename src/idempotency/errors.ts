@@ -12,8 +12,10 @@
  * | IdempotencyKeyInProgressError | retryable | 75 |
  * | IdempotencyLeaseLostError | fenced | 73 |
  * | IdempotencyRecordCorruptError | permanent | 65 |
+ * | IdempotencyRecordVersionError | configuration | 78 |
  */
-import { FencedError, type JobkitErrorOptions, PermanentError, RetryableError } from '../runtime/errors.ts';
+import { ConfigurationError, FencedError, type JobkitErrorOptions, PermanentError, RetryableError } from '../runtime/errors.ts';
+import { versionMismatch } from '../util/format-version.ts';
 
 /**
  * An idempotency key is unusable: empty, longer than the limit, not a string,
@@ -188,5 +190,33 @@ export class IdempotencyRecordCorruptError extends PermanentError {
   constructor(storeKey: string, why: string) {
     super(`idempotency record ${storeKey} is not readable (${why}); inspect or delete it`);
     this.storeKey = storeKey;
+  }
+}
+
+/**
+ * An idempotency record has a format version this jobkit does not read:
+ * written by a newer jobkit (an older image runs against records a newer one
+ * wrote), or more than one version older. A reader decodes its own version and
+ * the previous one. The record is left alone; every pod of this image would
+ * hit the same, so it is a configuration error (exit 78): upgrade the image.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof IdempotencyRecordVersionError) log.error({ key: err.storeKey, found: err.found }, err.message); }
+ * ```
+ */
+export class IdempotencyRecordVersionError extends ConfigurationError {
+  /** The store key of the record. */
+  readonly storeKey: string;
+  /** The version found in the record. */
+  readonly found: number;
+  /** The version this jobkit writes, the highest it reads. */
+  readonly supported: number;
+
+  constructor(storeKey: string, found: number, supported: number) {
+    super(`idempotency record ${storeKey} ${versionMismatch(found, supported)}`);
+    this.storeKey = storeKey;
+    this.found = found;
+    this.supported = supported;
   }
 }

@@ -9,7 +9,7 @@ import { DEFAULT_CLOCK_SKEW_MARGIN_MS } from './constants.ts';
 import { tryDelete } from '../store/conditional.ts';
 import { requireConditionalWrites } from '../store/probe.ts';
 import type { ObjectStore } from '../store/types.ts';
-import { decodeRecord } from './record.ts';
+import { decodeRecord } from './format.ts';
 
 /** Options of {@link collectExpiredRecords}. */
 export interface CollectExpiredOptions {

@@ -14,6 +14,7 @@ export {
   IdempotencyPayloadMismatchError,
   IdempotencyRecordCorruptError,
   IdempotencyRecordedFailureError,
+  IdempotencyRecordVersionError,
   IdempotencyResultError,
 } from './errors.ts';
 export { DEFAULT_CLOCK_SKEW_MARGIN_MS, DEFAULT_LEASE_MS, DEFAULT_TTL_MS, MAX_KEY_LENGTH } from './constants.ts';

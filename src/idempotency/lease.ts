@@ -13,7 +13,8 @@
  */
 import { type ClaimContext, writeOwned } from './claim-context.ts';
 import { IdempotencyLeaseLostError } from './errors.ts';
-import { describeOwner, encodeRecord, type InProgressRecord } from './record.ts';
+import { encodeRecord, type InProgressRecord } from './format.ts';
+import { describeOwner } from './owner.ts';
 
 /**
  * Renews one claim's lease until stopped.

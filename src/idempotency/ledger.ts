@@ -31,7 +31,7 @@ import type { ClaimContext } from './claim-context.ts';
 import { DEFAULT_CACHE_SIZE } from './constants.ts';
 import { IdempotencyKeyInProgressError, IdempotencyLeaseLostError, IdempotencyPayloadMismatchError } from './errors.ts';
 import { deriveKey, payloadHash, recordKey, recordsPrefix, validateKey } from './keys.ts';
-import { describeOwner } from './record.ts';
+import { describeOwner } from './owner.ts';
 import { type ResolvedSettings, resolveSettings, SETTING_NAMES } from './settings.ts';
 import { StatsRecorder } from './stats.ts';
 import { readRecord } from './store-ops.ts';

@@ -8,7 +8,7 @@
 import { retry } from '../runtime/retry.ts';
 import { type ConditionalPut, tryPut } from '../store/conditional.ts';
 import type { ObjectStore, PutOptions } from '../store/types.ts';
-import { decodeRecord, type IdempotencyRecord } from './record.ts';
+import { decodeRecord, type IdempotencyRecord } from './format.ts';
 
 /** A record and the etag it was read or written with. */
 export interface VersionedRecord<R extends IdempotencyRecord = IdempotencyRecord> {

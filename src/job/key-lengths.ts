@@ -10,7 +10,7 @@
  * store refuses keys over 1024 characters (src/store/validate.ts). jobkit's
  * keys are ASCII, so only the S3 prefix can hold multibyte characters.
  */
-import { HEAD_KEY, dataKey, manifestKey, resolveKey } from '../checkpoint/manifest.ts';
+import { HEAD_KEY, dataKey, manifestKey, resolveKey } from '../checkpoint/layout.ts';
 import { recordKey, recordsPrefix } from '../idempotency/keys.ts';
 import { childKey, moduleDir } from '../sharding/keys.ts';
 import { scopePrefix } from '../store/keys.ts';

@@ -54,6 +54,28 @@ export class ShardPlanError extends ConfigurationError {
 }
 
 /**
+ * A work-queue record in the store (`queue.json` or a chunk record) cannot be
+ * used: it is not JSON, a field has the wrong type (named in the message), or
+ * its format version is one this jobkit does not read (written by a newer
+ * jobkit: upgrade the image). Every worker reads the same records, so this is
+ * a Job-level error (exit 78); the record is left alone.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof WorkQueueRecordError) log.error({ key: err.key }, err.message); }
+ * ```
+ */
+export class WorkQueueRecordError extends ConfigurationError {
+  /** Store key of the offending record. */
+  readonly key: string;
+
+  constructor(key: string, message: string, options?: JobkitErrorOptions) {
+    super(`work-queue record ${key} ${message}`, options);
+    this.key = key;
+  }
+}
+
+/**
  * This worker's lease on a work-queue chunk was taken over (it did not renew in
  * time) or could not be renewed before it expired. The chunk's `signal` is
  * aborted with this error; the worker must stop working on the chunk, whose new

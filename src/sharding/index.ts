@@ -3,7 +3,7 @@
  * resumable cursors and the work-queue lease mode.
  */
 export type { DuplicateKeyPolicy, RangeStrategy, ShardCursor, ShardSpec, ShardStrategy } from './types.ts';
-export { DuplicateShardKeyError, LeaseLostError, ShardPlanError } from './errors.ts';
+export { DuplicateShardKeyError, LeaseLostError, ShardPlanError, WorkQueueRecordError } from './errors.ts';
 export { findDuplicateKeys, validateShardSpec } from './validate.ts';
 export { jumpConsistentHash, shardOfKey, stableKeyHash } from './hash.ts';
 export { assignWeighted } from './weighted.ts';
@@ -20,7 +20,6 @@ export {
   shardRange,
 } from './strategies.ts';
 export { ResumableSequence, resumableRange } from './cursor.ts';
-export type { PlanPageRef, ShardPlanManifest } from './plan-format.ts';
 export { type ShardInput, readOnlyStore } from './input.ts';
 export {
   DEFAULT_PLAN_PAGE_SIZE,
@@ -28,6 +27,7 @@ export {
   FrozenShardPlan,
   PlanShardIterator,
   type PlannedObject,
+  type ShardPlanInfo,
   type ShardPlanLocation,
   deleteShardPlan,
   freezeShardPlan,
@@ -36,12 +36,12 @@ export {
 } from './plan.ts';
 export {
   type ChunkContext,
-  type ChunkRecord,
-  type ChunkState,
+  type ChunkStatus,
   WorkQueue,
   type WorkQueueOptions,
   type WorkQueueSummary,
   chunkBounds,
   createWorkQueue,
 } from './work-queue.ts';
+export type { ChunkState } from './queue-format.ts';
 export { type ShardHelperDeps, type ShardHelpers, type ShardObjectsOptions, createShardHelpers } from './helpers.ts';

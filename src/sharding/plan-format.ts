@@ -13,16 +13,30 @@
  * A reader needs the manifest and only the pages that hold its shard, so memory
  * stays bounded by the page size whatever the number of objects; the manifest
  * grows with the shard count (a number per shard) and the page count.
+ *
+ * Compatibility (CONTRIBUTING.md, "How to change a stored format"; the policy
+ * is util/format-version.ts): the manifest's `version` covers its pages too. A
+ * reader decodes its own version and the one before it; there is none before 1
+ * yet, so today it reads only 1. Every failure is a ShardPlanError (a
+ * configuration error, exit 78: every index reads the same plan), with a
+ * message that tells a newer version (upgrade the image) from damage (delete
+ * the plan to re-plan) and names the field.
  */
 import { canonicalJson } from '../util/canonical-json.ts';
+import { versionMismatch, versionVerdict } from '../util/format-version.ts';
+import { describeValue, type FieldFailure, JsonFields } from '../util/json-fields.ts';
 import { sha256Hex } from '../util/hash.ts';
 import { ShardPlanError } from './errors.ts';
 import type { ShardStrategy } from './types.ts';
 
-/** The `format` field of every plan manifest. */
+/** The `format` field of every plan manifest: tells a plan from any other JSON. */
 export const PLAN_FORMAT = 'jobkit.shard-plan';
-/** The manifest version this release writes and reads. */
+/** Version of the plans this jobkit writes (it also reads the one before, once there is one). */
 export const PLAN_VERSION = 1;
+
+/** Every strategy, typed against the union so a new one must be added here (the decoder accepts only these). */
+const STRATEGIES: Readonly<Record<ShardStrategy, true>> = { contiguous: true, strided: true, hash: true, weighted: true };
+const STRATEGY_NAMES = Object.keys(STRATEGIES) as ShardStrategy[];
 
 /** One page of a plan, as listed in the manifest. */
 export interface PlanPageRef {
@@ -34,15 +48,7 @@ export interface PlanPageRef {
   readonly entries: number;
 }
 
-/**
- * A frozen plan's manifest.
- *
- * @example
- * ```ts
- * const plan = await freezeShardPlan({ store, identity, prefix: 'input/' });
- * console.log(plan.manifest.objects, plan.manifest.bytes);
- * ```
- */
+/** A frozen plan's manifest, as stored (the public view is ShardPlanInfo in plan.ts). */
 export interface ShardPlanManifest {
   readonly format: typeof PLAN_FORMAT;
   readonly version: typeof PLAN_VERSION;
@@ -103,46 +109,88 @@ export function encodeManifest(fields: Omit<ShardPlanManifest, 'checksum'>): str
 }
 
 /**
- * Parse and verify a stored manifest; throws ShardPlanError when it is not JSON,
- * has another format or version, or fails its checksum.
+ * Decode and verify a stored manifest.
  *
+ * @throws ShardPlanError when it is not JSON, not a plan, of a version this
+ *   jobkit does not read, fails its checksum, has a field of the wrong type
+ *   (named in the message) or does not add up.
  * @example
  * ```ts
- * const manifest = decodeManifest(key, (await store.get(key))!.body);
+ * const manifest = decodeManifest((await store.get(key))!.body, key);
  * ```
  */
-export function decodeManifest(key: string, body: Uint8Array): ShardPlanManifest {
+export function decodeManifest(body: Uint8Array, key: string): ShardPlanManifest {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(body).toString('utf8'));
   } catch (err) {
     throw new ShardPlanError(key, 'is not valid JSON (corrupt or truncated); delete it to re-plan', { cause: err });
   }
-  if (typeof parsed !== 'object' || parsed === null || (parsed as { format?: unknown }).format !== PLAN_FORMAT) {
+  const notPlan = (): never => {
     throw new ShardPlanError(key, `is not a jobkit shard plan (format must be "${PLAN_FORMAT}")`);
+  };
+  const fields = JsonFields.of(parsed, '', notPlan);
+  if (fields.raw('format') !== PLAN_FORMAT) notPlan();
+  const verdict = versionVerdict(fields.raw('version'), PLAN_VERSION);
+  switch (verdict.kind) {
+    case 'current':
+      break;
+    // There is no plan version before 1 yet: a v2 makes this case read v1 and upgrade it.
+    case 'previous':
+    case 'older':
+    case 'newer':
+      throw new ShardPlanError(key, versionMismatch(verdict.version, PLAN_VERSION));
+    case 'invalid':
+      throw new ShardPlanError(key, `has no valid format version (got ${describeValue(verdict.found)}); delete it to re-plan`);
   }
-  const version: unknown = (parsed as { version?: unknown }).version;
-  if (version !== PLAN_VERSION) {
-    throw new ShardPlanError(key, `has format version ${String(version)}; this jobkit reads version ${String(PLAN_VERSION)}`);
-  }
-  const { checksum, ...fields } = parsed as ShardPlanManifest;
-  if (typeof checksum !== 'string' || sha256Hex(canonicalJson(fields)) !== checksum) {
+  // The checksum covers the bytes as written, before any field is trusted.
+  const { checksum, ...sealed } = parsed as Record<string, unknown>;
+  if (typeof checksum !== 'string' || sha256Hex(canonicalJson(sealed)) !== checksum) {
     throw new ShardPlanError(key, 'fails its checksum (corrupt or edited); delete it to re-plan');
   }
-  const m = parsed as ShardPlanManifest;
-  const starts: unknown = m.shardStarts;
-  const pages: unknown = m.pages;
+  return checkConsistent(readManifestV1(JsonFields.of(parsed, '', malformed(key)), checksum), key);
+}
+
+function malformed(key: string): FieldFailure {
+  return (why) => {
+    throw new ShardPlanError(key, `is malformed: ${why}; delete it to re-plan`);
+  };
+}
+
+function readManifestV1(f: JsonFields, checksum: string): ShardPlanManifest {
+  const input = f.optional('input', f.string);
+  const jobCount = f.optional('jobCount', (name) => f.integer(name, 1));
+  return {
+    format: PLAN_FORMAT,
+    version: PLAN_VERSION,
+    planId: f.text('planId'),
+    name: f.string('name'),
+    prefix: f.string('prefix'),
+    ...(input === undefined ? {} : { input }),
+    strategy: f.oneOf('strategy', STRATEGY_NAMES),
+    count: f.integer('count', 1),
+    ...(jobCount === undefined ? {} : { jobCount }),
+    createdAtMs: f.number('createdAtMs'),
+    createdBy: f.string('createdBy'),
+    objects: f.integer('objects'),
+    bytes: f.integer('bytes'),
+    pageSize: f.integer('pageSize', 1),
+    pages: f.objects('pages').map((p) => ({ key: p.text('key'), sha256: p.text('sha256'), entries: p.integer('entries') })),
+    shardStarts: f.integers('shardStarts'),
+    shardBytes: f.integers('shardBytes'),
+    checksum,
+  };
+}
+
+function checkConsistent(m: ShardPlanManifest, key: string): ShardPlanManifest {
+  const starts = m.shardStarts;
   const consistent =
-    Number.isSafeInteger(m.count) &&
-    m.count >= 1 &&
-    isArrayOf(starts, (x) => Number.isSafeInteger(x)) &&
     starts.length === m.count + 1 &&
     starts[0] === 0 &&
     starts[m.count] === m.objects &&
-    isArrayOf(pages, (p) => typeof p === 'object' && p !== null && Number.isSafeInteger((p as PlanPageRef).entries)) &&
-    (pages as PlanPageRef[]).reduce((n, p) => n + p.entries, 0) === m.objects &&
-    (m.input === undefined || typeof m.input === 'string') &&
-    (m.jobCount === undefined || (Number.isSafeInteger(m.jobCount) && m.jobCount >= 1));
+    starts.every((s, i) => i === 0 || s >= starts[i - 1]!) &&
+    m.shardBytes.length === m.count &&
+    m.pages.reduce((n, p) => n + p.entries, 0) === m.objects;
   if (!consistent) throw new ShardPlanError(key, 'is internally inconsistent (shard offsets or page sizes do not add up)');
   return m;
 }
@@ -160,22 +208,42 @@ export function encodePage(entries: readonly PlanEntry[]): string {
 }
 
 /**
- * Parse and verify a page against its manifest reference.
+ * Decode and verify a page against its manifest reference.
  *
+ * @throws ShardPlanError when it fails its checksum, holds another number of
+ *   entries, or an entry is not `[key, size, etag]` (named by its position).
  * @example
  * ```ts
- * const entries = decodePage(ref, (await store.get(ref.key))!.body);
+ * const entries = decodePage((await store.get(ref.key))!.body, ref);
  * ```
  */
-export function decodePage(ref: PlanPageRef, body: Uint8Array): readonly PlanEntry[] {
+export function decodePage(body: Uint8Array, ref: PlanPageRef): readonly PlanEntry[] {
   if (sha256Hex(body) !== ref.sha256) throw new ShardPlanError(ref.key, 'page fails its checksum (corrupt or edited); delete the plan to re-plan');
-  const { entries } = JSON.parse(Buffer.from(body).toString('utf8')) as { entries?: unknown };
-  if (!Array.isArray(entries) || entries.length !== ref.entries) {
-    throw new ShardPlanError(ref.key, `page should hold ${ref.entries} entries`);
+  const fail: FieldFailure = (why) => {
+    throw new ShardPlanError(ref.key, `page is malformed: ${why}; delete the plan to re-plan`);
+  };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(body).toString('utf8'));
+  } catch (err) {
+    fail(`not JSON: ${(err as Error).message}`);
   }
-  return entries as PlanEntry[];
+  const list = JsonFields.of(parsed, '', fail).array('entries');
+  if (list.length !== ref.entries) throw new ShardPlanError(ref.key, `page should hold ${ref.entries} entries, holds ${list.length}`);
+  list.forEach((entry, i) => {
+    if (!isEntry(entry)) fail(`entries[${i}] must be [key, size, etag], got ${describeValue(entry)}`);
+  });
+  return list as PlanEntry[];
 }
 
-function isArrayOf(value: unknown, check: (item: unknown) => boolean): value is unknown[] {
-  return Array.isArray(value) && (value as unknown[]).every(check);
+function isEntry(value: unknown): value is PlanEntry {
+  return (
+    Array.isArray(value) &&
+    value.length === 3 &&
+    typeof value[0] === 'string' &&
+    typeof value[1] === 'number' &&
+    Number.isSafeInteger(value[1]) &&
+    value[1] >= 0 &&
+    typeof value[2] === 'string'
+  );
 }

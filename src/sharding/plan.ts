@@ -53,6 +53,44 @@ export interface PlannedObject {
   readonly etag: string;
 }
 
+/**
+ * What a frozen plan says about itself (`plan.manifest`): a stable view of the
+ * stored manifest, without its format fields, checksums and page layout.
+ *
+ * @example
+ * ```ts
+ * const plan = await freezeShardPlan({ store, identity, prefix: 'input/' });
+ * console.log(plan.manifest.objects, plan.manifest.bytes, plan.manifest.createdBy);
+ * ```
+ */
+export interface ShardPlanInfo {
+  /** Random id of the listing that won; a cursor of another plan id is refused. */
+  readonly planId: string;
+  /** The plan's name (default: derived from the prefix and input). */
+  readonly name: string;
+  /** The listed prefix (relative to the input store when `input` is set). */
+  readonly prefix: string;
+  /** URL of the input store that was listed (credentials removed); absent for the job's own store. */
+  readonly input?: string;
+  readonly strategy: ShardStrategy;
+  /** Number of shards. */
+  readonly count: number;
+  /** The job's count (JOBKIT_COUNT) of the pod that froze the plan; absent in plans written before it was recorded. */
+  readonly jobCount?: number;
+  /** Wall-clock time the listing was frozen, in milliseconds since the epoch. */
+  readonly createdAtMs: number;
+  /** Pod (or index) that wrote the plan. */
+  readonly createdBy: string;
+  /** Objects in the plan. */
+  readonly objects: number;
+  /** Sum of the objects' sizes in bytes. */
+  readonly bytes: number;
+  /** Entries per page; a reader holds one page (plus one prefetched) at a time. */
+  readonly pageSize: number;
+  /** Number of pages. */
+  readonly pageCount: number;
+}
+
 /** Where a plan lives. */
 export interface ShardPlanLocation {
   /** The job's own store (JOBKIT_STORE): the plan is written here, and the input listed here unless `input` is set. */
@@ -148,7 +186,7 @@ export async function freezeShardPlan(options: FreezeShardPlanOptions): Promise<
   const frozen = await tryPut(options.store, key, body, { ifNoneMatch: '*', contentType: 'application/json', signal: options.signal });
   if (frozen.ok) {
     options.log?.info({ plan: key, objects: fields.objects, bytes: fields.bytes, count, strategy }, 'froze shard plan');
-    return new FrozenShardPlan(options.store, key, decodeManifest(key, Buffer.from(body)));
+    return new FrozenShardPlan(options.store, key, decodeManifest(Buffer.from(body), key));
   }
   // Another pod froze the plan first: its listing is the one everyone uses.
   await Promise.all(fields.pages.map((p) => options.store.delete(p.key).catch(() => undefined)));
@@ -181,16 +219,17 @@ export async function loadShardPlan(location: ShardPlanLocation & { readonly sig
  * ```
  */
 export async function deleteShardPlan(location: ShardPlanLocation): Promise<boolean> {
-  const plan = await loadShardPlan(location);
-  if (plan === undefined) return false;
-  await location.store.delete(plan.key);
-  for (const page of plan.manifest.pages) await location.store.delete(page.key);
+  const key = shardPlanKey(location);
+  const manifest = await readManifest(location.store, key, undefined);
+  if (manifest === undefined) return false;
+  await location.store.delete(key);
+  for (const page of manifest.pages) await location.store.delete(page.key);
   return true;
 }
 
 async function readManifest(store: ObjectStore, key: string, signal: AbortSignal | undefined): Promise<ShardPlanManifest | undefined> {
   const obj = await store.get(key, { signal });
-  return obj === undefined ? undefined : decodeManifest(key, obj.body);
+  return obj === undefined ? undefined : decodeManifest(obj.body, key);
 }
 
 function adopt(
@@ -319,25 +358,29 @@ async function listAndWritePages(
 export class FrozenShardPlan {
   /** Store key of the manifest. */
   readonly key: string;
-  readonly manifest: ShardPlanManifest;
+  /** What the plan says about itself. */
+  readonly manifest: ShardPlanInfo;
   readonly #store: ObjectStore;
+  readonly #stored: ShardPlanManifest;
 
+  /** @internal Made by freezeShardPlan and loadShardPlan from the decoded manifest. */
   constructor(store: ObjectStore, key: string, manifest: ShardPlanManifest) {
     this.#store = store;
     this.key = key;
-    this.manifest = manifest;
+    this.#stored = manifest;
+    this.manifest = planInfo(manifest);
   }
 
   /** Objects in shard `index`. */
   shardSize(index: number): number {
     this.#check(index);
-    return this.manifest.shardStarts[index + 1]! - this.manifest.shardStarts[index]!;
+    return this.#stored.shardStarts[index + 1]! - this.#stored.shardStarts[index]!;
   }
 
   /** Bytes in shard `index`. */
   shardBytes(index: number): number {
     this.#check(index);
-    return this.manifest.shardBytes[index]!;
+    return this.#stored.shardBytes[index]!;
   }
 
   /**
@@ -346,12 +389,31 @@ export class FrozenShardPlan {
    */
   shard(index: number, options: { readonly resume?: ShardCursor; readonly signal?: AbortSignal } = {}): PlanShardIterator {
     this.#check(index);
-    return new PlanShardIterator(this.#store, this.manifest, index, options.resume, options.signal);
+    return new PlanShardIterator(this.#store, this.#stored, index, options.resume, options.signal);
   }
 
   #check(index: number): void {
     validateShardSpec({ index, count: this.manifest.count }, `plan ${this.key}`);
   }
+}
+
+/** The public view of a stored manifest: a fresh object, so no stored-only field leaks through it. */
+function planInfo(m: ShardPlanManifest): ShardPlanInfo {
+  return {
+    planId: m.planId,
+    name: m.name,
+    prefix: m.prefix,
+    ...(m.input === undefined ? {} : { input: m.input }),
+    strategy: m.strategy,
+    count: m.count,
+    ...(m.jobCount === undefined ? {} : { jobCount: m.jobCount }),
+    createdAtMs: m.createdAtMs,
+    createdBy: m.createdBy,
+    objects: m.objects,
+    bytes: m.bytes,
+    pageSize: m.pageSize,
+    pageCount: m.pages.length,
+  };
 }
 
 /**
@@ -380,6 +442,7 @@ export class PlanShardIterator implements AsyncIterable<PlannedObject> {
   readonly #signal: AbortSignal | undefined;
   #position: number;
 
+  /** @internal Made by FrozenShardPlan.shard. */
   constructor(store: ObjectStore, manifest: ShardPlanManifest, index: number, resume: ShardCursor | undefined, signal: AbortSignal | undefined) {
     this.#store = store;
     this.#manifest = manifest;
@@ -434,7 +497,7 @@ export class PlanShardIterator implements AsyncIterable<PlannedObject> {
       const obj = await this.#store.get(ref.key, { signal: this.#signal });
       if (obj === undefined) throw new ShardPlanError(ref.key, 'page is missing (deleted while the plan is in use?)');
       try {
-        return decodePage(ref, obj.body);
+        return decodePage(obj.body, ref);
       } catch (err) {
         // One re-read rules out a torn response; a stored corruption fails twice.
         if (attempt >= 2) throw err;

@@ -25,24 +25,35 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { ConfigurationError, PermanentError } from '../runtime/errors.ts';
 import type { JobIdentity, JobLogger, Lifecycle } from '../runtime/types.ts';
-import { PreconditionFailedError } from '../store/errors.ts';
 import { type ConditionalPut, tryPut } from '../store/conditional.ts';
 import { requireConditionalWrites } from '../store/probe.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { LeaseLostError } from './errors.ts';
 import { childKey, moduleDir } from './keys.ts';
+import {
+  CHUNK_RECORD_VERSION,
+  type ChunkRecord,
+  type ChunkState,
+  decodeChunkRecord,
+  decodeQueueRecord,
+  encodeChunkRecord,
+  encodeQueueRecord,
+  QUEUE_RECORD_VERSION,
+} from './queue-format.ts';
 import { contiguousBounds } from './strategies.ts';
 import { assertPositiveInteger, validateShardSpec } from './validate.ts';
 
-/** State of a chunk record. */
-export type ChunkState = 'leased' | 'released' | 'done' | 'failed';
-
 /**
- * The stored record of one chunk. Times are wall-clock milliseconds since the
- * epoch, for operators; expiry decisions use each worker's monotonic clock.
+ * A chunk as `status()` reports it: the stored record without its format
+ * version. Times are wall-clock milliseconds since the epoch, for operators;
+ * expiry decisions use each worker's monotonic clock.
+ *
+ * @example
+ * ```ts
+ * for (const [chunk, c] of await queue.status()) console.log(chunk, c.state, c.owner, c.attempt);
+ * ```
  */
-export interface ChunkRecord {
-  readonly version: 1;
+export interface ChunkStatus {
   readonly chunk: number;
   readonly state: ChunkState;
   /** The worker that holds (or last held) the chunk. */
@@ -247,13 +258,13 @@ export class WorkQueue {
   }
 
   /** Read every chunk's record (missing chunks are unclaimed), for status and tests. */
-  async status(): Promise<Map<number, ChunkRecord>> {
-    const out = new Map<number, ChunkRecord>();
+  async status(): Promise<Map<number, ChunkStatus>> {
+    const out = new Map<number, ChunkStatus>();
     for await (const info of this.#o.store.list(childKey(this.dir, 'chunks') + '/')) {
       const obj = await this.#o.store.get(info.key);
       if (obj !== undefined) {
-        const record = parseRecord(info.key, obj.body);
-        out.set(record.chunk, record);
+        const { version: _version, ...status } = decodeChunkRecord(obj.body, info.key);
+        out.set(status.chunk, status);
       }
     }
     return out;
@@ -263,29 +274,22 @@ export class WorkQueue {
     const key = childKey(this.dir, 'queue.json');
     const count = this.#o.identity.count;
     // `count` (the job's JOBKIT_COUNT) was added later: records without it are accepted.
-    const body = JSON.stringify({ version: 1, chunks: this.chunks, count, createdAtMs: Date.now(), createdBy: this.workerId });
-    try {
-      await this.#o.store.put(key, body, { ifNoneMatch: '*', contentType: 'application/json' });
-    } catch (err) {
-      if (!(err instanceof PreconditionFailedError)) throw err;
+    const body = encodeQueueRecord({ version: QUEUE_RECORD_VERSION, chunks: this.chunks, count, createdAtMs: Date.now(), createdBy: this.workerId });
+    const created = await tryPut(this.#o.store, key, body, { ifNoneMatch: '*', contentType: 'application/json' });
+    if (!created.ok) {
       const existing = await this.#o.store.get(key);
       if (existing === undefined) return;
-      let stored: { chunks?: unknown; count?: unknown };
-      try {
-        stored = JSON.parse(Buffer.from(existing.body).toString('utf8')) as { chunks?: unknown; count?: unknown };
-      } catch (parseError) {
-        throw new ConfigurationError(`work queue record ${key} is not valid JSON (corrupt or truncated)`, { cause: parseError });
-      }
+      const stored = decodeQueueRecord(existing.body, key);
       if (stored.chunks !== this.chunks) {
         throw new ConfigurationError(
-          `work queue ${this.dir} was created with chunks=${String(stored.chunks)}, this worker has chunks=${this.chunks}; use another queue name`,
+          `work queue ${this.dir} was created with chunks=${stored.chunks}, this worker has chunks=${this.chunks}; use another queue name`,
         );
       }
       // Pods disagreeing on the job's count: mixed manifests, or a Job re-submitted
       // with other completions under the same name, reusing the old queue.
       if (stored.count !== undefined && stored.count !== count) {
         throw new ConfigurationError(
-          `work queue ${this.dir} was created by a pod with job count ${JSON.stringify(stored.count)} (JOBKIT_COUNT), ` +
+          `work queue ${this.dir} was created by a pod with job count ${stored.count} (JOBKIT_COUNT), ` +
             `but this worker has job count ${count} (JOBKIT_COUNT / identity.count); ` +
             `every pod of a Job must have the same count: use another queue name, or delete ${key} if the Job really changed`,
         );
@@ -321,7 +325,7 @@ export class WorkQueue {
       if (seen.read === undefined) {
         const obj = await store.get(this.chunkKey(chunk), { signal: this.#signal });
         if (obj === undefined) continue;
-        seen.read = { record: parseRecord(this.chunkKey(chunk), obj.body), etag: obj.info.etag };
+        seen.read = { record: decodeChunkRecord(obj.body, this.chunkKey(chunk)), etag: obj.info.etag };
       }
       const { record, etag } = seen.read;
       if (record.state === 'done' || record.state === 'failed') {
@@ -347,7 +351,7 @@ export class WorkQueue {
 
   async #tryCreate(chunk: number): Promise<Held | undefined> {
     const record = this.#leaseRecord(chunk, { attempt: 1, failures: 0 });
-    const created = await tryPut(this.#o.store, this.chunkKey(chunk), JSON.stringify(record), { ifNoneMatch: '*', signal: this.#signal });
+    const created = await tryPut(this.#o.store, this.chunkKey(chunk), encodeChunkRecord(record), { ifNoneMatch: '*', signal: this.#signal });
     return created.ok ? { chunk, etag: created.etag, record, lost: false } : undefined;
   }
 
@@ -362,7 +366,7 @@ export class WorkQueue {
       ...(previous.state === 'leased' ? { takenOverFrom: previous.owner } : {}),
       ...(previous.lastError === undefined ? {} : { lastError: previous.lastError }),
     });
-    const taken = await tryPut(this.#o.store, this.chunkKey(chunk), JSON.stringify(record), { ifMatch: etag, signal: this.#signal });
+    const taken = await tryPut(this.#o.store, this.chunkKey(chunk), encodeChunkRecord(record), { ifMatch: etag, signal: this.#signal });
     if (!taken.ok) return undefined;
     if (previous.state === 'leased') {
       this.#o.log?.warn({ chunk, previousOwner: previous.owner, attempt: record.attempt }, 'took over an expired work-queue lease');
@@ -373,7 +377,7 @@ export class WorkQueue {
   #leaseRecord(chunk: number, fields: Pick<ChunkRecord, 'attempt' | 'failures' | 'takenOverFrom' | 'lastError'>): ChunkRecord {
     const nowMs = Date.now();
     return {
-      version: 1,
+      version: CHUNK_RECORD_VERSION,
       chunk,
       state: 'leased',
       owner: this.workerId,
@@ -391,7 +395,7 @@ export class WorkQueue {
    */
   #cas(held: Held, next: ChunkRecord): Promise<ConditionalPut> {
     const op = this.#ops.then(async () => {
-      const swapped = await tryPut(this.#o.store, this.chunkKey(held.chunk), JSON.stringify(next), { ifMatch: held.etag });
+      const swapped = await tryPut(this.#o.store, this.chunkKey(held.chunk), encodeChunkRecord(next), { ifMatch: held.etag });
       if (swapped.ok) {
         held.etag = swapped.etag;
         held.record = next;
@@ -486,14 +490,6 @@ export class WorkQueue {
     }
     if (next.state === 'failed') this.#terminal.set(held.chunk, 'failed');
   }
-}
-
-function parseRecord(key: string, body: Uint8Array): ChunkRecord {
-  const record = JSON.parse(Buffer.from(body).toString('utf8')) as ChunkRecord;
-  if (record.version !== 1 || !Number.isSafeInteger(record.chunk)) {
-    throw new ConfigurationError(`work-queue record ${key} has an unknown format (version ${String(record.version)})`);
-  }
-  return record;
 }
 
 function describeError(err: unknown): string {

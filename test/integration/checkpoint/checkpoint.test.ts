@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { CreateMultipartUploadCommand, ListMultipartUploadsCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCheckpointer } from '../../../src/checkpoint/checkpointer.ts';
-import { dataKey } from '../../../src/checkpoint/manifest.ts';
+import { dataKey } from '../../../src/checkpoint/layout.ts';
 import { ConfigurationError, FencedError } from '../../../src/runtime/errors.ts';
 import { probeCapabilities } from '../../../src/store/probe.ts';
 import type { ObjectStore, PutOptions, PutStreamOptions, StoreCapabilities } from '../../../src/store/types.ts';

@@ -4,6 +4,7 @@ import type { JobIdentity } from '../../../src/runtime/types.ts';
 import { type FrozenShardPlan, type PlannedObject, freezeShardPlan } from '../../../src/sharding/plan.ts';
 import { createWorkQueue } from '../../../src/sharding/work-queue.ts';
 import { S3Store } from '../../../src/store/s3.ts';
+import { storedPlan } from '../../support/stored-plan.ts';
 
 const stores: S3Store[] = [];
 afterAll(async () => {
@@ -87,7 +88,7 @@ describe('frozen plans on S3 (moto)', () => {
     // Only the winner's pages remain: the losers cleaned up.
     const pages: string[] = [];
     for await (const info of podStore(root).list('jobs/data/backfill/shard-plans/')) if (info.key.includes('/pages/')) pages.push(info.key);
-    expect(pages.sort()).toEqual(plans[0]!.manifest.pages.map((p) => p.key).sort());
+    expect(pages.sort()).toEqual((await storedPlan(podStore(root), plans[0]!)).pages.map((p) => p.key).sort());
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CheckpointCorruptError, CheckpointFormatError } from '../../../src/checkpoint/errors.ts';
-import { dataKey, epochOfKey, manifestKey, parseHead, parseManifest, resolveKey } from '../../../src/checkpoint/manifest.ts';
+import { decodeHead, decodeManifest } from '../../../src/checkpoint/format.ts';
+import { dataKey, epochOfKey, manifestKey, resolveKey } from '../../../src/checkpoint/layout.ts';
 
 const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
 const part = (key: string) => ({ key, size: 1, checksum: 'sha256:00' });
@@ -9,25 +10,25 @@ const manifest = (parts: Record<string, unknown>) => ({ format: 1, seq: 1, epoch
 describe('manifest format', () => {
   it('refuses part keys that would leave the data directory of the checkpoint', () => {
     for (const key of ['../../other-job/data/x', 'data/e0000000001/../../head.json', '/etc/passwd', 'data/x']) {
-      expect(() => parseManifest(json(manifest({ w: part(key) })), 'm')).toThrow(CheckpointCorruptError);
+      expect(() => decodeManifest(json(manifest({ w: part(key) })), 'm')).toThrow(CheckpointCorruptError);
     }
     const ok = dataKey(1, 'w');
-    expect(parseManifest(json(manifest({ w: part(ok) })), 'm').parts.w?.key).toBe(ok);
+    expect(decodeManifest(json(manifest({ w: part(ok) })), 'm').parts.w?.key).toBe(ok);
   });
 
   it('refuses head entries that are not manifest keys, and unknown checksum algorithms', () => {
     const head = (manifest: string, checksum = 'sha256:ab') => ({
       format: 1, epoch: 1, lastSeq: 1, nonce: 'n', checkpoints: [{ seq: 1, manifest, size: 1, checksum }],
     });
-    expect(() => parseHead(json(head('manifests/../head.json')), 'h')).toThrow(CheckpointCorruptError);
-    expect(() => parseHead(json(head(manifestKey(1, 1), 'md5:ab')), 'h')).toThrow(/unknown algorithm/);
-    expect(parseHead(json(head(manifestKey(1, 1))), 'h').checkpoints).toHaveLength(1);
+    expect(() => decodeHead(json(head('manifests/../head.json')), 'h')).toThrow(CheckpointCorruptError);
+    expect(() => decodeHead(json(head(manifestKey(1, 1), 'md5:ab')), 'h')).toThrow(/unknown algorithm/);
+    expect(decodeHead(json(head(manifestKey(1, 1))), 'h').checkpoints).toHaveLength(1);
   });
 
   it('reports a newer format version before anything else', () => {
-    expect(() => parseHead(json({ format: 9 }), 'h')).toThrow(CheckpointFormatError);
-    expect(() => parseManifest(json({ format: 2, parts: 'garbage' }), 'm')).toThrow(CheckpointFormatError);
-    expect(() => parseManifest(Buffer.from('{not json'), 'm')).toThrow(CheckpointCorruptError);
+    expect(() => decodeHead(json({ format: 9 }), 'h')).toThrow(CheckpointFormatError);
+    expect(() => decodeManifest(json({ format: 2, parts: 'garbage' }), 'm')).toThrow(CheckpointFormatError);
+    expect(() => decodeManifest(Buffer.from('{not json'), 'm')).toThrow(CheckpointCorruptError);
   });
 
   it('encodes the writer epoch in object keys, and resolves keys segment by segment', () => {

@@ -4,6 +4,7 @@ import { ConfigurationError } from '../../../src/runtime/errors.ts';
 import { createShardHelpers } from '../../../src/sharding/helpers.ts';
 import { readOnlyStore } from '../../../src/sharding/input.ts';
 import { encodeManifest } from '../../../src/sharding/plan-format.ts';
+import { storedPlan } from '../../support/stored-plan.ts';
 import { type PlannedObject, freezeShardPlan, shardPlanKey } from '../../../src/sharding/plan.ts';
 import { createWorkQueue } from '../../../src/sharding/work-queue.ts';
 import { MemoryStore } from '../../../src/store/memory.ts';
@@ -151,7 +152,7 @@ describe('the job count is checked at run time', () => {
     const identity = testIdentity({ count: 2 });
     const plan = await freezeShardPlan({ store, identity, prefix: 'input/', name: 'old', count: 8 });
     // Rewrite the manifest as an older jobkit wrote it: no jobCount, resealed.
-    const { checksum: _checksum, jobCount: _jobCount, ...fields } = plan.manifest;
+    const { checksum: _checksum, jobCount: _jobCount, ...fields } = await storedPlan(store, plan);
     await store.put(plan.key, encodeManifest(fields));
     const adopted = await freezeShardPlan({ store, identity: testIdentity({ count: 5 }), prefix: 'input/', name: 'old', count: 8 });
     expect(adopted.manifest.planId).toBe(plan.manifest.planId);

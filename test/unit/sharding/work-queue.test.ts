@@ -3,7 +3,8 @@ import { isTransientError } from '../../../src/runtime/classify.ts';
 import { ConfigurationError, FencedError, PermanentError } from '../../../src/runtime/errors.ts';
 import type { Lifecycle, ShutdownHook } from '../../../src/runtime/types.ts';
 import { LeaseLostError } from '../../../src/sharding/errors.ts';
-import { type ChunkRecord, chunkBounds, createWorkQueue } from '../../../src/sharding/work-queue.ts';
+import type { ChunkRecord } from '../../../src/sharding/queue-format.ts';
+import { chunkBounds, createWorkQueue } from '../../../src/sharding/work-queue.ts';
 import { MemoryStore } from '../../../src/store/memory.ts';
 import { testIdentity } from './identity.ts';
 
