@@ -1,8 +1,14 @@
 /**
  * jobkit: the runtime SDK for batch jobs on Kubernetes.
  *
- * Start with {@link runJob}; everything else is reachable from `job` or
- * usable on its own.
+ * This entry (`jobkit`) is the job API: {@link runJob} and the types of what it
+ * hands to `main`, the kernel (identity, exit codes, errors, lifecycle,
+ * retries), and each module's entry point for use without runJob. Importing
+ * it loads neither the S3 SDK (an `s3://` store loads it at its first
+ * operation), nor the OpenTelemetry SDK, nor the emulator. The full API of
+ * each module is a subpath: `jobkit/store` (`jobkit/store/s3` for S3Store),
+ * `jobkit/checkpoint`, `jobkit/idempotency`, `jobkit/sharding`,
+ * `jobkit/telemetry`, `jobkit/local`. api/jobkit.api.md lists every export.
  *
  * @example
  * ```ts
@@ -24,8 +30,25 @@
 export { runJob, executeJob, type JobContext, type JobMain, type RunJobOptions } from './job/run-job.ts';
 export type { JobModuleOptions, JobModules } from './job/job-modules.ts';
 export { resolveIdentity, detectPlatform, PLATFORMS, type IdentityOptions } from './runtime/identity.ts';
-export * from './runtime/exit-codes.ts';
-export * from './runtime/errors.ts';
+export {
+  EXIT_CODE_TABLE,
+  exitEntry,
+  exitCodeFor,
+  exitClassOf,
+  type ExitClass,
+  type ExitCodeEntry,
+  type PolicyAction,
+} from './runtime/exit-codes.ts';
+export {
+  JobkitError,
+  RetryableError,
+  PermanentError,
+  ConfigurationError,
+  InterruptedError,
+  DeadlineExceededError,
+  FencedError,
+  type JobkitErrorOptions,
+} from './runtime/errors.ts';
 export { classifyError, exitCodeOf, isTransientError } from './runtime/classify.ts';
 export { retry, type RetryOptions, type RetryInfo } from './runtime/retry.ts';
 export {
@@ -37,87 +60,63 @@ export {
   type HookReport,
   type ShutdownReport,
 } from './runtime/lifecycle.ts';
-export type * from './runtime/types.ts';
+export type {
+  JobIdentity,
+  JobLogger,
+  Lifecycle,
+  Platform,
+  ShutdownContext,
+  ShutdownHook,
+  ShutdownPhase,
+  ShutdownReason,
+} from './runtime/types.ts';
 
-// Object stores.
-export type * from './store/types.ts';
+// Object stores: `job.store` and openStore (the backends and the probe: jobkit/store; S3Store: jobkit/store/s3).
+export type {
+  DeleteOptions,
+  GetOptions,
+  ObjectInfo,
+  ObjectStore,
+  PutOptions,
+  PutStreamOptions,
+  StoreCapabilities,
+  StoredObject,
+  StoredStream,
+  WriteConditions,
+} from './store/types.ts';
 export { PreconditionFailedError } from './store/errors.ts';
 export { keySegment, joinKey, scopePrefix, type ScopeOptions } from './store/keys.ts';
-export { MemoryStore, type MemoryStoreOptions } from './store/memory.ts';
-export { FsStore, type FsStoreOptions } from './store/fs.ts';
-export { S3Store, type S3StoreOptions } from './store/s3.ts';
-export type { S3Tuning, S3ServerSideEncryption, S3ChecksumMode } from './store/s3-config.ts';
-export { S3UnsupportedError } from './store/s3-errors.ts';
 export { openStore, resolveStoreUrl, DEFAULT_STORE_DIR, type OpenStoreOptions } from './store/open.ts';
-export { requireConditionalWrites, probeCapabilities, type ConditionalWriteNeeds } from './store/probe.ts';
-export { replayableBody, type ReplayableBody } from './store/replayable.ts';
 
-// Checkpoints, idempotency, sharding.
-export * from './checkpoint/index.ts';
-export * from './idempotency/index.ts';
-export * from './sharding/index.ts';
+// Checkpoints, idempotency, sharding: what `job` hands out, and the entry points
+// without runJob (the rest: jobkit/checkpoint, jobkit/idempotency, jobkit/sharding).
+export {
+  createCheckpointer,
+  type Checkpointer,
+  type CheckpointerOptions,
+  type LoadedCheckpoint,
+  type SaveOptions,
+  type Snapshot,
+} from './checkpoint/index.ts';
+export {
+  createIdempotency,
+  idempotent,
+  idempotentFn,
+  type IdempotencyLedger,
+  type IdempotencyOptions,
+  type IdempotentCallContext,
+  type IdempotentFunction,
+  type RunOptions,
+} from './idempotency/index.ts';
+export {
+  chunkBounds,
+  type ChunkContext,
+  type PlannedObject,
+  type ShardCursor,
+  type ShardHelpers,
+  type WorkQueueSummary,
+} from './sharding/index.ts';
 
-// Telemetry.
-export {
-  createLogger,
-  flushLoggerSync,
-  LOG_LEVELS,
-  DEFAULT_REDACT_KEYS,
-  type Logger,
-  type LoggerOptions,
-  type LogLevel,
-} from './telemetry/logger.ts';
-export {
-  createJobMetrics,
-  DEFAULT_ITEM_BUCKETS,
-  CHECKPOINT_BUCKETS,
-  type JobMetrics,
-  type JobMetricsOptions,
-  type ItemOutcome,
-  type IdempotencyResult,
-} from './telemetry/metrics.ts';
-export {
-  createMetricsPusher,
-  resolvePushgatewayConfig,
-  groupingPath,
-  type MetricsPusher,
-  type MetricsPusherOptions,
-  type PushgatewayOptions,
-  type PushgatewayConfig,
-  type PushGroupBy,
-} from './telemetry/pushgateway.ts';
-export { withSpan, failSpan, traceLogMixin, SPAN_NAMES, TRACER_NAME, type WithSpanOptions, type TraceLogFields } from './telemetry/span.ts';
-export {
-  startTracing,
-  resolveTracingConfig,
-  identityResourceAttributes,
-  type JobTracing,
-  type TracingOptions,
-  type StartTracingOptions,
-  type TracingConfig,
-} from './telemetry/tracing.ts';
-
-// Local Job controller emulator and manifest generator.
-export {
-  runLocalJob,
-  loadJobManifest,
-  generateJobManifest,
-  podFailurePolicyForExitCodes,
-  parseChaosSpec,
-  InvalidManifestError,
-  formatInvalidJob,
-  type RunLocalJobOptions,
-  type LocalJobResult,
-  type ChaosSpec,
-  type AppliedChaos,
-  type ManifestOptions,
-  type FieldError,
-  type PodRunnerSink,
-  type Job as KubernetesJob,
-  type JobSpec as KubernetesJobSpec,
-  type JobStatus as KubernetesJobStatus,
-  type JobCondition as KubernetesJobCondition,
-  type PodFailurePolicy,
-  type PodFailurePolicyRule,
-  type SuccessPolicy,
-} from './local/index.ts';
+// Telemetry: `job.log` and `job.metrics` (the logger, metrics, Pushgateway and tracing APIs: jobkit/telemetry).
+export type { Logger } from './telemetry/logger.ts';
+export type { JobMetrics } from './telemetry/metrics.ts';

@@ -12,7 +12,7 @@ import { resolveLifecycleSettings } from '../runtime/lifecycle.ts';
 import type { JobIdentity } from '../runtime/types.ts';
 import { type ManifestOptions, generateJobManifest } from '../local/manifest-generator.ts';
 import type { Job } from '../local/types.ts';
-import { parseStoreUrl } from '../store/validate-url.ts';
+import { parseStoreUrl } from '../store/schemes.ts';
 import { LOG_LEVELS, resolveLogLevel } from '../telemetry/logger.ts';
 import { redactUrl, resolvePushgatewayConfig } from '../telemetry/pushgateway.ts';
 import { formatJob } from './run-command.ts';

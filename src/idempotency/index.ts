@@ -18,4 +18,20 @@ export {
   IdempotencyResultError,
 } from './errors.ts';
 export { DEFAULT_CLOCK_SKEW_MARGIN_MS, DEFAULT_LEASE_MS, DEFAULT_TTL_MS, MAX_KEY_LENGTH } from './constants.ts';
-export type * from './types.ts';
+export type {
+  ClaimOutcome,
+  IdempotencyClaim,
+  IdempotencyEvent,
+  IdempotencyOptions,
+  IdempotencySettings,
+  IdempotencyStats,
+  IdempotentCallContext,
+  IdempotentFunction,
+  InProgressPolicy,
+  KeyState,
+  PermanentErrorPolicy,
+  RecordOwner,
+  RecordedFailure,
+  RunOptions,
+  RunOutcome,
+} from './types.ts';

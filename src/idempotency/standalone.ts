@@ -12,7 +12,8 @@ import type { IdempotencyOptions, IdempotentFunction, RunOptions } from './types
  *
  * @example
  * ```ts
- * import { idempotent, FsStore } from 'jobkit';
+ * import { idempotent } from 'jobkit';
+ * import { FsStore } from 'jobkit/store';
  * const store = new FsStore('/var/lib/app/store');
  * await idempotent('migrate-2026-11', () => migrate(), { store, scope: 'migrations' });
  * ```

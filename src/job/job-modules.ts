@@ -14,8 +14,8 @@ import { type IdempotencyLedger, createIdempotency } from '../idempotency/index.
 import type { IdempotencyEvent, IdempotencyOptions, IdempotentFunction, RunOptions } from '../idempotency/types.ts';
 import { type ShardHelpers, createShardHelpers } from '../sharding/index.ts';
 import { type OpenStoreOptions, openStore } from '../store/open.ts';
-import { assertValidTuning, s3TuningFromEnv } from '../store/s3-config.ts';
-import { type StoreLocation, parseStoreUrl, validateS3Env } from '../store/validate-url.ts';
+import { validateS3Env } from '../store/s3-config.ts';
+import { type StoreLocation, parseStoreUrl, storeKeyPrefix, validateStoreSettings } from '../store/schemes.ts';
 import type { ObjectStore } from '../store/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { type IdempotencyResult, type JobMetrics, createJobMetrics } from '../telemetry/metrics.ts';
@@ -272,7 +272,7 @@ export function validateModuleSettings<S>(deps: Pick<JobModulesDeps<S>, 'identit
   let store: StoreLocation | undefined;
   if (typeof options.store === 'string') store = parseStoreUrl(options.store, { source: 'option store' });
   else if (options.store === undefined && envStore !== undefined) store = parseStoreUrl(envStore);
-  if (store?.scheme === 's3') assertValidTuning({ ...s3TuningFromEnv(env), ...options.storeOptions?.s3 });
+  if (store !== undefined) validateStoreSettings(store, { env, options: options.storeOptions });
 
   const named = (option: string | undefined, optionName: string, variable: string): NamedValue | undefined => {
     if (option !== undefined) return { source: `option ${optionName}`, value: option };
@@ -283,7 +283,7 @@ export function validateModuleSettings<S>(deps: Pick<JobModulesDeps<S>, 'identit
     identity,
     jobNameSource: readString(env, 'JOBKIT_JOB_NAME') === undefined ? 'the job name' : 'JOBKIT_JOB_NAME',
     namespaceSource: readString(env, 'JOBKIT_NAMESPACE') === undefined ? 'the namespace' : 'JOBKIT_NAMESPACE',
-    ...(store?.scheme === 's3' ? { storePrefix: store.prefix } : {}),
+    ...(store === undefined ? {} : { storePrefix: storeKeyPrefix(store) }),
     checkpointScope: named(options.checkpoint?.scope, 'checkpoint.scope', 'JOBKIT_CHECKPOINT_SCOPE'),
     ...(options.checkpoint?.perIndex === undefined ? {} : { checkpointPerIndex: options.checkpoint.perIndex }),
     idempotencyScope: named(options.idempotency?.scope, 'idempotency.scope', 'JOBKIT_IDEMPOTENCY_SCOPE'),

@@ -1,10 +1,10 @@
 /**
- * The local Job controller emulator (`jobkit run`) and the Job manifest
- * generator (`jobkit manifest`), for use from code and tests.
+ * `jobkit/local`: the local Job controller emulator (`jobkit run`) and the
+ * Job manifest generator (`jobkit manifest`), for use from code and tests.
  *
  * @example
  * ```ts
- * import { generateJobManifest, parseChaosSpec, runLocalJob } from 'jobkit';
+ * import { generateJobManifest, parseChaosSpec, runLocalJob } from 'jobkit/local';
  * const job = generateJobManifest({ name: 'etl', image: 'acme/etl:1', command: ['node', 'main.js'], completions: 4 });
  * const result = await runLocalJob({ manifest: job, backoffScale: 0.01, chaos: parseChaosSpec('preempt=1') });
  * ```

@@ -3,7 +3,8 @@
  * options win over env; a bad value is a ConfigurationError naming the
  * variable and the value.
  */
-import { parseInteger } from '../runtime/config.ts';
+import { isIP } from 'node:net';
+import { type Env, parseInteger, readInteger } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { redactUrl } from '../util/url-credentials.ts';
 
@@ -172,4 +173,63 @@ export function assertValidTuning(t: S3Tuning): void {
   if (t.sseKmsKeyId !== undefined && t.serverSideEncryption !== 'aws:kms' && t.serverSideEncryption !== 'aws:kms:dsse') {
     throw new ConfigurationError('JOBKIT_S3_SSE_KMS_KEY_ID (sseKmsKeyId) needs JOBKIT_S3_SSE=aws:kms or aws:kms:dsse');
   }
+}
+
+/**
+ * The URL of an S3 store, as its `url` shows it: `s3://bucket` or
+ * `s3://bucket/prefix` (the prefix without leading or trailing `/`).
+ *
+ * @example
+ * ```ts
+ * s3RootUrl('my-bucket', 'team/jobs'); // 's3://my-bucket/team/jobs'
+ * ```
+ */
+export function s3RootUrl(bucket: string, prefix: string): string {
+  return prefix === '' ? `s3://${bucket}` : `s3://${bucket}/${prefix}`;
+}
+
+/**
+ * Why `bucket` breaks the S3 naming rules for general purpose buckets, or
+ * undefined when it keeps them.
+ *
+ * @example
+ * ```ts
+ * bucketNameProblem('Bad_Bucket'); // 'only lowercase letters, digits, "." and "-" are allowed'
+ * bucketNameProblem('my-bucket'); // undefined
+ * ```
+ */
+export function bucketNameProblem(bucket: string): string | undefined {
+  if (bucket.length < 3 || bucket.length > 63) return `it must have 3 to 63 characters, it has ${bucket.length}`;
+  if (!/^[a-z0-9.-]+$/.test(bucket)) return 'only lowercase letters, digits, "." and "-" are allowed';
+  if (!/^[a-z0-9].*[a-z0-9]$/.test(bucket)) return 'it must begin and end with a letter or digit';
+  if (bucket.includes('..')) return 'two adjacent periods are not allowed';
+  if (isIP(bucket) !== 0) return 'it must not be an IP address';
+  for (const prefix of ['xn--', 'sthree-', 'amzn-s3-demo-']) if (bucket.startsWith(prefix)) return `the prefix "${prefix}" is reserved`;
+  for (const suffix of ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3']) if (bucket.endsWith(suffix)) return `the suffix "${suffix}" is reserved`;
+  return undefined;
+}
+
+/** The integer JOBKIT_S3_* settings and their ranges (those of {@link s3TuningFromEnv}). */
+export const S3_INTEGER_SETTINGS: ReadonlyArray<readonly [name: string, min: number, max: number]> = [
+  ['JOBKIT_S3_MAX_SOCKETS', 1, 4096],
+  ['JOBKIT_S3_PART_SIZE_MB', 5, 5 * 1024],
+  ['JOBKIT_S3_UPLOAD_CONCURRENCY', 1, 64],
+  ['JOBKIT_S3_MAX_ATTEMPTS', 1, 20],
+  ['JOBKIT_S3_REQUEST_TIMEOUT_MS', 100, 3_600_000],
+];
+
+/**
+ * Check every JOBKIT_S3_* variable (and the S3 endpoint variables) without
+ * creating a client. Integers go through the one integer reader first, so
+ * `0x3` and `1e1` are refused as everywhere else.
+ *
+ * @throws ConfigurationError naming the variable and the value.
+ * @example
+ * ```ts
+ * validateS3Env({ JOBKIT_S3_MAX_SOCKETS: '0x3' }); // throws: JOBKIT_S3_MAX_SOCKETS must be an integer >= 1 and <= 4096, got "0x3"
+ * ```
+ */
+export function validateS3Env(env: Env): void {
+  for (const [name, min, max] of S3_INTEGER_SETTINGS) readInteger(env, name, { min, max });
+  s3TuningFromEnv(env);
 }

@@ -29,7 +29,7 @@ import { errnoCode } from './errno.ts';
 import { ConfigurationError, RetryableError } from '../runtime/errors.ts';
 import { cachedProbe, IMPOSSIBLE_ETAG, probeCapabilities, PROBE_PREFIX } from './probe.ts';
 import { isReplayable } from './replayable.ts';
-import { assertValidTuning, MIN_PART_SIZE, MAX_PART_SIZE, S3_DEFAULTS, type S3Tuning } from './s3-config.ts';
+import { assertValidTuning, MIN_PART_SIZE, MAX_PART_SIZE, S3_DEFAULTS, s3RootUrl, type S3Tuning } from './s3-config.ts';
 import {
   isConditionalConflict,
   isS3NotFound,
@@ -125,7 +125,7 @@ export class S3Store implements ObjectStore {
       }
     }
     this.prefix = prefix === '' ? '' : `${prefix}/`;
-    this.url = prefix === '' ? `s3://${this.bucket}` : `s3://${this.bucket}/${prefix}`;
+    this.url = s3RootUrl(this.bucket, prefix);
     this.#partSize = options.partSize ?? S3_DEFAULTS.partSize;
     this.#concurrency = options.uploadConcurrency ?? S3_DEFAULTS.uploadConcurrency;
     const checksumMode = options.requestChecksumCalculation ?? 'WHEN_SUPPORTED';

@@ -8,6 +8,11 @@
  * imported (it is loaded with a dynamic import on the enabled path only), and
  * spans from {@link withSpan} are the API's no-op spans.
  *
+ * The SDK packages ({@link TRACING_SDK_PACKAGES}) are optional peer
+ * dependencies of jobkit: an app that wants traces installs them. When tracing
+ * is configured but they are not installed, one warning line names them and
+ * the job runs untraced; it never fails for it.
+ *
  * When enabled, the SDK is set up from the standard OTEL_* variables (exporter,
  * protocol, headers, sampler, OTEL_RESOURCE_ATTRIBUTES), plus resource
  * attributes from the job identity. A short-lived process loses its last spans
@@ -15,19 +20,49 @@
  * still-open job span and calls `sdk.shutdown()` within its budget.
  */
 import { type Attributes, context, diag, type DiagLogger, DiagLogLevel, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
-// Type-only: erased at run time, so the SDK is not loaded by this import.
+// Type-only: erased at run time, so the SDK is not loaded by this import, and
+// absent from the emitted .d.ts (only private functions use it), so jobkit's
+// types need no SDK installed.
+import type * as OtelResources from '@opentelemetry/resources';
+import type * as OtelSdkNode from '@opentelemetry/sdk-node';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
-import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { type Env, readString } from '../runtime/config.ts';
 import type { JobIdentity, JobLogger, Lifecycle, ShutdownContext, ShutdownReason } from '../runtime/types.ts';
 import { failSpan, SPAN_NAMES, TRACER_NAME, withSpan } from './span.ts';
+
+/**
+ * The packages tracing loads when it is configured: optional peer
+ * dependencies of jobkit, installed by the app that wants traces
+ * (`npm install @opentelemetry/sdk-node @opentelemetry/resources`).
+ */
+export const TRACING_SDK_PACKAGES = ['@opentelemetry/sdk-node', '@opentelemetry/resources'] as const;
+
+/**
+ * A span exporter: the shape of the SDK's `SpanExporter`
+ * (`@opentelemetry/sdk-trace`), which every OpenTelemetry exporter has.
+ * Declared here so that jobkit's types need no SDK installed.
+ *
+ * @example
+ * ```ts
+ * import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
+ * const exporter: TraceExporter = new InMemorySpanExporter();
+ * ```
+ */
+export interface TraceExporter {
+  /** Export finished spans (the SDK's `ReadableSpan`s); report the outcome (`code` 0 success, 1 failed). */
+  export(spans: unknown[], resultCallback: (result: { code: number; error?: Error }) => void): void;
+  /** Stop the exporter. */
+  shutdown(): Promise<void>;
+  /** Export everything buffered now. */
+  forceFlush?(): Promise<void>;
+}
 
 /** Tracing settings given in code; each wins over the OTEL_* environment. */
 export interface TracingOptions {
   /** Force tracing on (true) or off (false). Default: decided by the OTEL_* environment. */
   readonly enabled?: boolean;
   /** Export spans here instead of the exporter OTEL_TRACES_EXPORTER describes (tests, custom backends). Implies enabled. */
-  readonly exporter?: SpanExporter;
+  readonly exporter?: TraceExporter;
   /** `service.name`. Default OTEL_SERVICE_NAME, else the job name. */
   readonly serviceName?: string;
   /** Most milliseconds the final flush may take. Default 5 000. */
@@ -144,9 +179,9 @@ export function identityResourceAttributes(identity: JobIdentity, serviceName: s
 
 /**
  * Start tracing when configured (see {@link resolveTracingConfig}); otherwise
- * return a disabled {@link JobTracing} without loading the SDK. Never throws: an
- * SDK that fails to start is logged and the job runs untraced; an unreachable
- * collector only loses spans.
+ * return a disabled {@link JobTracing} without loading the SDK. Never throws:
+ * an SDK that is not installed, or fails to start, is logged (one warning
+ * line) and the job runs untraced; an unreachable collector only loses spans.
  *
  * @example
  * ```ts
@@ -167,15 +202,61 @@ export async function startTracing(options: StartTracingOptions): Promise<JobTra
     sdk = await startSdk(options, env);
   } catch (err) {
     // A telemetry backend is never fatal: the job runs untraced.
-    options.log?.warn({ err }, 'OpenTelemetry could not start; the job runs without tracing');
+    const missing = missingSdkPackages(err);
+    if (missing.length === 0) {
+      options.log?.warn({ err }, 'OpenTelemetry could not start; the job runs without tracing');
+    } else {
+      const message =
+        `tracing is configured (${config.because}) but the OpenTelemetry SDK is not installed: ` +
+        `npm install ${TRACING_SDK_PACKAGES.join(' ')}; the job runs without tracing`;
+      if (options.log === undefined) process.emitWarning(message, 'JobkitWarning');
+      else options.log.warn({ missing }, message);
+    }
     return DISABLED_TRACING;
   }
   return createEnabledTracing(sdk, options, env);
 }
 
+/**
+ * Which of {@link TRACING_SDK_PACKAGES} a failed import says are not
+ * installed; [] when it failed for another reason (a package present but
+ * broken is a start failure, not a missing SDK).
+ *
+ * @example
+ * ```ts
+ * missingSdkPackages(Object.assign(new Error("Cannot find package '@opentelemetry/sdk-node' imported from /app/x.js"), { code: 'ERR_MODULE_NOT_FOUND' }));
+ * // ['@opentelemetry/sdk-node']
+ * ```
+ */
+export function missingSdkPackages(err: unknown): string[] {
+  // The loader's error itself, the errors of an AggregateError, and their causes (a loader may wrap it).
+  const errors: Error[] = [];
+  const visit = (e: unknown, depth: number): void => {
+    if (!(e instanceof Error) || depth > 5) return;
+    errors.push(e);
+    if (e instanceof AggregateError) for (const inner of e.errors as unknown[]) visit(inner, depth + 1);
+    visit(e.cause, depth + 1);
+  };
+  visit(err, 0);
+  return TRACING_SDK_PACKAGES.filter((name) =>
+    errors.some(
+      (e) => (e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && (e.message.includes(`'${name}'`) || e.message.includes(`"${name}"`)),
+    ),
+  );
+}
+
+/** The SDK's modules, imported together so that one warning names every missing package. */
+async function importSdk(): Promise<[typeof OtelSdkNode, typeof OtelResources]> {
+  const [node, resources] = await Promise.allSettled([import('@opentelemetry/sdk-node'), import('@opentelemetry/resources')]);
+  if (node.status === 'fulfilled' && resources.status === 'fulfilled') return [node.value, resources.value];
+  const failures: unknown[] = [];
+  if (node.status === 'rejected') failures.push(node.reason);
+  if (resources.status === 'rejected') failures.push(resources.reason);
+  throw failures.length === 1 ? failures[0] : new AggregateError(failures, 'the OpenTelemetry SDK could not be loaded');
+}
+
 async function startSdk(options: StartTracingOptions, env: Env): Promise<NodeSDK> {
-  const { NodeSDK: Sdk } = await import('@opentelemetry/sdk-node');
-  const { defaultResource, resourceFromAttributes } = await import('@opentelemetry/resources');
+  const [{ NodeSDK: Sdk }, { defaultResource, resourceFromAttributes }] = await importSdk();
   const serviceName = options.serviceName ?? readString(env, 'OTEL_SERVICE_NAME') ?? options.identity.jobName;
   if (options.log !== undefined && readString(env, 'OTEL_LOG_LEVEL') === undefined) {
     diag.setLogger(onceLogger(options.log), DiagLogLevel.WARN);
@@ -184,6 +265,7 @@ async function startSdk(options: StartTracingOptions, env: Env): Promise<NodeSDK
     // Identity first, so the detectors (OTEL_RESOURCE_ATTRIBUTES among them) can override it.
     resource: defaultResource().merge(resourceFromAttributes(identityResourceAttributes(options.identity, serviceName))),
     serviceName,
+    // TraceExporter is the SDK's SpanExporter, declared structurally (see there).
     ...(options.exporter === undefined ? {} : { traceExporter: options.exporter }),
     // jobkit sets up traces only: no OTLP metrics or logs unless the user asks for them.
     ...(readString(env, 'OTEL_METRICS_EXPORTER') === undefined ? { metricReaders: [] } : {}),

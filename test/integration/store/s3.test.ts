@@ -50,6 +50,25 @@ describeStoreConformance(
   { manyKeys: 1_100, partSize: 5 * 1024 * 1024, streamedIfMatch: kind === 'moto' ? 'refused' : 'honoured' },
 );
 
+// What runJob uses: openStore's s3:// store, which loads the S3 backend at its
+// first operation (src/store/deferred.ts); the same contract must hold through it.
+describeStoreConformance(
+  `s3 (${kind}) opened from an s3:// URL`,
+  () => {
+    const prefix = `conformance-open-${randomUUID()}`;
+    const store = openStore(`s3://${bucket}/${prefix}`, { env: { AWS_ENDPOINT_URL_S3: endpoint, AWS_REGION: 'us-east-1' } });
+    return Promise.resolve({
+      store,
+      leftovers: () => openUploads(`${prefix}/`),
+      dispose: async () => {
+        await deleteAll(`${prefix}/`);
+        await store.close();
+      },
+    });
+  },
+  { manyKeys: 1_100, partSize: 5 * 1024 * 1024, streamedIfMatch: kind === 'moto' ? 'refused' : 'honoured' },
+);
+
 // The same contract through a fault-injecting proxy on a seeded schedule: lost
 // responses (500 after the write, resets), SlowDown and latency must not change
 // any observable behaviour. Damaged bodies are left to cut-bodies.test.ts (a
@@ -103,6 +122,14 @@ describe('S3Store against a real server', () => {
     await deleteAll(a.prefix.split('/')[0]!);
     await a.close();
     await ab.close();
+  });
+
+  it('an s3:// store from openStore reports a missing bucket at its first operation, as S3Store does', async () => {
+    const store = openStore('s3://no-such-bucket-jobkit/p', { env: { AWS_ENDPOINT_URL_S3: endpoint, AWS_REGION: 'us-east-1' } });
+    const err = await store.put('k', 'v').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect((err as Error).message).toContain('no-such-bucket-jobkit');
+    await store.close();
   });
 
   it('reports a missing bucket as a ConfigurationError naming it, without credentials', async () => {

@@ -10,8 +10,8 @@ import { JOBKIT_VARIABLES, parseInteger, unknownJobkitVariables } from '../../..
 import { checkKeyLengths, longestKeys } from '../../../src/job/key-lengths.ts';
 import { executeJob } from '../../../src/job/run-job.ts';
 import { resolveIdentity } from '../../../src/runtime/identity.ts';
-import { s3TuningFromEnv } from '../../../src/store/s3-config.ts';
-import { S3_INTEGER_SETTINGS, bucketNameProblem, parseStoreUrl, validateS3Env } from '../../../src/store/validate-url.ts';
+import { S3_INTEGER_SETTINGS, bucketNameProblem, s3TuningFromEnv, validateS3Env } from '../../../src/store/s3-config.ts';
+import { parseStoreUrl } from '../../../src/store/schemes.ts';
 
 const baseEnv = { JOBKIT_JOB_NAME: 'etl', JOBKIT_INDEX: '1', JOBKIT_COUNT: '4', JOBKIT_GRACE_PERIOD_SECONDS: '5' };
 

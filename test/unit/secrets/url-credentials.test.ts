@@ -8,7 +8,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../../src/runtime/errors.ts';
 import { openStore } from '../../../src/store/open.ts';
-import { parseStoreUrl } from '../../../src/store/validate-url.ts';
+import { parseStoreUrl } from '../../../src/store/schemes.ts';
 import { resolvePushgatewayConfig } from '../../../src/telemetry/pushgateway.ts';
 import { redactUrl, splitUserinfo } from '../../../src/util/url-credentials.ts';
 import { testIdentity } from '../telemetry/helpers.ts';

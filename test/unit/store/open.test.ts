@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../../src/runtime/errors.ts';
 import { FsStore } from '../../../src/store/fs.ts';
 import { MemoryStore } from '../../../src/store/memory.ts';
+import { DeferredStore } from '../../../src/store/deferred.ts';
 import { openStore, resolveStoreUrl } from '../../../src/store/open.ts';
 import { s3TuningFromEnv } from '../../../src/store/s3-config.ts';
 import { S3Store } from '../../../src/store/s3.ts';
@@ -45,23 +46,32 @@ describe('openStore', () => {
     MemoryStore.clear('shared-open-test');
   });
 
-  it('opens s3 URLs with bucket and prefix, env tuning and code options', async () => {
+  it('opens s3 URLs with bucket and prefix, loading the S3 backend only at the first operation', async () => {
     const store = openStore('s3://my-bucket/team/jobs/', {
       env: { AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000', JOBKIT_S3_CHECKSUMS: 'WHEN_REQUIRED' },
       s3: { maxSockets: 8 },
     });
-    expect(store).toBeInstanceOf(S3Store);
+    expect(store).toBeInstanceOf(DeferredStore);
     expect(store.url).toBe('s3://my-bucket/team/jobs');
-    expect((store as S3Store).prefix).toBe('team/jobs/');
-    expect(openStore('s3://my-bucket', { env: {} }).url).toBe('s3://my-bucket');
+    expect((store as DeferredStore).loaded).toBe(false);
+    // Closing a store never used loads nothing.
     await store.close();
+    expect((store as DeferredStore).loaded).toBe(false);
+    expect(openStore('s3://my-bucket', { env: {} }).url).toBe('s3://my-bucket');
+  });
+
+  it('checks S3 settings when the s3 store is opened, not at its first operation', () => {
+    expect(configError(() => openStore('s3://my-bucket', { env: { JOBKIT_S3_MAX_SOCKETS: '0' } })).message).toContain('JOBKIT_S3_MAX_SOCKETS');
+    expect(configError(() => openStore('s3://my-bucket', { env: {}, s3: { partSize: 1 } })).message).toContain('partSize');
+    expect(configError(() => openStore('s3://my-bucket', { env: {}, s3: { sseKmsKeyId: 'k' } })).message).toContain('JOBKIT_S3_SSE_KMS_KEY_ID');
   });
 
   it.each([
     ['ftp://host/x', /unknown scheme "ftp:"/],
     ['s3:///prefix-only', /bucket is missing/],
     ['s3://UPPER_case/x', /invalid S3 bucket name/],
-    ['s3://bucket/a/../b', /invalid S3 key prefix/],
+    ['s3://bucket/a/../b', /the prefix has an empty, "." or ".." segment/],
+    ['s3://bucket:9000/x', /invalid S3 bucket name/],
     ['file://remote-host/x', /local path/],
     ['file:///', /absolute directory/],
     ['/just/a/path', /no scheme|unknown scheme/],
