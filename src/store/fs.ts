@@ -307,12 +307,15 @@ export class FsStore implements ObjectStore {
     for (let attempt = 0; ; attempt++) {
       try {
         // Another process may remove an emptied parent directory (e.g. probe
-        // clean-up) between our mkdir and open, or even during mkdir: both
-        // show as ENOENT and are retried.
+        // clean-up) between our mkdir and open, or even during mkdir. That
+        // shows as ENOENT, and, from Node's recursive mkdir when a parent
+        // vanishes between its create and its check, as ENOTDIR: both are
+        // retried. A file really in the way keeps failing and is thrown.
         await this.#ensureDir(dir);
         return await open(path, 'wx');
       } catch (err) {
-        if (errnoCode(err) !== 'ENOENT' || attempt >= 10) throw err;
+        const code = errnoCode(err);
+        if ((code !== 'ENOENT' && code !== 'ENOTDIR') || attempt >= 10) throw err;
       }
     }
   }

@@ -31,3 +31,18 @@ it('keeps compare-and-swap and create-only exact across processes sharing one di
   expect((await readdir(root)).filter((n) => n.startsWith('~'))).toEqual([]);
   await rm(root, { recursive: true, force: true });
 });
+
+it('writes while other processes prune the same emptied directories (mkdir -p races with rmdir)', async () => {
+  // Each delete removes the directories it emptied; another process's write
+  // recreates them. Node's recursive mkdir reports ENOTDIR (not only ENOENT)
+  // when a parent vanishes under it; a write must retry, never fail.
+  const root = await mkdtemp(join(tmpdir(), 'jobkit-fs-prune-'));
+  const pruner = join(import.meta.dirname, 'fixtures', 'fs-prune-worker.ts');
+  const results = await Promise.all(
+    Array.from({ length: 4 }, (_, i) =>
+      run(process.execPath, [pruner, root, '1000', `w${i}`]).then(({ stdout }) => JSON.parse(stdout) as { errors: string[] }),
+    ),
+  );
+  expect(results.flatMap((r) => r.errors)).toEqual([]);
+  await rm(root, { recursive: true, force: true });
+});
