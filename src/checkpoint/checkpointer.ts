@@ -12,12 +12,14 @@
 import { SPAN_NAMES, withSpan } from '../telemetry/span.ts';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { ConfigurationError } from '../runtime/errors.ts';
+import { checkChoiceOption, checkOption } from '../runtime/config.ts';
 import type { JobLogger } from '../runtime/types.ts';
 import { scopePrefix } from '../store/keys.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { canonicalJson } from '../util/canonical-json.ts';
 import { type Committed, HeadCommitter } from './commit.ts';
+import { CHECKSUM_ALGORITHMS } from './checksum.ts';
+import { CHECKPOINT_DEFAULTS, MIN_PART_SIZE } from './constants.ts';
 import { type DownloadSettings, removeSpooled } from './download.ts';
 import { CheckpointCorruptError, CheckpointStateError } from './errors.ts';
 import { type HeadState, readHead } from './fencing.ts';
@@ -44,33 +46,11 @@ import type {
   SnapshotOptions,
 } from './types.ts';
 
-const MiB = 2 ** 20;
-/**
- * Defaults of {@link createCheckpointer}'s options (see docs/checkpoints.md).
- *
- * @example
- * ```ts
- * createCheckpointer({ store, identity, partSize: 2 * CHECKPOINT_DEFAULTS.partSize });
- * ```
- */
-export const CHECKPOINT_DEFAULTS = {
-  keep: 3,
-  partSize: 16 * MiB,
-  concurrency: 4,
-  inlineStateMaxBytes: 256 * 1024,
-  inMemoryMaxBytes: 64 * MiB,
-  finalSaveBudgetMs: 10_000,
-  checksum: 'sha256' as ChecksumAlgorithm,
-} as const;
-
 const silentLog: JobLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
-function positiveInt(name: string, value: number | undefined, fallback: number, min = 1): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new ConfigurationError(`checkpoint option ${name} must be an integer >= ${min}, got ${String(value)}`);
-  }
-  return value;
+/** An integer option of the checkpointer, checked by the one option checker (messages name the module). */
+function integerOption(name: string, value: number | undefined, fallback: number, min = 1): number {
+  return checkOption(name, value, { min, integer: true, label: `checkpoint option ${name}`, plain: true }) ?? fallback;
 }
 
 function serializeState(state: unknown): string {
@@ -180,25 +160,22 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
         // A per-index line belongs to one partition of the input: recorded so a pod of a Job with another count refuses it.
         count: (options.perIndex ?? true) ? identity.count : null,
       },
-      keep: positiveInt('keep', options.keep, CHECKPOINT_DEFAULTS.keep),
+      keep: integerOption('keep', options.keep, CHECKPOINT_DEFAULTS.keep),
       fencing: options.fencing ?? true,
       log: this.#log,
     });
-    const checksum = options.checksum ?? CHECKPOINT_DEFAULTS.checksum;
-    if (checksum !== 'sha256' && checksum !== 'crc32') {
-      throw new ConfigurationError(`checkpoint option checksum must be "sha256" or "crc32", got ${JSON.stringify(checksum)}`);
-    }
-    this.#algorithm = checksum;
-    this.#partSize = positiveInt('partSize', options.partSize, CHECKPOINT_DEFAULTS.partSize, 5 * MiB);
-    this.#concurrency = positiveInt('concurrency', options.concurrency, CHECKPOINT_DEFAULTS.concurrency);
-    this.#inlineMax = positiveInt('inlineStateMaxBytes', options.inlineStateMaxBytes, CHECKPOINT_DEFAULTS.inlineStateMaxBytes, 0);
-    this.#inMemoryMax = positiveInt('inMemoryMaxBytes', options.inMemoryMaxBytes, CHECKPOINT_DEFAULTS.inMemoryMaxBytes, 0);
+    this.#algorithm =
+      checkChoiceOption('checksum', options.checksum, CHECKSUM_ALGORITHMS, { label: 'checkpoint option checksum' }) ?? CHECKPOINT_DEFAULTS.checksum;
+    this.#partSize = integerOption('partSize', options.partSize, CHECKPOINT_DEFAULTS.partSize, MIN_PART_SIZE);
+    this.#concurrency = integerOption('concurrency', options.concurrency, CHECKPOINT_DEFAULTS.concurrency);
+    this.#inlineMax = integerOption('inlineStateMaxBytes', options.inlineStateMaxBytes, CHECKPOINT_DEFAULTS.inlineStateMaxBytes, 0);
+    this.#inMemoryMax = integerOption('inMemoryMaxBytes', options.inMemoryMaxBytes, CHECKPOINT_DEFAULTS.inMemoryMaxBytes, 0);
     this.#spoolDir = options.spoolDir ?? tmpdir();
     this.#schedule = createSchedule(options.saveEvery, performance.now());
     this.#autosave = options.saveEvery !== false;
     this.#snapshot = options.snapshot;
     if (options.lifecycle !== undefined && options.finalSave !== false) {
-      const budgetMs = positiveInt('finalSave.budgetMs', options.finalSave?.budgetMs, CHECKPOINT_DEFAULTS.finalSaveBudgetMs);
+      const budgetMs = integerOption('finalSave.budgetMs', options.finalSave?.budgetMs, CHECKPOINT_DEFAULTS.finalSaveBudgetMs);
       this.#unregister = options.lifecycle.onShutdown({
         name: 'checkpoint.final-save',
         phase: 'checkpoint',

@@ -14,10 +14,11 @@
  * | JOBKIT_GRACE_PERIOD_SECONDS | default final-save budget: 60% of the grace period |
  */
 import { type Env, readChoice, readInteger, readNumber, readString } from '../runtime/config.ts';
+import { CHECKSUM_ALGORITHMS } from './checksum.ts';
+import { FINAL_SAVE_SHARE, MAX_CONCURRENCY, MAX_PART_SIZE_MB, MIN_DERIVED_FINAL_SAVE_MS, MIN_PART_SIZE } from './constants.ts';
 import type { CheckpointerOptions, SavePolicy } from './types.ts';
 
-/** Share of the grace period the final save may use by default; the rest is for the later shutdown phases. */
-const FINAL_SAVE_SHARE = 0.6;
+const MiB = 2 ** 20;
 
 /** The options that have an env form. */
 export type CheckpointEnvOptions = Pick<
@@ -37,7 +38,7 @@ export type CheckpointEnvOptions = Pick<
 export function checkpointOptionsFromEnv(env: Env): CheckpointEnvOptions {
   const items = readInteger(env, 'JOBKIT_CHECKPOINT_EVERY_ITEMS', { min: 1 });
   const seconds = readNumber(env, 'JOBKIT_CHECKPOINT_EVERY_SECONDS', { min: 0, minExclusive: true });
-  const partSizeMb = readInteger(env, 'JOBKIT_CHECKPOINT_PART_SIZE_MB', { min: 5, max: 5 * 1024 });
+  const partSizeMb = readInteger(env, 'JOBKIT_CHECKPOINT_PART_SIZE_MB', { min: MIN_PART_SIZE / MiB, max: MAX_PART_SIZE_MB });
   const finalSeconds = readNumber(env, 'JOBKIT_CHECKPOINT_FINAL_SAVE_SECONDS', { min: 0 });
   const grace = readNumber(env, 'JOBKIT_GRACE_PERIOD_SECONDS', { min: 0, minExclusive: true });
   const saveEvery: SavePolicy | undefined =
@@ -50,15 +51,15 @@ export function checkpointOptionsFromEnv(env: Env): CheckpointEnvOptions {
       : finalSeconds !== undefined
         ? { budgetMs: Math.round(finalSeconds * 1000) }
         : grace !== undefined
-          ? { budgetMs: Math.max(1000, Math.round(grace * 1000 * FINAL_SAVE_SHARE)) }
+          ? { budgetMs: Math.max(MIN_DERIVED_FINAL_SAVE_MS, Math.round(grace * 1000 * FINAL_SAVE_SHARE)) }
           : undefined;
   const found: { -readonly [K in keyof CheckpointEnvOptions]: CheckpointEnvOptions[K] } = {
     scope: readString(env, 'JOBKIT_CHECKPOINT_SCOPE'),
     keep: readInteger(env, 'JOBKIT_CHECKPOINT_KEEP', { min: 1 }),
     saveEvery,
-    partSize: partSizeMb === undefined ? undefined : partSizeMb * 2 ** 20,
-    concurrency: readInteger(env, 'JOBKIT_CHECKPOINT_CONCURRENCY', { min: 1, max: 64 }),
-    checksum: readChoice(env, 'JOBKIT_CHECKPOINT_CHECKSUM', ['sha256', 'crc32'] as const),
+    partSize: partSizeMb === undefined ? undefined : partSizeMb * MiB,
+    concurrency: readInteger(env, 'JOBKIT_CHECKPOINT_CONCURRENCY', { min: 1, max: MAX_CONCURRENCY }),
+    checksum: readChoice(env, 'JOBKIT_CHECKPOINT_CHECKSUM', CHECKSUM_ALGORITHMS),
     finalSave,
   };
   // Absent variables must not override options given in code with `undefined`.

@@ -2,10 +2,10 @@
  * Checkpoint/resume on an ObjectStore: atomic commits, fencing epochs,
  * verified loads with fallback, retention, autosave and a final save on SIGTERM.
  */
-export { createCheckpointer, CHECKPOINT_DEFAULTS } from './checkpointer.ts';
+export { createCheckpointer } from './checkpointer.ts';
+export { CHECKPOINT_DEFAULTS, DEFAULT_SAVE_EVERY } from './constants.ts';
 export { checkpointOptionsFromEnv, type CheckpointEnvOptions } from './config.ts';
 export { CheckpointCorruptError, CheckpointFormatError, CheckpointSourceChangedError, CheckpointStateError } from './errors.ts';
-export { DEFAULT_SAVE_EVERY } from './policy.ts';
 export type {
   BackgroundSave,
   CheckpointInfo,

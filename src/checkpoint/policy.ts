@@ -14,19 +14,10 @@
  * range from microseconds to minutes, and any count would either save
  * constantly (a save per few ms of work) or almost never.
  */
-import { ConfigurationError } from '../runtime/errors.ts';
+import { checkOption } from '../runtime/config.ts';
+import { DEFAULT_SAVE_EVERY } from './constants.ts';
 import type { SavePolicy } from './types.ts';
 
-/**
- * The autosave policy when `saveEvery` is not given: every 30 s of work
- * (reasons in this module's comment). A given policy replaces it as a whole.
- *
- * @example
- * ```ts
- * createCheckpointer({ store, identity, saveEvery: { ...DEFAULT_SAVE_EVERY, items: 10_000 } });
- * ```
- */
-export const DEFAULT_SAVE_EVERY: SavePolicy = Object.freeze({ seconds: 30 });
 
 /** Decides when autosave is due. */
 export interface SaveSchedule {
@@ -51,12 +42,8 @@ export function createSchedule(policy: SavePolicy | false | undefined, nowMs: nu
   const effective = policy === undefined ? DEFAULT_SAVE_EVERY : policy === false ? undefined : policy;
   const items = effective?.items;
   const seconds = effective?.seconds;
-  if (items !== undefined && !(Number.isSafeInteger(items) && items >= 1)) {
-    throw new ConfigurationError(`checkpoint option saveEvery.items must be an integer >= 1, got ${String(items)}`);
-  }
-  if (seconds !== undefined && !(Number.isFinite(seconds) && seconds > 0)) {
-    throw new ConfigurationError(`checkpoint option saveEvery.seconds must be a number > 0, got ${String(seconds)}`);
-  }
+  checkOption('saveEvery.items', items, { min: 1, integer: true, label: 'checkpoint option saveEvery.items', plain: true });
+  checkOption('saveEvery.seconds', seconds, { min: 0, minExclusive: true, label: 'checkpoint option saveEvery.seconds', plain: true });
   let count = 0;
   let since = nowMs;
   return {

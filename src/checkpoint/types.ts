@@ -173,37 +173,75 @@ export interface CheckpointerOptions<S> {
    * under `scopes/<scope>/...` instead of `jobs/<namespace>/<job>/...`.
    */
   readonly scope?: string;
-  /** One checkpoint line per index (default true); false shares one across indexes. */
+  /**
+   * One checkpoint line per index; false shares one across indexes.
+   *
+   * @default true
+   */
   readonly perIndex?: boolean;
-  /** Committed checkpoints kept (default 3, at least 1); older ones are deleted after a new one is durable. */
+  /**
+   * Committed checkpoints kept (at least 1); older ones are deleted after a new one is durable.
+   *
+   * @default {@link CHECKPOINT_DEFAULTS}.keep (3)
+   */
   readonly keep?: number;
   /**
-   * Fence stale writers with epochs and compare-and-swap commits (default true).
+   * Fence stale writers with epochs and compare-and-swap commits.
    * Needs a store with conditional writes; false is only for stores without them
    * and a single writer per index (last writer wins).
+   *
+   * @default true
    */
   readonly fencing?: boolean;
-  /** Part checksum (default `sha256`, also used to skip re-uploading unchanged parts). */
+  /**
+   * Part checksum, also used to skip re-uploading unchanged parts.
+   *
+   * @default {@link CHECKPOINT_DEFAULTS}.checksum (`'sha256'`)
+   */
   readonly checksum?: ChecksumAlgorithm;
-  /** Multipart part size in bytes (default 16 MiB, at least 5 MiB). */
+  /**
+   * Multipart part size in bytes, at least 5 MiB ({@link MIN_PART_SIZE}).
+   *
+   * @default {@link CHECKPOINT_DEFAULTS}.partSize (16 MiB)
+   */
   readonly partSize?: number;
-  /** Multipart parts in flight (default 4); memory is about partSize x concurrency. */
+  /**
+   * Multipart parts in flight; memory is about partSize x concurrency.
+   *
+   * @default {@link CHECKPOINT_DEFAULTS}.concurrency (4)
+   */
   readonly concurrency?: number;
-  /** State whose JSON is at most this many bytes is stored inside the manifest (default 256 KiB). */
+  /**
+   * State whose JSON is at most this many bytes is stored inside the manifest.
+   *
+   * @default {@link CHECKPOINT_DEFAULTS}.inlineStateMaxBytes (256 KiB)
+   */
   readonly inlineStateMaxBytes?: number;
-  /** Loaded parts up to this size stay in memory; larger ones are spooled to `spoolDir` (default 64 MiB). */
+  /**
+   * Loaded parts up to this size stay in memory; larger ones are spooled to `spoolDir`.
+   *
+   * @default {@link CHECKPOINT_DEFAULTS}.inMemoryMaxBytes (64 MiB)
+   */
   readonly inMemoryMaxBytes?: number;
-  /** Directory for spooled large parts on load (default the OS temp dir). */
+  /**
+   * Directory for spooled large parts on load.
+   *
+   * @default the OS temp dir (`os.tmpdir()`)
+   */
   readonly spoolDir?: string;
   /**
-   * Autosave policy used by `progress()` (default `{ seconds: 30 }`: at most
-   * 30 s of work is redone after a SIGKILL); a policy given here replaces the
-   * default as a whole; false disables autosave (`progress()` does nothing).
+   * Autosave policy used by `progress()` (by default at most 30 s of work is
+   * redone after a SIGKILL); a policy given here replaces the default as a
+   * whole; false disables autosave (`progress()` does nothing).
+   *
+   * @default {@link DEFAULT_SAVE_EVERY} (`{ seconds: 30 }`)
    */
   readonly saveEvery?: SavePolicy | false;
   /**
    * Final save on shutdown from the snapshot registered with `track()`: its
-   * budget in ms (default 10 000, inside the grace period), or false to disable.
+   * budget in ms (inside the grace period), or false to disable.
+   *
+   * @default `{ budgetMs: ` {@link CHECKPOINT_DEFAULTS}.finalSaveBudgetMs ` }` (10 000; from env, 60% of JOBKIT_GRACE_PERIOD_SECONDS, {@link FINAL_SAVE_SHARE})
    */
   readonly finalSave?: { readonly budgetMs?: number } | false;
   /** Snapshot provider (same as calling `track()`). */

@@ -21,8 +21,7 @@ import { ConfigurationError } from '../runtime/errors.ts';
 import { EXIT_CODE_TABLE, type PolicyAction } from '../runtime/exit-codes.ts';
 import { checkModuleEnv } from '../job/job-modules.ts';
 import { resolveLifecycleSettings } from '../runtime/lifecycle.ts';
-import { resolveLogLevel } from '../telemetry/logger.ts';
-import { resolvePushgatewayConfig } from '../telemetry/pushgateway.ts';
+import { telemetryOptionsFromEnv } from '../telemetry/config.ts';
 import { MIN_GRACE_PERIOD_SECONDS } from '../local/manifest-generator.ts';
 import { parseManifestText, readJob } from '../local/read-manifest.ts';
 import type { Container, Job, PodFailurePolicyRule } from '../local/types.ts';
@@ -118,13 +117,9 @@ function lintContainer(job: Job, container: Container, path: string, options: Li
   // The values the runtime would refuse at start (exit 78 on every pod).
   const checks: Array<() => unknown> = [
     () => resolveLifecycleSettings(frozen),
-    () => resolveLogLevel(frozen),
     () => checkModuleEnv(frozen),
-    () =>
-      resolvePushgatewayConfig(
-        { platform: 'kubernetes', jobName: job.metadata.name || 'job', namespace: 'default', podName: 'pod', podUid: undefined, nodeName: undefined, index: 0, count: 1, attempt: 0 },
-        frozen,
-      ),
+    // Log level, Pushgateway (when JOBKIT_PUSHGATEWAY_URL is set) and tracing: read by runJob itself at start.
+    () => telemetryOptionsFromEnv(frozen),
   ];
   for (const check of checks) {
     try {

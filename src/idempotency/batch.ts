@@ -11,7 +11,11 @@ import type { ClaimOutcome, IdempotencyClaim, IdempotentFunction, KeyState, RunO
 
 /** Options of the batch methods. */
 export interface BatchOptions extends RunOptions {
-  /** Keys handled at once (store requests in flight). Default 16. */
+  /**
+   * Keys handled at once (store requests in flight).
+   *
+   * @default {@link DEFAULT_BATCH_CONCURRENCY} (16)
+   */
   readonly concurrency?: number;
 }
 

@@ -3,13 +3,15 @@
  * over defaults, each validated, so that a bad value fails with a
  * ConfigurationError naming the option and the value.
  */
-import { checkOption } from '../runtime/config.ts';
+import { checkChoiceOption, checkOption } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import {
   DEFAULT_CLOCK_SKEW_MARGIN_MS,
   DEFAULT_LEASE_MS,
   DEFAULT_MAX_RESULT_BYTES,
   DEFAULT_MAX_WAIT_MS,
+  DEFAULT_ON_IN_PROGRESS,
+  DEFAULT_PERMANENT_ERRORS,
   DEFAULT_POLL_MAX_MS,
   DEFAULT_POLL_MIN_MS,
   DEFAULT_TTL_MS,
@@ -77,20 +79,12 @@ export function resolveSettings(...sources: readonly (IdempotencySettings | unde
     renewEveryMs,
     clockSkewMarginMs: checkOption('clockSkewMarginMs', pick('clockSkewMarginMs'), { min: 0 }) ?? DEFAULT_CLOCK_SKEW_MARGIN_MS,
     ttlMs,
-    onInProgress: choice('onInProgress', pick('onInProgress'), ['wait', 'fail']) ?? 'wait',
+    onInProgress: checkChoiceOption('onInProgress', pick('onInProgress'), ['wait', 'fail']) ?? DEFAULT_ON_IN_PROGRESS,
     maxWaitMs: checkOption('maxWaitMs', pick('maxWaitMs'), { min: 0 }) ?? DEFAULT_MAX_WAIT_MS,
     pollMinMs,
     pollMaxMs,
-    permanentErrors: choice('permanentErrors', pick('permanentErrors'), ['release', 'record']) ?? 'release',
+    permanentErrors: checkChoiceOption('permanentErrors', pick('permanentErrors'), ['release', 'record']) ?? DEFAULT_PERMANENT_ERRORS,
     maxResultBytes: checkOption('maxResultBytes', pick('maxResultBytes'), { min: 1, integer: true }) ?? DEFAULT_MAX_RESULT_BYTES,
   };
 }
 
-function choice<const T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
-  if (value === undefined) return undefined;
-  const found = allowed.find((a) => a === value);
-  if (found === undefined) {
-    throw new ConfigurationError(`option ${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`);
-  }
-  return found;
-}

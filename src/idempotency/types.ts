@@ -22,41 +22,73 @@ export type PermanentErrorPolicy =
 
 /**
  * Settings that may be given to the ledger and overridden per call. The
- * defaults are in constants.ts.
+ * defaults are the constants of constants.ts that the `@default` tags name.
  */
 export interface IdempotencySettings {
   /**
    * How long a claim holds the key without renewal. The owner renews it in the
-   * background every `renewEveryMs` while the function runs. Default 10 000 (a crashed owner's key frees within about 15 s).
+   * background every `renewEveryMs` while the function runs.
+   *
+   * @default {@link DEFAULT_LEASE_MS} (10 000: a crashed owner's key frees within about 15 s)
    */
   readonly leaseMs?: number;
-  /** Interval between lease renewals; must be below `leaseMs`. Default `leaseMs / 3`. */
+  /**
+   * Interval between lease renewals; must be below `leaseMs`.
+   *
+   * @default `leaseMs / 3`
+   */
   readonly renewEveryMs?: number;
   /**
    * Largest clock difference tolerated between pods. Leases compare the
    * expiry written by the owner (owner's clock) with the local clock: a lease
    * is taken over only when `now > leaseExpiresAtMs + clockSkewMarginMs`, and a
    * completed record expires only when `now > expiresAtMs + clockSkewMarginMs`.
-   * Default 5 000.
+   *
+   * @default {@link DEFAULT_CLOCK_SKEW_MARGIN_MS} (5 000)
    */
   readonly clockSkewMarginMs?: number;
   /**
    * How long a completed (or recorded failed) key is remembered, from its
    * completion. After that the function runs again. `Infinity`: forever.
-   * Default 604 800 000 (7 days).
+   *
+   * @default {@link DEFAULT_TTL_MS} (604 800 000: 7 days)
    */
   readonly ttlMs?: number;
-  /** See {@link InProgressPolicy}. Default `'wait'`. */
+  /**
+   * See {@link InProgressPolicy}.
+   *
+   * @default {@link DEFAULT_ON_IN_PROGRESS} (`'wait'`)
+   */
   readonly onInProgress?: InProgressPolicy;
-  /** Longest time `'wait'` waits for another owner before giving up. Default 120 000. */
+  /**
+   * Longest time `'wait'` waits for another owner before giving up.
+   *
+   * @default {@link DEFAULT_MAX_WAIT_MS} (120 000)
+   */
   readonly maxWaitMs?: number;
-  /** First poll interval while waiting; doubles up to `pollMaxMs` (with jitter). Default 100. */
+  /**
+   * First poll interval while waiting; doubles up to `pollMaxMs` (with jitter).
+   *
+   * @default {@link DEFAULT_POLL_MIN_MS} (100)
+   */
   readonly pollMinMs?: number;
-  /** Largest poll interval while waiting. Default 2 000. */
+  /**
+   * Largest poll interval while waiting.
+   *
+   * @default {@link DEFAULT_POLL_MAX_MS} (2 000)
+   */
   readonly pollMaxMs?: number;
-  /** See {@link PermanentErrorPolicy}. Default `'release'`. */
+  /**
+   * See {@link PermanentErrorPolicy}.
+   *
+   * @default {@link DEFAULT_PERMANENT_ERRORS} (`'release'`)
+   */
   readonly permanentErrors?: PermanentErrorPolicy;
-  /** Largest recorded result (bytes of its JSON). Default 262 144 (256 KiB). */
+  /**
+   * Largest recorded result (bytes of its JSON).
+   *
+   * @default {@link DEFAULT_MAX_RESULT_BYTES} (262 144: 256 KiB)
+   */
   readonly maxResultBytes?: number;
 }
 
@@ -89,7 +121,11 @@ export interface IdempotencyOptions extends IdempotencySettings {
    * leases to expire. (A `run` settles its own claim when its function does.)
    */
   readonly lifecycle?: Lifecycle;
-  /** Completed records kept in the in-process LRU cache; 0 disables it. Default 1 000. */
+  /**
+   * Completed records kept in the in-process LRU cache; 0 disables it.
+   *
+   * @default {@link DEFAULT_CACHE_SIZE} (1 000)
+   */
   readonly cacheSize?: number;
   /** Called synchronously for every outcome (metrics); must not throw. */
   readonly onEvent?: (event: IdempotencyEvent) => void;

@@ -14,7 +14,7 @@ import { type IdempotencyLedger, createIdempotency } from '../idempotency/index.
 import type { IdempotencyEvent, IdempotencyOptions, IdempotentFunction, RunOptions } from '../idempotency/types.ts';
 import { type ShardHelpers, createShardHelpers } from '../sharding/index.ts';
 import { type OpenStoreOptions, openStore } from '../store/open.ts';
-import { validateS3Env } from '../store/s3-config.ts';
+import { storeOptionsFromEnv } from '../store/config.ts';
 import { type StoreLocation, parseStoreUrl, storeKeyPrefix, validateStoreSettings } from '../store/schemes.ts';
 import type { ObjectStore } from '../store/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -293,9 +293,13 @@ export function validateModuleSettings<S>(deps: Pick<JobModulesDeps<S>, 'identit
 
 /**
  * The part of {@link validateModuleSettings} that needs only the environment:
- * the env forms of store, S3, checkpoint and idempotency settings. Also used
- * by `jobkit manifest` on the literal env it writes, so that it refuses the
- * values runJob would refuse.
+ * the readers (`<module>OptionsFromEnv`) of the lazy modules: checkpoint,
+ * idempotency, store with S3. Also used by `jobkit manifest` on the literal
+ * env it writes and by `jobkit lint` on a manifest's literals, so that they
+ * refuse the values runJob would refuse. Telemetry is not here: runJob's
+ * logger, pusher and tracing read their settings before main themselves, and
+ * an env value a code option overrides must not stop the job (`jobkit lint`
+ * and `jobkit manifest`, with no code options, check telemetryOptionsFromEnv).
  *
  * @throws ConfigurationError naming the variable and its value.
  * @example
@@ -309,8 +313,6 @@ export function checkModuleEnv(env: Env): Pick<ModuleSettings, 'checkpoint' | 'i
   resolveSettings(idempotency);
   // Every JOBKIT_S3_* value is checked even for another store: a bad value is
   // a mistake in the manifest either way, and the store may change later.
-  validateS3Env(env);
-  const envStore = readString(env, 'JOBKIT_STORE');
-  if (envStore !== undefined) parseStoreUrl(envStore);
+  storeOptionsFromEnv(env);
   return { checkpoint, idempotency };
 }

@@ -142,26 +142,87 @@ export function parseChoice<const T extends string>(name: string, text: string, 
   return found;
 }
 
+/** How {@link checkOption} checks a number given in code, and how its message names it. */
+export interface OptionRule extends NumberBounds {
+  /** Only safe integers pass (sizes, counts, milliseconds that end up in a timer). */
+  readonly integer?: boolean;
+  /**
+   * What the message calls the value; default `option <name>`. A module whose
+   * options are not all on one object names itself (`checkpoint option keep`,
+   * `S3 store option partSize`), so the operator knows where to look.
+   */
+  readonly label?: string;
+  /**
+   * Show the value as code wrote it in every message (`got 0`; a string from
+   * untyped code quoted, `got "4"`). Without it a value out of bounds is
+   * quoted like an env value (`got "0"`): the `option <name>` messages of the
+   * runtime and the idempotency module have always read so, and tests and
+   * operators' alerts match them.
+   */
+  readonly plain?: boolean;
+  /**
+   * Refuse `undefined` too (`got undefined`): for values that have no default,
+   * such as a shard count or a chunk count, which untyped code may leave out.
+   */
+  readonly required?: boolean;
+}
+
 /**
  * Validate a number given in code (an option) with the same rules and message
- * shape as the env readers; `name` is the option's name.
+ * shape as the env readers; `name` is the option's name. Every module checks
+ * its numeric options through this one function, so the wording of "must be
+ * an integer >= 1" is the same everywhere.
  *
+ * @throws ConfigurationError `option <name> must be <kind and bounds>, got <value>`.
  * @example
  * ```ts
  * checkOption('gracePeriodSeconds', options.gracePeriodSeconds, { min: 0, minExclusive: true });
+ * checkOption('keep', 0, { min: 1, integer: true, label: 'checkpoint option keep', plain: true });
+ * // throws: checkpoint option keep must be an integer >= 1, got 0
  * ```
  */
-export function checkOption(
-  name: string,
-  value: number | undefined,
-  bounds: NumberBounds & { readonly integer?: boolean } = {},
-): number | undefined {
-  if (value === undefined) return undefined;
-  const kind = bounds.integer === true ? 'an integer' : 'a number';
-  const ok = typeof value === 'number' && (bounds.integer === true ? Number.isSafeInteger(value) : Number.isFinite(value));
-  if (!ok) throw new ConfigurationError(`option ${name} must be ${kind}${describeBounds(bounds)}, got ${String(value)}`);
-  checkBounds(`option ${name}`, String(value), value, bounds, kind);
+export function checkOption(name: string, value: number | undefined, rule: OptionRule = {}): number | undefined {
+  if (value === undefined && rule.required !== true) return undefined;
+  const label = rule.label ?? `option ${name}`;
+  const kind = rule.integer === true ? 'an integer' : 'a number';
+  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  const ok = typeof value === 'number' && (rule.integer === true ? Number.isSafeInteger(value) : Number.isFinite(value));
+  if (!ok || value === undefined) throw new ConfigurationError(`${label} must be ${kind}${describeBounds(rule)}, got ${rule.plain === true ? shown : String(value)}`);
+  const { min, max, minExclusive = false } = rule;
+  const tooSmall = min !== undefined && (minExclusive ? value <= min : value < min);
+  const tooLarge = max !== undefined && value > max;
+  if (tooSmall || tooLarge) {
+    throw new ConfigurationError(`${label} must be ${kind}${describeBounds(rule)}, got ${rule.plain === true ? shown : `"${shown}"`}`);
+  }
   return value;
+}
+
+/**
+ * Validate a choice given in code (an option typed as a union of strings,
+ * which untyped callers and casts can still get wrong). The allowed values
+ * are quoted as the code writes them.
+ *
+ * @throws ConfigurationError `option <name> must be one of 'a', 'b', got "c"`.
+ * @example
+ * ```ts
+ * checkChoiceOption('onInProgress', options.onInProgress, ['wait', 'fail'] as const); // 'wait' | 'fail' | undefined
+ * checkChoiceOption('checksum', 'md5', ['sha256', 'crc32'], { label: 'checkpoint option checksum' });
+ * // throws: checkpoint option checksum must be one of 'sha256', 'crc32', got "md5"
+ * ```
+ */
+export function checkChoiceOption<const T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  rule: Pick<OptionRule, 'label'> = {},
+): T | undefined {
+  if (value === undefined) return undefined;
+  const found = allowed.find((a) => a === value);
+  if (found === undefined) {
+    const label = rule.label ?? `option ${name}`;
+    throw new ConfigurationError(`${label} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return found;
 }
 
 function checkBounds(name: string, raw: string, value: number, bounds: NumberBounds, kind: string): void {

@@ -21,8 +21,8 @@ export {
 } from './strategies.ts';
 export { ResumableSequence, resumableRange } from './cursor.ts';
 export { type ShardInput, readOnlyStore } from './input.ts';
+export { DEFAULT_PLAN_PAGE_SIZE } from './constants.ts';
 export {
-  DEFAULT_PLAN_PAGE_SIZE,
   type FreezeShardPlanOptions,
   FrozenShardPlan,
   PlanShardIterator,

@@ -33,12 +33,9 @@ import {
 } from './plan-format.ts';
 import { assignShards } from './strategies.ts';
 import type { ShardCursor, ShardStrategy } from './types.ts';
+import { DEFAULT_PLAN_PAGE_SIZE, PAGE_WRITE_CONCURRENCY } from './constants.ts';
 import { assertPositiveInteger, validateShardSpec } from './validate.ts';
 
-/** Entries per plan page by default: about 0.5 MB of JSON for typical keys. */
-export const DEFAULT_PLAN_PAGE_SIZE = 5_000;
-/** Page writes in flight at once while freezing. */
-const PAGE_WRITE_CONCURRENCY = 8;
 
 /** An object of a plan, as handed to the job. */
 export interface PlannedObject {
@@ -126,7 +123,11 @@ export interface FreezeShardPlanOptions extends ShardPlanLocation {
    * only by the pod that lists; it must be the same code on every pod.
    */
   readonly filter?: (object: ObjectInfo) => boolean;
-  /** Entries per page; default {@link DEFAULT_PLAN_PAGE_SIZE}. */
+  /**
+   * Entries per page.
+   *
+   * @default {@link DEFAULT_PLAN_PAGE_SIZE} (5 000)
+   */
   readonly pageSize?: number;
   /** How a URL `input` is opened (S3 endpoint, region, env); default the process environment. */
   readonly inputOptions?: OpenStoreOptions;

@@ -2,6 +2,7 @@
  * Validation of shard specs and inputs. Bad values fail fast with a
  * ConfigurationError naming the option and the value.
  */
+import { checkOption } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { DuplicateShardKeyError } from './errors.ts';
 import type { DuplicateKeyPolicy, ShardSpec } from './types.ts';
@@ -18,9 +19,8 @@ import type { DuplicateKeyPolicy, ShardSpec } from './types.ts';
  */
 export function validateShardSpec(spec: ShardSpec, source = 'shard'): ShardSpec {
   const { index, count } = spec;
-  if (!Number.isSafeInteger(count) || count < 1) {
-    throw new ConfigurationError(`${source} count must be an integer >= 1, got ${describe(count)}`);
-  }
+  checkOption('count', count, { min: 1, integer: true, label: `${source} count`, plain: true, required: true });
+  // Bounded by the other value, so not a shape the option checker knows; the message says both.
   if (!Number.isSafeInteger(index) || index < 0 || index >= count) {
     throw new ConfigurationError(`${source} index must be an integer with 0 <= index < count (${count}), got ${describe(index)}`);
   }
@@ -36,9 +36,7 @@ export function validateShardSpec(spec: ShardSpec, source = 'shard'): ShardSpec 
  * ```
  */
 export function assertNonNegativeInteger(value: number, name: string): void {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new ConfigurationError(`${name} must be an integer >= 0, got ${describe(value)}`);
-  }
+  checkOption(name, value, { min: 0, integer: true, label: name, plain: true, required: true });
 }
 
 /**
@@ -50,9 +48,7 @@ export function assertNonNegativeInteger(value: number, name: string): void {
  * ```
  */
 export function assertPositiveInteger(value: number, name: string): void {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new ConfigurationError(`${name} must be an integer >= 1, got ${describe(value)}`);
-  }
+  checkOption(name, value, { min: 1, integer: true, label: name, plain: true, required: true });
 }
 
 /**

@@ -41,6 +41,7 @@ import {
   QUEUE_RECORD_VERSION,
 } from './queue-format.ts';
 import { contiguousBounds } from './strategies.ts';
+import { DEFAULT_MAX_FAILURES_PER_CHUNK, DEFAULT_WORK_QUEUE_LEASE_MS, DEFAULT_WORK_QUEUE_NAME, MAX_DEFAULT_POLL_MS } from './constants.ts';
 import { assertPositiveInteger, validateShardSpec } from './validate.ts';
 
 /**
@@ -98,17 +99,37 @@ export interface WorkQueueOptions {
   readonly identity: JobIdentity;
   /** Number of chunks; every worker must agree (checked against the stored queue). */
   readonly chunks: number;
-  /** Queue name; default `default`. */
+  /**
+   * Queue name.
+   *
+   * @default {@link DEFAULT_WORK_QUEUE_NAME} (`'default'`)
+   */
   readonly name?: string;
   /** Explicit scope shared across Jobs; default: this Job. */
   readonly scope?: string;
-  /** Lease duration; default 60 000. A dead worker's chunk is taken over after about this long. */
+  /**
+   * Lease duration. A dead worker's chunk is taken over after about this long.
+   *
+   * @default {@link DEFAULT_WORK_QUEUE_LEASE_MS} (60 000)
+   */
   readonly leaseMs?: number;
-  /** Renewal period; default `leaseMs / 3`. */
+  /**
+   * Renewal period.
+   *
+   * @default `leaseMs / 3`
+   */
   readonly renewEveryMs?: number;
-  /** Re-scan period while no chunk is claimable; default `min(5000, leaseMs / 4)`. */
+  /**
+   * Re-scan period while no chunk is claimable.
+   *
+   * @default `min(`{@link MAX_DEFAULT_POLL_MS}`, leaseMs / 4)` (5 000 with the default lease)
+   */
   readonly pollMs?: number;
-  /** A chunk whose handler failed this many times is marked failed; default 3. */
+  /**
+   * A chunk whose handler failed this many times is marked failed.
+   *
+   * @default {@link DEFAULT_MAX_FAILURES_PER_CHUNK} (3)
+   */
   readonly maxFailuresPerChunk?: number;
   /** Default: `<pod name or host name>/<random>`. */
   readonly workerId?: string;
@@ -202,21 +223,21 @@ export class WorkQueue {
     this.#o = options;
     assertPositiveInteger(options.chunks, 'chunks');
     this.chunks = options.chunks;
-    this.leaseMs = options.leaseMs ?? 60_000;
+    this.leaseMs = options.leaseMs ?? DEFAULT_WORK_QUEUE_LEASE_MS;
     assertPositiveInteger(this.leaseMs, 'leaseMs');
     this.renewEveryMs = options.renewEveryMs ?? Math.max(1, Math.floor(this.leaseMs / 3));
     assertPositiveInteger(this.renewEveryMs, 'renewEveryMs');
     if (this.renewEveryMs >= this.leaseMs) {
       throw new ConfigurationError(`renewEveryMs (${this.renewEveryMs}) must be less than leaseMs (${this.leaseMs})`);
     }
-    this.pollMs = options.pollMs ?? Math.max(1, Math.min(5_000, Math.floor(this.leaseMs / 4)));
+    this.pollMs = options.pollMs ?? Math.max(1, Math.min(MAX_DEFAULT_POLL_MS, Math.floor(this.leaseMs / 4)));
     assertPositiveInteger(this.pollMs, 'pollMs');
-    this.#maxFailures = options.maxFailuresPerChunk ?? 3;
+    this.#maxFailures = options.maxFailuresPerChunk ?? DEFAULT_MAX_FAILURES_PER_CHUNK;
     assertPositiveInteger(this.#maxFailures, 'maxFailuresPerChunk');
     validateShardSpec(options.identity, 'identity');
     this.workerId = options.workerId ?? `${options.identity.podName ?? hostname()}/${randomUUID().slice(0, 8)}`;
     this.#signal = options.signal ?? options.lifecycle?.signal;
-    this.dir = moduleDir(options.identity, options.scope, 'work-queues', options.name ?? 'default');
+    this.dir = moduleDir(options.identity, options.scope, 'work-queues', options.name ?? DEFAULT_WORK_QUEUE_NAME);
   }
 
   /** Store key of a chunk's record. */

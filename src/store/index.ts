@@ -32,5 +32,6 @@ export type { S3StoreOptions } from './s3.ts';
 export type { S3Tuning, S3ServerSideEncryption, S3ChecksumMode } from './s3-config.ts';
 export { S3UnsupportedError } from './s3-errors.ts';
 export { openStore, resolveStoreUrl, DEFAULT_STORE_DIR, type OpenStoreOptions } from './open.ts';
+export { storeOptionsFromEnv, type StoreEnvOptions } from './config.ts';
 export { requireConditionalWrites, probeCapabilities, type ConditionalWriteNeeds, type ProbeOptions, type ProbeTarget } from './probe.ts';
 export { replayableBody, type ReplayableBody } from './replayable.ts';

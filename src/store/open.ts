@@ -12,9 +12,10 @@ import type { MemoryStoreOptions } from './memory.ts';
 import type { S3StoreOptions } from './s3.ts';
 import { openLocation, parseStoreUrl } from './schemes.ts';
 import type { ObjectStore } from './types.ts';
+import { DEFAULT_STORE_DIR } from './constants.ts';
 
-/** The store directory used when JOBKIT_STORE is not set, relative to the working directory. */
-export const DEFAULT_STORE_DIR = '.jobkit/store';
+/** The store directory used when JOBKIT_STORE is not set, relative to the working directory (defined in constants.ts). */
+export { DEFAULT_STORE_DIR };
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {

@@ -4,9 +4,10 @@
  * variable and the value.
  */
 import { isIP } from 'node:net';
-import { type Env, parseInteger, readInteger } from '../runtime/config.ts';
+import { type Env, checkOption, parseInteger, readInteger } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { redactUrl } from '../util/url-credentials.ts';
+import { MAX_PART_SIZE, MIB, MIN_PART_SIZE, S3_LIMITS } from './constants.ts';
 
 /** S3 server-side encryption modes. */
 export type S3ServerSideEncryption = 'AES256' | 'aws:kms' | 'aws:kms:dsse';
@@ -14,13 +15,21 @@ export type S3ServerSideEncryption = 'AES256' | 'aws:kms' | 'aws:kms:dsse';
 /** When the SDK adds CRC checksums to requests / validates them on responses. */
 export type S3ChecksumMode = 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
 
-/** Tunables of the S3 store (all optional; see docs/stores.md). */
+/** Tunables of the S3 store (all optional; see docs/stores.md); the defaults are S3_DEFAULTS in constants.ts. */
 export interface S3Tuning {
   /** Custom endpoint (MinIO, moto, R2, a VPC endpoint). Env: JOBKIT_S3_ENDPOINT, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL. */
   readonly endpoint?: string;
-  /** Region. Env: AWS_REGION, AWS_DEFAULT_REGION; default us-east-1 (region redirects are followed). */
+  /**
+   * Region. Env: AWS_REGION, AWS_DEFAULT_REGION (region redirects are followed).
+   *
+   * @default the SDK's, us-east-1
+   */
   readonly region?: string;
-  /** Path-style addressing (`endpoint/bucket/key`). Env: JOBKIT_S3_FORCE_PATH_STYLE; default true with a custom endpoint. */
+  /**
+   * Path-style addressing (`endpoint/bucket/key`). Env: JOBKIT_S3_FORCE_PATH_STYLE.
+   *
+   * @default true with a custom endpoint, else false
+   */
   readonly forcePathStyle?: boolean;
   /**
    * `WHEN_SUPPORTED` (SDK default): CRC32 checksums on every upload.
@@ -34,32 +43,37 @@ export interface S3Tuning {
   readonly serverSideEncryption?: S3ServerSideEncryption;
   /** KMS key for `aws:kms`. Env: JOBKIT_S3_SSE_KMS_KEY_ID. */
   readonly sseKmsKeyId?: string;
-  /** Most sockets open to S3 at once (default 32). Env: JOBKIT_S3_MAX_SOCKETS. */
+  /**
+   * Most sockets open to S3 at once. Env: JOBKIT_S3_MAX_SOCKETS.
+   *
+   * @default {@link S3_DEFAULTS}.maxSockets (32)
+   */
   readonly maxSockets?: number;
-  /** Multipart part size in bytes (default 8 MiB, 5 MiB..5 GiB). Env: JOBKIT_S3_PART_SIZE_MB. */
+  /**
+   * Multipart part size in bytes (5 MiB..5 GiB). Env: JOBKIT_S3_PART_SIZE_MB.
+   *
+   * @default {@link S3_DEFAULTS}.partSize (8 MiB)
+   */
   readonly partSize?: number;
-  /** Parts uploaded at once per stream (default 4). Env: JOBKIT_S3_UPLOAD_CONCURRENCY. */
+  /**
+   * Parts uploaded at once per stream. Env: JOBKIT_S3_UPLOAD_CONCURRENCY.
+   *
+   * @default {@link S3_DEFAULTS}.uploadConcurrency (4)
+   */
   readonly uploadConcurrency?: number;
-  /** Attempts per request, including the SDK's retries (default 3). Env: JOBKIT_S3_MAX_ATTEMPTS. */
+  /**
+   * Attempts per request, including the SDK's retries. Env: JOBKIT_S3_MAX_ATTEMPTS.
+   *
+   * @default {@link S3_DEFAULTS}.maxAttempts (3)
+   */
   readonly maxAttempts?: number;
-  /** Per-request socket timeout in ms (default 60 000). Env: JOBKIT_S3_REQUEST_TIMEOUT_MS. */
+  /**
+   * Per-request socket timeout in ms. Env: JOBKIT_S3_REQUEST_TIMEOUT_MS.
+   *
+   * @default {@link S3_DEFAULTS}.requestTimeoutMs (60 000)
+   */
   readonly requestTimeoutMs?: number;
 }
-
-export const MIB = 1024 * 1024;
-/** S3's smallest part (except the last). */
-export const MIN_PART_SIZE = 5 * MIB;
-/** S3's largest part. */
-export const MAX_PART_SIZE = 5 * 1024 * MIB;
-
-export const S3_DEFAULTS = {
-  maxSockets: 32,
-  partSize: 8 * MIB,
-  uploadConcurrency: 4,
-  maxAttempts: 3,
-  requestTimeoutMs: 60_000,
-  connectionTimeoutMs: 10_000,
-} as const;
 
 function bad(variable: string, value: string, expected: string): ConfigurationError {
   return new ConfigurationError(`${variable} must be ${expected}, got ${JSON.stringify(value)}`);
@@ -130,7 +144,7 @@ export { redactUrl };
  */
 export function s3TuningFromEnv(env: NodeJS.ProcessEnv): S3Tuning {
   const checksums = oneOf(env, 'JOBKIT_S3_CHECKSUMS', ['WHEN_SUPPORTED', 'WHEN_REQUIRED'] as const);
-  const partSizeMb = intFrom(env, 'JOBKIT_S3_PART_SIZE_MB', 5, 5 * 1024);
+  const partSizeMb = intFrom(env, 'JOBKIT_S3_PART_SIZE_MB', ...S3_LIMITS.partSizeMb);
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
   const tuning: Record<string, unknown> = {
     endpoint: endpointFrom(env),
@@ -140,11 +154,11 @@ export function s3TuningFromEnv(env: NodeJS.ProcessEnv): S3Tuning {
     responseChecksumValidation: checksums,
     serverSideEncryption: oneOf(env, 'JOBKIT_S3_SSE', ['AES256', 'aws:kms', 'aws:kms:dsse'] as const),
     sseKmsKeyId: env.JOBKIT_S3_SSE_KMS_KEY_ID || undefined,
-    maxSockets: intFrom(env, 'JOBKIT_S3_MAX_SOCKETS', 1, 4096),
+    maxSockets: intFrom(env, 'JOBKIT_S3_MAX_SOCKETS', ...S3_LIMITS.maxSockets),
     partSize: partSizeMb === undefined ? undefined : partSizeMb * MIB,
-    uploadConcurrency: intFrom(env, 'JOBKIT_S3_UPLOAD_CONCURRENCY', 1, 64),
-    maxAttempts: intFrom(env, 'JOBKIT_S3_MAX_ATTEMPTS', 1, 20),
-    requestTimeoutMs: intFrom(env, 'JOBKIT_S3_REQUEST_TIMEOUT_MS', 100, 3_600_000),
+    uploadConcurrency: intFrom(env, 'JOBKIT_S3_UPLOAD_CONCURRENCY', ...S3_LIMITS.uploadConcurrency),
+    maxAttempts: intFrom(env, 'JOBKIT_S3_MAX_ATTEMPTS', ...S3_LIMITS.maxAttempts),
+    requestTimeoutMs: intFrom(env, 'JOBKIT_S3_REQUEST_TIMEOUT_MS', ...S3_LIMITS.requestTimeoutMs),
   };
   for (const k of Object.keys(tuning)) if (tuning[k] === undefined) delete tuning[k];
   return tuning;
@@ -159,16 +173,14 @@ export function s3TuningFromEnv(env: NodeJS.ProcessEnv): S3Tuning {
  * ```
  */
 export function assertValidTuning(t: S3Tuning): void {
-  const int = (name: string, v: number | undefined, min: number, max: number): void => {
-    if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) {
-      throw new ConfigurationError(`S3 store option ${name} must be an integer from ${min} to ${max}, got ${v}`);
-    }
+  const int = (name: string, v: number | undefined, [min, max]: readonly [number, number]): void => {
+    checkOption(name, v, { min, max, integer: true, label: `S3 store option ${name}`, plain: true });
   };
-  int('partSize', t.partSize, MIN_PART_SIZE, MAX_PART_SIZE);
-  int('uploadConcurrency', t.uploadConcurrency, 1, 64);
-  int('maxSockets', t.maxSockets, 1, 4096);
-  int('maxAttempts', t.maxAttempts, 1, 20);
-  int('requestTimeoutMs', t.requestTimeoutMs, 100, 3_600_000);
+  int('partSize', t.partSize, [MIN_PART_SIZE, MAX_PART_SIZE]);
+  int('uploadConcurrency', t.uploadConcurrency, S3_LIMITS.uploadConcurrency);
+  int('maxSockets', t.maxSockets, S3_LIMITS.maxSockets);
+  int('maxAttempts', t.maxAttempts, S3_LIMITS.maxAttempts);
+  int('requestTimeoutMs', t.requestTimeoutMs, S3_LIMITS.requestTimeoutMs);
   if (t.endpoint !== undefined) assertEndpoint(t.endpoint, 'S3 store option endpoint');
   if (t.sseKmsKeyId !== undefined && t.serverSideEncryption !== 'aws:kms' && t.serverSideEncryption !== 'aws:kms:dsse') {
     throw new ConfigurationError('JOBKIT_S3_SSE_KMS_KEY_ID (sseKmsKeyId) needs JOBKIT_S3_SSE=aws:kms or aws:kms:dsse');
@@ -211,17 +223,18 @@ export function bucketNameProblem(bucket: string): string | undefined {
 
 /** The integer JOBKIT_S3_* settings and their ranges (those of {@link s3TuningFromEnv}). */
 export const S3_INTEGER_SETTINGS: ReadonlyArray<readonly [name: string, min: number, max: number]> = [
-  ['JOBKIT_S3_MAX_SOCKETS', 1, 4096],
-  ['JOBKIT_S3_PART_SIZE_MB', 5, 5 * 1024],
-  ['JOBKIT_S3_UPLOAD_CONCURRENCY', 1, 64],
-  ['JOBKIT_S3_MAX_ATTEMPTS', 1, 20],
-  ['JOBKIT_S3_REQUEST_TIMEOUT_MS', 100, 3_600_000],
+  ['JOBKIT_S3_MAX_SOCKETS', ...S3_LIMITS.maxSockets],
+  ['JOBKIT_S3_PART_SIZE_MB', ...S3_LIMITS.partSizeMb],
+  ['JOBKIT_S3_UPLOAD_CONCURRENCY', ...S3_LIMITS.uploadConcurrency],
+  ['JOBKIT_S3_MAX_ATTEMPTS', ...S3_LIMITS.maxAttempts],
+  ['JOBKIT_S3_REQUEST_TIMEOUT_MS', ...S3_LIMITS.requestTimeoutMs],
 ];
 
 /**
  * Check every JOBKIT_S3_* variable (and the S3 endpoint variables) without
- * creating a client. Integers go through the one integer reader first, so
- * `0x3` and `1e1` are refused as everywhere else.
+ * creating a client, and return the tunables they give. Integers go through
+ * the one integer reader first, so `0x3` and `1e1` are refused as everywhere
+ * else.
  *
  * @throws ConfigurationError naming the variable and the value.
  * @example
@@ -229,7 +242,7 @@ export const S3_INTEGER_SETTINGS: ReadonlyArray<readonly [name: string, min: num
  * validateS3Env({ JOBKIT_S3_MAX_SOCKETS: '0x3' }); // throws: JOBKIT_S3_MAX_SOCKETS must be an integer >= 1 and <= 4096, got "0x3"
  * ```
  */
-export function validateS3Env(env: Env): void {
+export function validateS3Env(env: Env): S3Tuning {
   for (const [name, min, max] of S3_INTEGER_SETTINGS) readInteger(env, name, { min, max });
-  s3TuningFromEnv(env);
+  return s3TuningFromEnv(env);
 }

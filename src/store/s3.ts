@@ -26,10 +26,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errnoCode } from './errno.ts';
+import { checkOption } from '../runtime/config.ts';
 import { ConfigurationError, RetryableError } from '../runtime/errors.ts';
 import { cachedProbe, IMPOSSIBLE_ETAG, probeCapabilities, PROBE_PREFIX } from './probe.ts';
 import { isReplayable } from './replayable.ts';
-import { assertValidTuning, MIN_PART_SIZE, MAX_PART_SIZE, S3_DEFAULTS, s3RootUrl, type S3Tuning } from './s3-config.ts';
+import { MAX_PART_SIZE, MIN_PART_SIZE, S3_DEFAULTS, S3_LIMITS } from './constants.ts';
+import { assertValidTuning, s3RootUrl, type S3Tuning } from './s3-config.ts';
 import {
   isConditionalConflict,
   isS3NotFound,
@@ -261,12 +263,9 @@ export class S3Store implements ObjectStore {
     assertValidConditions(options);
     const partSize = options.partSize ?? this.#partSize;
     const concurrency = options.concurrency ?? this.#concurrency;
-    if (!Number.isInteger(partSize) || partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
-      throw new ConfigurationError(`putStream option partSize must be an integer from ${MIN_PART_SIZE} to ${MAX_PART_SIZE} bytes, got ${partSize}`);
-    }
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-      throw new ConfigurationError(`putStream option concurrency must be an integer from 1 to 64, got ${concurrency}`);
-    }
+    checkOption('partSize', partSize, { min: MIN_PART_SIZE, max: MAX_PART_SIZE, integer: true, label: 'putStream option partSize', plain: true });
+    const [minConcurrency, maxConcurrency] = S3_LIMITS.uploadConcurrency;
+    checkOption('concurrency', concurrency, { min: minConcurrency, max: maxConcurrency, integer: true, label: 'putStream option concurrency', plain: true });
     const conditions: WriteConditions = { ifNoneMatch: options.ifNoneMatch, ifMatch: options.ifMatch };
     await this.#requireHonoured(conditions);
     const token = randomUUID();

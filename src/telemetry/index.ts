@@ -39,6 +39,7 @@ export {
   type PushgatewayConfig,
   type PushGroupBy,
 } from './pushgateway.ts';
+export { telemetryOptionsFromEnv, type PushgatewayEnvOptions, type TelemetryEnvOptions } from './config.ts';
 export { withSpan, failSpan, traceLogMixin, SPAN_NAMES, TRACER_NAME, type WithSpanOptions, type TraceLogFields } from './span.ts';
 export {
   startTracing,

@@ -13,15 +13,16 @@
  * lost in a buffer.
  */
 import pino, { type DestinationStream, type Logger, type LoggerOptions as PinoOptions } from 'pino';
-import { type Env, readChoice } from '../runtime/config.ts';
-import { ConfigurationError } from '../runtime/errors.ts';
+import { type Env, checkChoiceOption } from '../runtime/config.ts';
 import type { JobIdentity } from '../runtime/types.ts';
 import { redactUrl } from '../util/url-credentials.ts';
+import { TELEMETRY_ENV } from './config.ts';
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from './constants.ts';
 
 export type { Logger } from 'pino';
 
-/** Levels accepted by JOBKIT_LOG_LEVEL and the `level` option. */
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+/** Levels accepted by JOBKIT_LOG_LEVEL and the `level` option (defined with the other defaults in constants.ts). */
+export { LOG_LEVELS };
 
 /** A log level name. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -82,7 +83,11 @@ export interface LoggerOptions {
   readonly identity?: JobIdentity;
   /** Environment to read JOBKIT_LOG_LEVEL from (default `process.env`). */
   readonly env?: Env;
-  /** Minimum level; wins over JOBKIT_LOG_LEVEL. Default `info`. */
+  /**
+   * Minimum level; wins over JOBKIT_LOG_LEVEL.
+   *
+   * @default {@link DEFAULT_LOG_LEVEL} (`'info'`)
+   */
   readonly level?: LogLevel;
   /** More key names to redact at any depth (same matching as {@link DEFAULT_REDACT_KEYS}). */
   readonly redactKeys?: readonly string[];
@@ -140,12 +145,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
  * ```
  */
 export function resolveLogLevel(env: Env, level?: string): LogLevel {
-  if (level !== undefined) {
-    const found = LOG_LEVELS.find((l) => l === level);
-    if (found === undefined) throw new ConfigurationError(`option level must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
-    return found;
-  }
-  return readChoice(env, 'JOBKIT_LOG_LEVEL', LOG_LEVELS) ?? 'info';
+  return checkChoiceOption('level', level, LOG_LEVELS) ?? TELEMETRY_ENV.logLevel(env) ?? DEFAULT_LOG_LEVEL;
 }
 
 /**

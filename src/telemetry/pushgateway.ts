@@ -21,9 +21,11 @@
  * - Basic-auth credentials in the URL are sent as a header and never logged.
  */
 import type { Registry } from 'prom-client';
-import { type Env, readChoice, readNumber, readString } from '../runtime/config.ts';
+import { type Env, checkOption } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
-import { redactUrl, splitUserinfo } from '../util/url-credentials.ts';
+import { redactUrl } from '../util/url-credentials.ts';
+import { parseGatewayUrl, TELEMETRY_ENV } from './config.ts';
+import { DEFAULT_DELETE_ON_SUCCESS, DEFAULT_PUSH_GROUP_BY, DEFAULT_PUSH_INTERVAL_MS, DEFAULT_PUSH_TIMEOUT_MS } from './constants.ts';
 import type { JobIdentity, JobLogger, Lifecycle, ShutdownContext, ShutdownHook } from '../runtime/types.ts';
 import { exitCodeForReason, type JobMetrics } from './metrics.ts';
 
@@ -34,18 +36,32 @@ export type PushGroupBy = 'index' | 'pod';
 export interface PushgatewayOptions {
   /** Gateway URL (`http://[user:password@]host:9091[/prefix]`). Env: JOBKIT_PUSHGATEWAY_URL. Unset: no push at all. */
   readonly url?: string;
-  /** Group per completion index (default) or per pod. Env: JOBKIT_PUSHGATEWAY_GROUP_BY. */
+  /**
+   * Group per completion index or per pod. Env: JOBKIT_PUSHGATEWAY_GROUP_BY.
+   *
+   * @default {@link DEFAULT_PUSH_GROUP_BY} (`'index'`)
+   */
   readonly groupBy?: PushGroupBy;
   /** Extra grouping labels (name -> value), e.g. `{ run: '2024-06-01' }`. */
   readonly grouping?: Readonly<Record<string, string>>;
-  /** Milliseconds between periodic pushes; 0 disables them. Default 30 000. Env: JOBKIT_PUSHGATEWAY_INTERVAL_SECONDS. */
+  /**
+   * Milliseconds between periodic pushes; 0 disables them. Env: JOBKIT_PUSHGATEWAY_INTERVAL_SECONDS.
+   *
+   * @default {@link DEFAULT_PUSH_INTERVAL_MS} (30 000)
+   */
   readonly intervalMs?: number;
-  /** Most milliseconds one push may take, final push included. Default 3 000. Env: JOBKIT_PUSHGATEWAY_TIMEOUT_SECONDS. */
+  /**
+   * Most milliseconds one push may take, final push included. Env: JOBKIT_PUSHGATEWAY_TIMEOUT_SECONDS.
+   *
+   * @default {@link DEFAULT_PUSH_TIMEOUT_MS} (3 000)
+   */
   readonly timeoutMs?: number;
   /**
    * Delete the group instead of the final push when the job succeeds (the
-   * gateway never forgets a group by itself). Default false. Env:
+   * gateway never forgets a group by itself). Env:
    * JOBKIT_PUSHGATEWAY_DELETE_ON_SUCCESS.
+   *
+   * @default {@link DEFAULT_DELETE_ON_SUCCESS} (false)
    */
   readonly deleteOnSuccess?: boolean;
 }
@@ -104,8 +120,6 @@ export interface MetricsPusher {
 /** PUT replaces the group, POST only the metric families it carries, DELETE removes the group. */
 type PushMethod = 'PUT' | 'POST' | 'DELETE';
 
-const DEFAULT_INTERVAL_MS = 30_000;
-const DEFAULT_TIMEOUT_MS = 3_000;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const PLAIN_VALUE = /^[A-Za-z0-9._~-]+$/;
 const RESERVED_LABELS = new Set(['job', 'namespace', 'index', 'pod']);
@@ -127,24 +141,13 @@ export function resolvePushgatewayConfig(
   env: Env = process.env,
   options: PushgatewayOptions = {},
 ): PushgatewayConfig | undefined {
+  // Each env value is read only when no option gives it: code wins, and a stale variable it overrides is not refused.
   const urlName = options.url === undefined ? 'JOBKIT_PUSHGATEWAY_URL' : 'option url';
-  const raw = options.url === undefined ? readString(env, 'JOBKIT_PUSHGATEWAY_URL') : options.url.trim() || undefined;
+  const raw = options.url === undefined ? TELEMETRY_ENV.pushgatewayUrl(env) : options.url.trim() || undefined;
   if (raw === undefined) return undefined;
+  const { base, authorization } = parseGatewayUrl(raw, urlName);
 
-  // Credentials come out before URL parsing: a password may hold `/`, `#` or `?`.
-  const { url: withoutCredentials, userinfo } = splitUserinfo(raw);
-  let base: URL;
-  try {
-    base = new URL(withoutCredentials);
-  } catch {
-    throw new ConfigurationError(`${urlName} must be an http(s) URL, got "${redactUrl(raw)}"`);
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') {
-    throw new ConfigurationError(`${urlName} must be an http(s) URL, got "${redactUrl(raw)}"`);
-  }
-  const authorization = userinfo === undefined ? undefined : basicAuthorization(userinfo, urlName);
-
-  const groupBy = options.groupBy ?? readChoice(env, 'JOBKIT_PUSHGATEWAY_GROUP_BY', ['index', 'pod'] as const) ?? 'index';
+  const groupBy = options.groupBy ?? TELEMETRY_ENV.pushGroupBy(env) ?? DEFAULT_PUSH_GROUP_BY;
   const grouping: [string, string][] = [
     ['job', identity.jobName],
     ['namespace', identity.namespace],
@@ -168,16 +171,15 @@ export function resolvePushgatewayConfig(
 
   const groupUrl = new URL(base.origin);
   groupUrl.pathname = `${base.pathname.replace(/\/+$/, '')}${groupingPath(grouping)}`;
-  const intervalMs = msOption('intervalMs', options.intervalMs) ?? secondsEnv(env, 'JOBKIT_PUSHGATEWAY_INTERVAL_SECONDS', false);
-  const timeoutMs = msOption('timeoutMs', options.timeoutMs, true) ?? secondsEnv(env, 'JOBKIT_PUSHGATEWAY_TIMEOUT_SECONDS', true);
-  const deleteOnSuccess =
-    options.deleteOnSuccess ?? readChoice(env, 'JOBKIT_PUSHGATEWAY_DELETE_ON_SUCCESS', ['true', 'false'] as const) === 'true';
+  const intervalMs = msOption('intervalMs', options.intervalMs, false) ?? TELEMETRY_ENV.pushIntervalMs(env);
+  const timeoutMs = msOption('timeoutMs', options.timeoutMs, true) ?? TELEMETRY_ENV.pushTimeoutMs(env);
+  const deleteOnSuccess = options.deleteOnSuccess ?? TELEMETRY_ENV.pushDeleteOnSuccess(env) ?? DEFAULT_DELETE_ON_SUCCESS;
   return {
     groupUrl,
     displayUrl: authorization === undefined ? groupUrl.href : `${groupUrl.protocol}//***@${groupUrl.host}${groupUrl.pathname}`,
     authorization,
-    intervalMs: intervalMs ?? DEFAULT_INTERVAL_MS,
-    timeoutMs: timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    intervalMs: intervalMs ?? DEFAULT_PUSH_INTERVAL_MS,
+    timeoutMs: timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS,
     deleteOnSuccess,
   };
 }
@@ -207,19 +209,6 @@ function encodeGroupingPair(name: string, value: string): string {
 
 /** The URL with any userinfo replaced by `***`, for logs and errors (one rule for every URL setting). */
 export { redactUrl };
-
-/** `Basic` credentials from a URL's raw userinfo; a malformed percent-escape names the setting, never the secret. */
-function basicAuthorization(userinfo: string, urlName: string): string {
-  const colon = userinfo.indexOf(':');
-  const [user, password] = colon < 0 ? [userinfo, ''] : [userinfo.slice(0, colon), userinfo.slice(colon + 1)];
-  let decoded: string;
-  try {
-    decoded = `${decodeURIComponent(user)}:${decodeURIComponent(password)}`;
-  } catch {
-    throw new ConfigurationError(`${urlName} has a malformed percent-escape in its user or password (write % as %25)`);
-  }
-  return `Basic ${Buffer.from(decoded).toString('base64')}`;
-}
 
 /**
  * Start pushing the job's metrics: a first push now, periodic pushes every
@@ -371,15 +360,7 @@ function describeFailure(err: unknown, timeoutMs: number): string {
   return String(err);
 }
 
-function msOption(name: string, value: number | undefined, positive = false): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isFinite(value) || value < 0 || (positive && value === 0)) {
-    throw new ConfigurationError(`option ${name} must be a number ${positive ? '> 0' : '>= 0'}, got ${String(value)}`);
-  }
-  return value;
-}
-
-function secondsEnv(env: Env, name: string, positive: boolean): number | undefined {
-  const seconds = readNumber(env, name, { min: 0, minExclusive: positive });
-  return seconds === undefined ? undefined : Math.round(seconds * 1000);
+/** A duration option in ms, by the one option checker (`timeoutMs` must be > 0; `intervalMs` may be 0: no periodic push). */
+function msOption(name: string, value: number | undefined, positive: boolean): number | undefined {
+  return checkOption(name, value, { min: 0, minExclusive: positive, plain: true });
 }

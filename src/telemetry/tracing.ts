@@ -28,6 +28,8 @@ import type * as OtelSdkNode from '@opentelemetry/sdk-node';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { type Env, readString } from '../runtime/config.ts';
 import type { JobIdentity, JobLogger, Lifecycle, ShutdownContext, ShutdownReason } from '../runtime/types.ts';
+import { TELEMETRY_ENV } from './config.ts';
+import { DEFAULT_FLUSH_BUDGET_MS } from './constants.ts';
 import { failSpan, SPAN_NAMES, TRACER_NAME, withSpan } from './span.ts';
 
 /**
@@ -65,7 +67,11 @@ export interface TracingOptions {
   readonly exporter?: TraceExporter;
   /** `service.name`. Default OTEL_SERVICE_NAME, else the job name. */
   readonly serviceName?: string;
-  /** Most milliseconds the final flush may take. Default 5 000. */
+  /**
+   * Most milliseconds the final flush may take.
+   *
+   * @default {@link DEFAULT_FLUSH_BUDGET_MS} (5 000)
+   */
   readonly flushBudgetMs?: number;
 }
 
@@ -117,7 +123,6 @@ export interface TracingConfig {
   readonly because: string;
 }
 
-const DEFAULT_FLUSH_BUDGET_MS = 5_000;
 const MAX_DIAG_MESSAGES = 20;
 const HOOK_MARGIN_MS = 50;
 
@@ -134,16 +139,7 @@ export function resolveTracingConfig(env: Env = process.env, options: TracingOpt
   if (options.enabled === false) return { enabled: false, because: 'option enabled is false' };
   if (options.enabled === true) return { enabled: true, because: 'option enabled is true' };
   if (options.exporter !== undefined) return { enabled: true, because: 'option exporter is set' };
-  if (readString(env, 'OTEL_SDK_DISABLED')?.toLowerCase() === 'true') return { enabled: false, because: 'OTEL_SDK_DISABLED=true' };
-  const exporters = readString(env, 'OTEL_TRACES_EXPORTER');
-  if (exporters !== undefined) {
-    const none = exporters.split(',').every((e) => ['none', ''].includes(e.trim().toLowerCase()));
-    return { enabled: !none, because: `OTEL_TRACES_EXPORTER=${exporters}` };
-  }
-  for (const name of ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT']) {
-    if (readString(env, name) !== undefined) return { enabled: true, because: `${name} is set` };
-  }
-  return { enabled: false, because: 'no OTLP endpoint configured' };
+  return TELEMETRY_ENV.tracing(env);
 }
 
 /**

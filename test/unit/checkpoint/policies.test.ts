@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCheckpointer } from '../../../src/checkpoint/checkpointer.ts';
-import { createSchedule, DEFAULT_SAVE_EVERY } from '../../../src/checkpoint/policy.ts';
+import { DEFAULT_SAVE_EVERY } from '../../../src/checkpoint/constants.ts';
+import { createSchedule } from '../../../src/checkpoint/policy.ts';
 import { FencedError } from '../../../src/runtime/errors.ts';
 import { MemoryStore } from '../../../src/store/memory.ts';
 import { fakeLifecycle, InterceptingStore, keysUnder, recordingLog, testIdentity } from './helpers.ts';

@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_GRACE_PERIOD_SECONDS } from '../../../src/runtime/lifecycle.ts';
+import { DEFAULT_STORE_DIR } from '../../../src/store/constants.ts';
+import { DEFAULT_LOG_LEVEL } from '../../../src/telemetry/constants.ts';
+
+// docs/configuration.md promises defaults in its tables; the constants are
+// where the code takes them from. This makes the promise a test: a default
+// changed in one place and not the other fails here.
+const doc = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
+
+/** The cells of the table row whose first cell is `name` (in backquotes). */
+function row(name: string): string[] {
+  const line = doc.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
+  if (line === undefined) throw new Error(`docs/configuration.md has no table row for ${name}`);
+  return line.split('|').slice(1, -1).map((cell) => cell.trim());
+}
+
+/** The last cell of a row: the tables put the default there. */
+const defaultOf = (name: string): string => row(name).at(-1)!;
+
+describe('docs/configuration.md defaults', () => {
+  it('JOBKIT_GRACE_PERIOD_SECONDS matches the lifecycle default', () => {
+    expect(defaultOf('JOBKIT_GRACE_PERIOD_SECONDS')).toBe(String(DEFAULT_GRACE_PERIOD_SECONDS));
+  });
+
+  it('JOBKIT_LOG_LEVEL matches DEFAULT_LOG_LEVEL', () => {
+    expect(defaultOf('JOBKIT_LOG_LEVEL')).toBe(`\`${DEFAULT_LOG_LEVEL}\``);
+  });
+
+  it('the modules table names DEFAULT_STORE_DIR as the store default', () => {
+    const store = row('job.store').join(' | ');
+    expect(store).toContain(`(default \`file://./${DEFAULT_STORE_DIR}\`)`);
+  });
+});
