@@ -54,26 +54,7 @@ import { assertPositiveInteger, validateShardSpec } from './validate.ts';
  * for (const [chunk, c] of await queue.status()) console.log(chunk, c.state, c.owner, c.attempt);
  * ```
  */
-export interface ChunkStatus {
-  readonly chunk: number;
-  readonly state: ChunkState;
-  /** The worker that holds (or last held) the chunk. */
-  readonly owner: string;
-  /** How many times the chunk was claimed or taken over. */
-  readonly attempt: number;
-  /** How many times a handler failed on it. */
-  readonly failures: number;
-  /** Lease duration the owner promised to renew within. */
-  readonly leaseMs: number;
-  readonly leasedAtMs: number;
-  readonly renewedAtMs: number;
-  readonly expiresAtMs: number;
-  readonly completedAtMs?: number;
-  /** Owner whose expired lease this one took over. */
-  readonly takenOverFrom?: string;
-  /** Last handler error (name and message, truncated). */
-  readonly lastError?: string;
-}
+export type ChunkStatus = Omit<ChunkRecord, 'version'>;
 
 /** What a chunk handler receives. */
 export interface ChunkContext {
