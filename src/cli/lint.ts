@@ -23,7 +23,7 @@ import { checkModuleEnv } from '../job/job-modules.ts';
 import { resolveLifecycleSettings } from '../runtime/lifecycle.ts';
 import { telemetryOptionsFromEnv } from '../telemetry/config.ts';
 import { MIN_GRACE_PERIOD_SECONDS } from '../local/manifest-generator.ts';
-import { parseManifestText, readJob } from '../local/read-manifest.ts';
+import { isObj, parseManifestText, readJob } from '../local/read-manifest.ts';
 import type { Container, Job, PodFailurePolicyRule } from '../local/types.ts';
 import { jobkitEnvErrors } from '../local/validate.ts';
 
@@ -89,6 +89,18 @@ export function lintManifest(text: string, options: LintOptions = {}): LintProbl
   } catch (err) {
     return [{ path: '<manifest>', message: (err as Error).message, severity: 'error' }];
   }
+  if (isObj(raw) && raw['kind'] === 'CronJob') {
+    // A CronJob's pods are its Jobs' pods: lint the template as the Job it becomes, under its own path.
+    const spec = isObj(raw['spec']) ? raw['spec'] : {};
+    const template = isObj(spec['jobTemplate']) ? spec['jobTemplate'] : {};
+    const meta = isObj(raw['metadata']) ? raw['metadata'] : {};
+    const asJob = { apiVersion: 'batch/v1', kind: 'Job', metadata: { ...(isObj(template['metadata']) ? template['metadata'] : {}), name: meta['name'] }, spec: template['spec'] ?? {} };
+    return lintReadJob(asJob, options).map((p) => ({ ...p, path: p.path === '<manifest>' ? p.path : `spec.jobTemplate.${p.path}` }));
+  }
+  return lintReadJob(raw, options);
+}
+
+function lintReadJob(raw: unknown, options: LintOptions): LintProblem[] {
   const { job, errors } = readJob(raw);
   // Type errors first: the later checks read a best-effort Job.
   return [...errors.map((e): LintProblem => ({ path: e.field, message: e.body, severity: 'error' })), ...lintJob(job, options)];

@@ -10,12 +10,14 @@ import { type Env, parseChoice, parseInteger, unknownJobkitVariables } from '../
 import { checkModuleEnv } from '../job/job-modules.ts';
 import { resolveLifecycleSettings } from '../runtime/lifecycle.ts';
 import type { JobIdentity } from '../runtime/types.ts';
+import { generateCronJobManifest } from '../local/cronjob/manifest.ts';
+import { CONCURRENCY_POLICIES } from '../local/cronjob/types.ts';
 import { type ManifestOptions, generateJobManifest } from '../local/manifest-generator.ts';
 import type { Job } from '../local/types.ts';
 import { parseStoreUrl } from '../store/schemes.ts';
 import { LOG_LEVELS, resolveLogLevel } from '../telemetry/logger.ts';
 import { redactUrl, resolvePushgatewayConfig } from '../telemetry/pushgateway.ts';
-import { formatJob } from './run-command.ts';
+import { formatJob } from './run-output.ts';
 import { MANIFEST_USAGE } from './usage.ts';
 
 function int(option: string, text: string | undefined): number | undefined {
@@ -23,6 +25,14 @@ function int(option: string, text: string | undefined): number | undefined {
   // The one integer syntax (decimal digits: no 0x3, 1e1 or -1); each
   // option's own minimum is checked by the generator.
   return parseInteger(option, text);
+}
+
+/** The flags that only a CronJob (--schedule) takes. */
+const CRONJOB_ONLY_FLAGS = ['time-zone', 'concurrency-policy', 'starting-deadline', 'successful-jobs-history-limit', 'failed-jobs-history-limit'] as const;
+
+/** A non-negative integer flag as an optional field (the API server's minimum for these is 0). */
+function optionalInt<K extends string>(key: K, flag: string, text: string | undefined): { [P in K]?: number } {
+  return text === undefined ? {} : ({ [key]: parseInteger(flag, text, { min: 0 }) } as { [P in K]?: number });
 }
 
 /** Check the flags that become JOBKIT_* values, with messages naming the flag. */
@@ -104,6 +114,12 @@ export function manifestCommand(argv: readonly string[]): number {
         'log-level': { type: 'string' },
         env: { type: 'string', multiple: true },
         'container-name': { type: 'string' },
+        schedule: { type: 'string' },
+        'time-zone': { type: 'string' },
+        'concurrency-policy': { type: 'string' },
+        'starting-deadline': { type: 'string' },
+        'successful-jobs-history-limit': { type: 'string' },
+        'failed-jobs-history-limit': { type: 'string' },
         output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -153,9 +169,26 @@ export function manifestCommand(argv: readonly string[]): number {
       const n = int(flag, text);
       if (n !== undefined) withNumbers[key] = n;
     }
-    const job = generateJobManifest(withNumbers as unknown as ManifestOptions);
-    checkContainerEnv(job);
-    process.stdout.write(formatJob(job, output));
+    const cronFlag = CRONJOB_ONLY_FLAGS.find((f) => values[f] !== undefined);
+    if (values.schedule === undefined) {
+      if (cronFlag !== undefined) throw new ConfigurationError(`--${cronFlag} needs --schedule (it is a CronJob setting)`);
+      const job = generateJobManifest(withNumbers as unknown as ManifestOptions);
+      checkContainerEnv(job);
+      process.stdout.write(formatJob(job, output));
+      return 0;
+    }
+    const cronJob = generateCronJobManifest({
+      ...(withNumbers as unknown as ManifestOptions),
+      schedule: values.schedule,
+      ...(values['time-zone'] === undefined ? {} : { timeZone: values['time-zone'] }),
+      ...(values['concurrency-policy'] === undefined ? {} : { concurrencyPolicy: parseChoice('--concurrency-policy', values['concurrency-policy'], CONCURRENCY_POLICIES) }),
+      ...optionalInt('startingDeadlineSeconds', '--starting-deadline', values['starting-deadline']),
+      ...optionalInt('successfulJobsHistoryLimit', '--successful-jobs-history-limit', values['successful-jobs-history-limit']),
+      ...optionalInt('failedJobsHistoryLimit', '--failed-jobs-history-limit', values['failed-jobs-history-limit']),
+    });
+    const template = (cronJob['spec'] as { jobTemplate: { spec: Job['spec'] } }).jobTemplate;
+    checkContainerEnv({ ...(cronJob as unknown as Job), spec: template.spec });
+    process.stdout.write(formatJob(cronJob, output));
     return 0;
   } catch (err) {
     process.stderr.write(`jobkit manifest: ${(err as Error).message}\n`);

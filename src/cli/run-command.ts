@@ -3,26 +3,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
 import { parseInteger, parseNumber } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { mergeChaosSpecs, parseChaosSpec } from '../local/chaos.ts';
 import { runLocalJob, stderrSink } from '../local/emulator.ts';
-import { InvalidManifestError } from '../local/errors.ts';
+import { withInterrupts } from './interrupt.ts';
 import { lintManifest } from './lint.ts';
 import { formatLintProblems } from './lint-command.ts';
+import { CRONJOB_FLAGS, manifestKind, runCronJobCommand } from './run-cronjob-command.ts';
+import { RUN_EXIT, jobSummary, formatJob, reportRunError } from './run-output.ts';
 import { RUN_USAGE } from './usage.ts';
-
-/** Exit status of `jobkit run`. */
-export const RUN_EXIT = { complete: 0, failed: 1, usage: 2 } as const;
 
 function optional<T>(text: string | undefined, parse: (text: string) => T): T | undefined {
   return text === undefined ? undefined : parse(text);
-}
-
-/** Formats the final Job for `-o`. */
-export function formatJob(job: object, format: 'json' | 'yaml'): string {
-  return format === 'json' ? `${JSON.stringify(job, null, 2)}\n` : stringify(job, { aliasDuplicateObjects: false });
 }
 
 /**
@@ -48,6 +41,13 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         'chaos-max-delay': { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
+        clock: { type: 'string' },
+        from: { type: 'string' },
+        until: { type: 'string' },
+        runs: { type: 'string' },
+        patch: { type: 'string', multiple: true },
+        'manual-run': { type: 'string', multiple: true },
+        'from-cronjob': { type: 'string' },
       },
       strict: true,
       allowPositionals: true,
@@ -90,6 +90,13 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     return RUN_EXIT.usage;
   }
 
+  const isCronJob = manifestKind(manifest) === 'CronJob';
+  const cronJobFlags = CRONJOB_FLAGS.filter((flag) => values[flag] !== undefined);
+  if (!isCronJob && cronJobFlags.length > 0) {
+    process.stderr.write(`jobkit run: --${cronJobFlags[0]} applies to CronJob manifests only; ${values.filename} is not a CronJob\n`);
+    return RUN_EXIT.usage;
+  }
+
   // What the API server accepts but a jobkit program would get wrong (a count
   // that skips shards, a policy that retries bad input): refused before any pod.
   const problems = lintManifest(manifest, { local: true });
@@ -102,39 +109,27 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     }
   }
 
-  const abort = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => abort.abort(new Error(`interrupted by ${signal}`));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    const result = await runLocalJob({
-      manifest,
-      signal: abort.signal,
-      sink: stderrSink({ quiet: values.quiet === true }),
-      ...(options.backoffScale === undefined ? {} : { backoffScale: options.backoffScale }),
-      ...(options.seed === undefined ? {} : { seed: options.seed }),
-      ...(options.chaosMaxDelayMs === undefined ? {} : { chaosMaxDelayMs: options.chaosMaxDelayMs }),
-      chaos: options.chaos,
-    });
-    if (options.output !== undefined) process.stdout.write(formatJob(result.job, options.output));
-    if (values.quiet !== true) {
-      const s = result.job.status ?? {};
-      const chaos = result.chaosApplied.length + result.chaosSkipped === 0 ? '' : `, chaos applied ${result.chaosApplied.length}, skipped ${result.chaosSkipped}`;
-      process.stderr.write(`jobkit run: ${result.outcome}: succeeded ${s.succeeded ?? 0}, failed ${s.failed ?? 0}${chaos}\n`);
-    }
-    return result.outcome === 'Complete' ? RUN_EXIT.complete : RUN_EXIT.failed;
-  } catch (err) {
-    if (err instanceof InvalidManifestError) {
-      process.stderr.write(`jobkit run: ${err.message}\n`);
-      return RUN_EXIT.usage;
-    }
-    if (abort.signal.aborted) {
-      process.stderr.write(`jobkit run: ${(err as Error).message}; every pod was killed\n`);
-      return 130;
-    }
-    throw err;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+  if (isCronJob) {
+    return await runCronJobCommand({ manifest, quiet: values.quiet === true, flags: values, common: options });
   }
+
+  return await withInterrupts(async (signal) => {
+    try {
+      const result = await runLocalJob({
+        manifest,
+        signal,
+        sink: stderrSink({ quiet: values.quiet === true }),
+        ...(options.backoffScale === undefined ? {} : { backoffScale: options.backoffScale }),
+        ...(options.seed === undefined ? {} : { seed: options.seed }),
+        ...(options.chaosMaxDelayMs === undefined ? {} : { chaosMaxDelayMs: options.chaosMaxDelayMs }),
+        chaos: options.chaos,
+      });
+      if (options.output !== undefined) process.stdout.write(formatJob(result.job, options.output));
+      if (values.quiet !== true) process.stderr.write(`jobkit run: ${jobSummary(result)}\n`);
+      return result.outcome === 'Complete' ? RUN_EXIT.complete : RUN_EXIT.failed;
+    } catch (err) {
+      return reportRunError(err, signal);
+    }
+  });
 }
+

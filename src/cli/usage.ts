@@ -15,16 +15,21 @@ Commands:
 Run "jobkit help <command>" for the options of a command.
 `;
 
-export const RUN_USAGE = `Usage: jobkit run -f <job.yaml|-> [options]
+export const RUN_USAGE = `Usage: jobkit run -f <job.yaml|cronjob.yaml|-> [options]
 
 Runs a batch/v1 Job locally: the Job controller's rules (completions,
 parallelism, Indexed mode, backoffLimit, backoffLimitPerIndex, podFailurePolicy,
 successPolicy, activeDeadlineSeconds, restartPolicy, grace periods) applied to
 pods that are local processes made from the first container's command.
 
+A batch/v1 CronJob runs under the CronJob controller's rules (schedule and
+timeZone, startingDeadlineSeconds, concurrencyPolicy, suspend, history
+limits); each Job it creates runs as above.
+
 Options:
-  -f, --filename <path>     Job manifest, YAML or JSON ("-" reads stdin)
+  -f, --filename <path>     Job or CronJob manifest, YAML or JSON ("-" reads stdin)
   -o, --output <format>     Print the final Job object on stdout: json or yaml
+                            (a CronJob: a List of the CronJob and its Jobs)
       --backoff-scale <F>   Multiply the pod re-creation back-off (10 s doubling,
                             max 10 min) and the OnFailure restart back-off by F
       --seed <N>            Seed for pod names, UIDs and chaos choices
@@ -33,10 +38,27 @@ Options:
                                         then SIGTERM, grace period, SIGKILL
                               kill      SIGKILL, no condition
                               duplicate a second pod for a running index
+                            (a CronJob: into every Job it creates)
       --chaos-max-delay <ms> Latest moment of a chaos action after the pod
                             start it is tied to (default 1000)
   -q, --quiet               Only pod output on stderr, no emulator events
   -h, --help                Show this help
+
+CronJob options:
+      --clock <real|virtual> real (default): the wall clock. virtual: starts at
+                            --from and skips the time between runs (a Job's own
+                            run time still passes for real)
+      --from <time>         Virtual start, the CronJob's creation (RFC 3339)
+      --until <time>        Create no Job at or after this time; end when the
+                            Jobs created before it have finished
+      --runs <N>            End after N scheduled Jobs were created and finished
+      --patch <time>=<json> Apply a JSON merge patch to the CronJob at that time,
+                            e.g. '2026-01-02T00:00:00Z={"spec":{"suspend":true}}'
+      --manual-run <name>@<time>
+                            At that time, create a Job as "kubectl create job
+                            <name> --from=cronjob/..." does
+      --from-cronjob <name> Run once the Job "kubectl create job <name>
+                            --from=cronjob/..." creates, and exit with its status
 
 Pod output goes to stderr, each line prefixed with [pod-name]. The parent's
 environment reaches every pod (JOBKIT_STORE etc.), under the manifest's env.
@@ -45,8 +67,10 @@ Before any pod starts, the checks of "jobkit lint" run: their problems are
 printed, and an error stops the run with status 2 (a missing JOBKIT_STORE is
 only a warning here: the local pods share ./.jobkit/store).
 
-Exit status: 0 the Job completed, 1 it failed (or can never progress),
-2 the manifest is invalid or the options are wrong (no pod ran).
+Exit status: 0 the Job completed (a CronJob: every Job it created completed),
+1 it failed (or can never progress, or a Job was deleted by Replace),
+2 the manifest is invalid or the options are wrong (no pod ran),
+130 interrupted (SIGINT/SIGTERM; every pod was killed).
 `;
 
 export const MANIFEST_USAGE = `Usage: jobkit manifest --name <name> --image <image> [options] [-- command args...]
@@ -76,6 +100,15 @@ Options:
       --container-name <name>       Container name (default main)
   -o, --output <format>             yaml (default) or json
   -h, --help                        Show this help
+
+CronJob (with --schedule, a batch/v1 CronJob around that Job template, whose
+pods get JOBKIT_CRONJOB_NAME so the program knows its scheduled run):
+      --schedule <cron>             spec.schedule: 5 fields or @hourly, @daily...
+      --time-zone <zone>            spec.timeZone, IANA (default Etc/UTC)
+      --concurrency-policy <p>      Allow, Forbid (default) or Replace
+      --starting-deadline <s>       spec.startingDeadlineSeconds (default none)
+      --successful-jobs-history-limit <N>  (Kubernetes' default 3)
+      --failed-jobs-history-limit <N>      (Kubernetes' default 1)
 
 Everything after "--" is the container command; exec node directly
 (e.g. -- node dist/main.js) so that SIGTERM reaches the program.

@@ -35,14 +35,28 @@ export interface RunLocalJobOptions {
   readonly nodeName?: string;
   /** Aborting stops every pod at once (SIGKILL) and rejects. */
   readonly signal?: AbortSignal;
+  /**
+   * Aborting deletes the Job as the API server does with propagation
+   * Background (what the CronJob controller's Replace and history limits do):
+   * no new pod is created, each running pod gets SIGTERM and its grace period,
+   * then the run resolves with outcome `Deleted`.
+   */
+  readonly deleteSignal?: AbortSignal;
+  /** Called with the Job object as created (defaults applied: uid, creationTimestamp) before any pod starts. */
+  readonly onCreated?: (job: Job) => void;
+  /** The clock of the Job's timestamps (creation, start, completion, conditions), ms since the epoch. Default `Date.now`; the CronJob emulator's virtual clock. */
+  readonly now?: () => number;
 }
 
 /** The outcome of {@link runLocalJob}. */
 export interface LocalJobResult {
   /** The final Job object, status in the API's shape. */
   readonly job: Job;
-  /** Which terminal condition the Job reached; `Stalled` when it can never progress (e.g. parallelism 0). */
-  readonly outcome: 'Complete' | 'Failed' | 'Stalled';
+  /**
+   * Which terminal condition the Job reached; `Stalled` when it can never
+   * progress (e.g. parallelism 0); `Deleted` when `deleteSignal` removed it first.
+   */
+  readonly outcome: 'Complete' | 'Failed' | 'Stalled' | 'Deleted';
   /** Chaos actions carried out, in order. */
   readonly chaosApplied: readonly AppliedChaos[];
   /** Chaos actions that found no running pod before the Job finished. */
@@ -50,15 +64,17 @@ export interface LocalJobResult {
 }
 
 /**
- * Reads, defaults and validates a Job manifest as the API server would.
- * Throws {@link InvalidManifestError} with Kubernetes field paths.
+ * Reads, defaults and validates a Job manifest as the API server would, and
+ * (unless `runnable: false`) refuses what the emulator cannot run: no
+ * command, a suspended Job. Throws {@link InvalidManifestError} with
+ * Kubernetes field paths.
  *
  * @example
  * ```ts
  * const job = loadJobManifest(readFileSync('job.yaml', 'utf8'), new SeededRandom(1));
  * ```
  */
-export function loadJobManifest(manifest: string | object, random: SeededRandom, now = new Date()): Job {
+export function loadJobManifest(manifest: string | object, random: SeededRandom, now = new Date(), options: { readonly runnable?: boolean } = {}): Job {
   let raw: unknown;
   try {
     raw = typeof manifest === 'string' ? parseManifestText(manifest) : manifest;
@@ -72,7 +88,7 @@ export function loadJobManifest(manifest: string | object, random: SeededRandom,
   const jobkitErrors = jobkitEnvErrors(job);
   applyJobDefaults(job, { uid: random.uuid(), now, nameSuffix: random.nameSuffix() });
   errors.push(...validateJob(job), ...jobkitErrors);
-  if (errors.length === 0) {
+  if (errors.length === 0 && options.runnable !== false) {
     // Valid for the API server, but the emulator has no image to take an entrypoint from.
     const container = job.spec.template.spec.containers[0];
     if (container !== undefined && (container.command ?? []).length === 0) {
@@ -107,13 +123,14 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
   const random = new SeededRandom(seed);
   const chaosRandom = new SeededRandom(seed ^ 0x5bd1e995);
-  const job = loadJobManifest(options.manifest, random);
+  const now = options.now ?? Date.now;
+  const job = loadJobManifest(options.manifest, random, new Date(now()));
+  options.onCreated?.(structuredClone(job));
   const sink = options.sink ?? stderrSink();
   const podSpec = job.spec.template.spec;
   if (podSpec.containers.length > 1) sink.event(`only the first container (${podSpec.containers[0]!.name}) runs; ${podSpec.containers.length - 1} other(s) ignored`);
   if ((podSpec.initContainers ?? []).length > 0) sink.event('initContainers are not run locally');
   const backoffScale = options.backoffScale ?? 1;
-  const now = (): number => Date.now();
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void): void => {
     const t = setTimeout(() => {
@@ -238,9 +255,17 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
     });
   };
 
+  let deleting = false;
   function runSync(): void {
     syncScheduled = false;
     if (done) return;
+    if (deleting) {
+      if (runner.liveCount === 0) {
+        sink.event(`job ${job.metadata.name}: deleted`);
+        finish('Deleted');
+      }
+      return;
+    }
     // A duplicate that ended is seen by the controller, like any finished pod.
     for (const dup of hiddenDuplicates) if (dup.container.terminated !== undefined) reveal(dup);
     try {
@@ -273,13 +298,23 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
     for (const t of timers) clearTimeout(t);
     rejectRun(options.signal?.reason ?? new Error('aborted'));
   };
+  const onDelete = (): void => {
+    if (done || deleting) return;
+    deleting = true;
+    // Hidden duplicates too: the garbage collector deletes every pod the Job owns.
+    for (const pod of runner.runningPods()) runner.deletePod(pod);
+    requestSync();
+  };
   if (options.signal?.aborted === true) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.deleteSignal?.aborted === true) onDelete();
+  options.deleteSignal?.addEventListener('abort', onDelete, { once: true });
   requestSync();
   try {
     return await finished;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    options.deleteSignal?.removeEventListener('abort', onDelete);
   }
 }
 

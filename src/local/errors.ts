@@ -23,9 +23,10 @@ export class InvalidManifestError extends ConfigurationError {
    * @param jobName metadata.name, for the API server's message form.
    * @param fieldErrors what is wrong, field by field.
    * @param message replaces the API server's message form (for text that is not a manifest at all).
+   * @param kind the object's kind, for the API server's message form.
    */
-  constructor(jobName: string, fieldErrors: readonly FieldError[], message?: string) {
-    super(message ?? formatInvalidJob(jobName, fieldErrors));
+  constructor(jobName: string, fieldErrors: readonly FieldError[], message?: string, kind: 'Job' | 'CronJob' = 'Job') {
+    super(message ?? formatInvalidJob(jobName, fieldErrors, kind));
     this.fieldErrors = fieldErrors;
   }
 }

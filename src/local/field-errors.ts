@@ -103,10 +103,11 @@ export function formatFieldError(e: FieldError): string {
 
 /**
  * Renders an error list as the API server's rejection message:
- * `Job.batch "name" is invalid: <e>` or `... is invalid: [<e1>, <e2>]`.
+ * `Job.batch "name" is invalid: <e>` or `... is invalid: [<e1>, <e2>]`
+ * (`CronJob.batch ...` for a CronJob).
  */
-export function formatInvalidJob(name: string, errors: readonly FieldError[]): string {
+export function formatInvalidJob(name: string, errors: readonly FieldError[], kind: 'Job' | 'CronJob' = 'Job'): string {
   const rendered = errors.map(formatFieldError);
   const list = rendered.length === 1 ? rendered[0]! : `[${rendered.join(', ')}]`;
-  return `Job.batch ${JSON.stringify(name)} is invalid: ${list}`;
+  return `${kind}.batch ${JSON.stringify(name)} is invalid: ${list}`;
 }

@@ -1,6 +1,7 @@
 /**
- * `jobkit/local`: the local Job controller emulator (`jobkit run`) and the
- * Job manifest generator (`jobkit manifest`), for use from code and tests.
+ * `jobkit/local`: the local Job and CronJob controller emulators (`jobkit
+ * run`), the manifest generators (`jobkit manifest`, `--schedule`) and the
+ * cron schedule parser, for use from code and tests.
  *
  * @example
  * ```ts
@@ -10,6 +11,11 @@
  * ```
  */
 export { type AppliedChaos, type ChaosSpec, parseChaosSpec } from './chaos.ts';
+export { type CronSchedule, CronScheduleError, type ParseCronOptions, parseCronSchedule, timeZoneError } from './cron/schedule.ts';
+export { type CronJobPatch, type CronJobRunOutcome, type LocalCronJobResult, type ManualRun, type RunLocalCronJobOptions, runLocalCronJob } from './cronjob/emulator.ts';
+export { type CronJobManifestOptions, generateCronJobManifest } from './cronjob/manifest.ts';
+export { type LoadCronJobOptions, loadCronJobManifest } from './cronjob/read-cronjob.ts';
+export type { ConcurrencyPolicy, CronJob, CronJobEvent, CronJobSpec, CronJobStatus, JobReference, JobTemplateSpec } from './cronjob/types.ts';
 export { type LocalJobResult, type RunLocalJobOptions, loadJobManifest, runLocalJob } from './emulator.ts';
 export { InvalidManifestError } from './errors.ts';
 export { type FieldError, formatInvalidJob } from './field-errors.ts';

@@ -47,6 +47,8 @@ export interface ManifestOptions {
   readonly containerName?: string;
   /** spec.ttlSecondsAfterFinished. */
   readonly ttlSecondsAfterFinished?: number;
+  /** JOBKIT_CRONJOB_NAME: the template is a CronJob's (`jobkit manifest --schedule`). */
+  readonly cronJobName?: string;
 }
 
 /**
@@ -155,6 +157,7 @@ export function generateJobManifest(options: ManifestOptions): Job {
     ...identityEnv(completions),
     { name: 'JOBKIT_GRACE_PERIOD_SECONDS', value: String(grace) },
   ];
+  if (options.cronJobName !== undefined) env.push({ name: 'JOBKIT_CRONJOB_NAME', value: options.cronJobName });
   if (options.deadlineSeconds !== undefined) env.push({ name: 'JOBKIT_DEADLINE_SECONDS', value: String(options.deadlineSeconds) });
   if (options.store !== undefined) env.push({ name: 'JOBKIT_STORE', value: options.store });
   if (options.pushgatewayUrl !== undefined) env.push({ name: 'JOBKIT_PUSHGATEWAY_URL', value: options.pushgatewayUrl });

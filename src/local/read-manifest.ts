@@ -9,7 +9,7 @@ import type { Container, EnvVar, Job, JobSpec, PodFailurePolicyRule, SuccessPoli
 
 type Obj = Record<string, unknown>;
 
-function isObj(v: unknown): v is Obj {
+export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -31,7 +31,7 @@ export interface ReadResult {
 export function parseManifestText(text: string): unknown {
   const docs = parseAllDocuments(text).filter((d) => !(d.contents === null && d.errors.length === 0));
   if (docs.length === 0) throw new Error('the manifest is empty');
-  if (docs.length > 1) throw new Error(`the manifest holds ${docs.length} documents; jobkit run takes exactly one Job`);
+  if (docs.length > 1) throw new Error(`the manifest holds ${docs.length} documents; jobkit run takes exactly one Job or CronJob`);
   const doc = docs[0]!;
   if (doc.errors.length > 0) throw new Error(`the manifest is not valid YAML/JSON: ${doc.errors[0]!.message}`);
   const value: unknown = doc.toJS();
@@ -39,7 +39,7 @@ export function parseManifestText(text: string): unknown {
   return value;
 }
 
-class Reader {
+export class Reader {
   readonly errors: FieldError[] = [];
 
   int(obj: Obj, key: string, path: string): number | undefined {

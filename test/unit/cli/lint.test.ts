@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { type LintProblem, lintManifest } from '../../../src/cli/lint.ts';
+import { generateCronJobManifest } from '../../../src/local/cronjob/manifest.ts';
 import { generateJobManifest } from '../../../src/local/manifest-generator.ts';
 import type { Job } from '../../../src/local/types.ts';
 
@@ -96,5 +97,17 @@ describe('jobkit lint', () => {
     ]);
     expect(lintManifest('a: [')).toEqual([{ path: '<manifest>', message: expect.stringContaining('not valid YAML') as string, severity: 'error' }]);
     expect(parse(fixture('clean'))).toBeTruthy();
+  });
+});
+
+describe('jobkit lint on a CronJob', () => {
+  it('lints the job template as the Job it becomes, with paths under spec.jobTemplate', () => {
+    const cronJob = generateCronJobManifest({ name: 'rows', image: 'i', command: ['node', 'job.js'], completions: 4, store: 's3://rows-bucket/jobs', schedule: '0 2 * * *' });
+    expect(lintManifest(stringify(cronJob))).toEqual([]);
+    const template = (cronJob['spec'] as { jobTemplate: { spec: Job['spec'] } }).jobTemplate.spec;
+    template.completions = 3;
+    expect(errors(lintManifest(stringify(cronJob)))).toEqual([
+      expect.stringMatching(/^spec\.jobTemplate\.spec\.template\.spec\.containers\[0\]\.env\[\d+\]\.value: Invalid value: "4": JOBKIT_COUNT is 4 but spec\.completions is 3/),
+    ]);
   });
 });
