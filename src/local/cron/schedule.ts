@@ -268,7 +268,8 @@ function processZone(): string {
  * @example
  * ```ts
  * const daily = parseCronSchedule('30 2 * * *', { defaultTimeZone: 'Europe/Berlin' });
- * daily.next(new Date('2026-03-28T12:00:00Z')); // 2026-03-29T01:30:00Z: 02:30 does not exist that night, 03:30 CEST
+ * // 02:30 does not exist on 2026-03-29 (spring forward): that day has no run.
+ * daily.next(new Date('2026-03-28T12:00:00Z')); // 2026-03-30T00:30:00Z, 02:30 CEST
  * ```
  */
 export function parseCronSchedule(spec: string, options: ParseCronOptions = {}): CronSchedule {
