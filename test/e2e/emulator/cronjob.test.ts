@@ -4,12 +4,14 @@
  * Jobs' names and annotations, the CronJob's status and the controller's
  * events, as the CronJob controller would leave them.
  */
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CronJob } from '../../../src/local/cronjob/types.ts';
 import type { Job } from '../../../src/local/types.ts';
-import { type CliResult, cli, removeTempDirs, tempDir } from './harness.ts';
+import { CLI, type CliResult, cli, removeTempDirs, tempDir } from './harness.ts';
 
 afterAll(removeTempDirs);
 
@@ -240,6 +242,23 @@ describe('jobkit run -f cronjob.yaml, real clock and options', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.jobs).toHaveLength(1);
     expect(Date.parse(annotation(r.jobs[0]!)!)).toBeGreaterThanOrEqual(Math.floor(started / 1000) * 1000);
+  });
+
+  it('SIGINT stops the run: every pod is killed, exit 130', async () => {
+    const dir = tempDir();
+    const pidFile = join(dir, 'pod.pid');
+    const file = join(dir, 'cronjob.json');
+    writeFileSync(file, JSON.stringify(cronJobManifest({ schedule: '@every 1s' }, `echo $$ > ${pidFile}; exec sleep 300`)));
+    const child = spawn(process.execPath, [CLI, 'run', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await sleep(50);
+    const podPid = Number(readFileSync(pidFile, 'utf8'));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('interrupted by SIGINT; every pod was killed');
+    expect(() => process.kill(podPid, 0)).toThrow();
   });
 
   it('--from-cronjob runs the Job kubectl create job --from=cronjob/... makes, once', async () => {

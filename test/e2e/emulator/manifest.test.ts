@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Job as JobModel } from 'kubernetes-models/batch/v1';
+import { CronJob as CronJobModel, Job as JobModel } from 'kubernetes-models/batch/v1';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { EXIT_CODE_TABLE } from '../../../src/runtime/exit-codes.ts';
@@ -127,5 +127,41 @@ describe('jobkit manifest', () => {
     expect(job.status?.completedIndexes).toBe('0,2');
     expect(job.status?.failed).toBe(1);
     expect(conditionsOf(job).map((c) => c[1])).toEqual(['FailedIndexes', 'FailedIndexes']);
+  });
+});
+
+describe('jobkit manifest --schedule', () => {
+  it('writes a CronJob that validates against the batch/v1 CronJob schema and runs under jobkit run', async () => {
+    const program = 'const { JOBKIT_CRONJOB_NAME: c, JOBKIT_JOB_NAME: j } = process.env; console.log(`cron=${c} job=${j}`); process.exit(c === "report" && j.startsWith("report-") ? 0 : 1)';
+    const r = await cli(['manifest', '--name', 'report', '--image', 'acme/report:1', '--schedule', '0 2 * * *', '--time-zone', 'Europe/Berlin', '--starting-deadline', '3600', '--', 'node', '-e', program]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const cronJob = parse(r.stdout) as Record<string, unknown> & { spec: Record<string, unknown> & { jobTemplate: { spec: Job['spec'] } } };
+    expect(() => new CronJobModel(cronJob as unknown as ConstructorParameters<typeof CronJobModel>[0]).validate()).not.toThrow();
+    expect(cronJob.spec).toMatchObject({ schedule: '0 2 * * *', timeZone: 'Europe/Berlin', concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 3600 });
+    expect(cronJob.spec.jobTemplate.spec.podFailurePolicy?.rules[0]?.action).toBe('Ignore');
+    const env = cronJob.spec.jobTemplate.spec.template.spec.containers[0]!.env ?? [];
+    expect(env).toContainEqual({ name: 'JOBKIT_CRONJOB_NAME', value: 'report' });
+
+    const file = join(tempDir(), 'cronjob.yaml');
+    writeFileSync(file, r.stdout);
+    const run = await cli(['run', '-f', file, '--clock', 'virtual', '--from', '2026-01-01T00:00:00Z', '--runs', '1', '--backoff-scale', '0.01']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/\] cron=report job=report-29453820/);
+  });
+
+  it('refuses what the API server would, and CronJob flags without --schedule', async () => {
+    const bad = await cli(['manifest', '--name', 'report', '--image', 'i', '--schedule', '0 25 * * *', '--', 'node', 'm.js']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('spec.schedule: Invalid value: "0 25 * * *": end of range (25) above maximum (23): 25');
+    const zone = await cli(['manifest', '--name', 'report', '--image', 'i', '--schedule', '@daily', '--time-zone', 'Europe/Paris/Nope']);
+    expect(zone.code).toBe(2);
+    expect(zone.stderr).toContain('spec.timeZone: Invalid value: "Europe/Paris/Nope": unknown time zone Europe/Paris/Nope');
+    const policy = await cli(['manifest', '--name', 'report', '--image', 'i', '--schedule', '@daily', '--concurrency-policy', 'Never']);
+    expect(policy.code).toBe(2);
+    expect(policy.stderr).toContain('--concurrency-policy must be one of Allow, Forbid, Replace, got "Never"');
+    const orphan = await cli(['manifest', '--name', 'report', '--image', 'i', '--time-zone', 'UTC']);
+    expect(orphan.code).toBe(2);
+    expect(orphan.stderr).toContain('--time-zone needs --schedule');
   });
 });
