@@ -29,7 +29,7 @@
 // Runtime: runJob, identity, exit codes, errors, retries, lifecycle.
 export { runJob, executeJob, type JobContext, type JobMain, type RunJobOptions } from './job/run-job.ts';
 export type { JobModuleOptions, JobModules } from './job/job-modules.ts';
-export { resolveIdentity, detectPlatform, PLATFORMS, type IdentityOptions } from './runtime/identity.ts';
+export { resolveIdentity, detectPlatform, PLATFORMS, TRIGGERS, scheduledTimeFromJobName, type IdentityOptions } from './runtime/identity.ts';
 export {
   EXIT_CODE_TABLE,
   exitEntry,
@@ -62,6 +62,7 @@ export {
 } from './runtime/lifecycle.ts';
 export type {
   JobIdentity,
+  JobTrigger,
   JobLogger,
   Lifecycle,
   Platform,

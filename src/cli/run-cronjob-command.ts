@@ -12,7 +12,7 @@ import { InvalidManifestError } from '../local/errors.ts';
 import { isObj, parseManifestText } from '../local/read-manifest.ts';
 import { SeededRandom } from '../local/rng.ts';
 import { DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_MESSAGE } from '../local/validate.ts';
-import { parseInteger } from '../runtime/config.ts';
+import { parseInstant, parseInteger } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { withInterrupts } from './interrupt.ts';
 import { RUN_EXIT, formatJob, jobSummary, reportRunError } from './run-output.ts';
@@ -32,18 +32,9 @@ export function manifestKind(manifest: string): string | undefined {
   }
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
-
-/**
- * An instant given on the command line: RFC 3339 with a zone (`2026-01-01T00:00:00Z`,
- * `2026-01-01T01:00:00+01:00`); a time without a zone is refused, as it would mean the machine's.
- *
- * @throws ConfigurationError naming the flag.
- */
-export function parseInstant(flag: string, text: string): Date {
-  const ms = RFC3339.test(text) ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(ms)) throw new ConfigurationError(`--${flag} must be an RFC 3339 time with a zone, e.g. 2026-01-01T00:00:00Z, got "${text}"`);
-  return new Date(ms);
+/** An instant given on the command line, RFC 3339 with a zone. */
+function flagInstant(flag: string, text: string): Date {
+  return parseInstant(`--${flag}`, text);
 }
 
 function parsePatch(text: string): CronJobPatch {
@@ -56,7 +47,7 @@ function parsePatch(text: string): CronJobPatch {
     throw new ConfigurationError(`--patch ${text.slice(0, at)}: the patch is not JSON: ${(err as Error).message}`);
   }
   if (!isObj(patch)) throw new ConfigurationError(`--patch ${text.slice(0, at)}: the patch must be a JSON object, e.g. {"spec":{"suspend":true}}`);
-  return { at: parseInstant('patch', text.slice(0, at)), patch };
+  return { at: flagInstant('patch', text.slice(0, at)), patch };
 }
 
 function jobNameError(flag: string, name: string): void {
@@ -70,7 +61,7 @@ function parseManualRun(text: string): ManualRun {
   if (at < 0) throw new ConfigurationError(`--manual-run must be <job name>@<time>, got "${text}"`);
   const name = text.slice(0, at);
   jobNameError('manual-run', name);
-  return { name, at: parseInstant('manual-run', text.slice(at + 1)) };
+  return { name, at: flagInstant('manual-run', text.slice(at + 1)) };
 }
 
 /** What `jobkit run` hands over for a CronJob manifest. */
@@ -133,8 +124,8 @@ export async function runCronJobCommand(input: CronJobCommandInput): Promise<num
     parsed = {
       clock,
       fromCronJob,
-      from: from === undefined ? undefined : parseInstant('from', from),
-      until: until === undefined ? undefined : parseInstant('until', until),
+      from: from === undefined ? undefined : flagInstant('from', from),
+      until: until === undefined ? undefined : flagInstant('until', until),
       runs: runs === undefined ? undefined : parseInteger('--runs', runs, { min: 1 }),
       patches: list(flags.patch).map(parsePatch),
       manualRuns: list(flags['manual-run']).map(parseManualRun),

@@ -59,12 +59,29 @@ export const MIN_GRACE_PERIOD_SECONDS = 5;
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** The identity variables, from the one table runtime/identity.ts reads (downward API or the completions). */
-function identityEnv(completions: number): EnvVar[] {
+/**
+ * The identity variables, from the one table runtime/identity.ts reads: the
+ * downward API, the completions, and in a CronJob's template its name.
+ */
+function identityEnv(completions: number, cronJobName: string | undefined): EnvVar[] {
   const out: EnvVar[] = [];
   for (const { env, kubernetes } of Object.values(IDENTITY_ENV)) {
-    if (kubernetes === 'completions') out.push({ name: env, value: String(completions) });
-    else if (typeof kubernetes === 'object') out.push(fieldRefEnv(env, kubernetes.fieldPath));
+    if (typeof kubernetes === 'object') {
+      out.push(fieldRefEnv(env, kubernetes.fieldPath));
+      continue;
+    }
+    switch (kubernetes) {
+      case 'completions':
+        out.push({ name: env, value: String(completions) });
+        break;
+      case 'cronjob':
+        if (cronJobName !== undefined) out.push({ name: env, value: cronJobName });
+        break;
+      case 'controller':
+      case 'detected':
+      case 'derived':
+        break;
+    }
   }
   return out;
 }
@@ -147,17 +164,13 @@ export function generateJobManifest(options: ManifestOptions): Job {
       `--deadline (${options.deadlineSeconds}) must be below --active-deadline (${options.activeDeadlineSeconds}) so the program stops and checkpoints before Kubernetes kills it`,
     );
   }
-  const reserved = new Set([...identityEnv(completions).map((e) => e.name), 'JOBKIT_GRACE_PERIOD_SECONDS']);
+  const reserved = new Set([...Object.values(IDENTITY_ENV).map((e) => e.env), 'JOBKIT_GRACE_PERIOD_SECONDS']);
   for (const [k] of options.env ?? []) {
     if (reserved.has(k)) throw new ConfigurationError(`--env ${k} is set by the manifest itself; use the matching option instead`);
     if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(k)) throw new ConfigurationError(`--env name must be a valid environment variable name, got "${k}"`);
   }
 
-  const env: EnvVar[] = [
-    ...identityEnv(completions),
-    { name: 'JOBKIT_GRACE_PERIOD_SECONDS', value: String(grace) },
-  ];
-  if (options.cronJobName !== undefined) env.push({ name: 'JOBKIT_CRONJOB_NAME', value: options.cronJobName });
+  const env: EnvVar[] = [...identityEnv(completions, options.cronJobName), { name: 'JOBKIT_GRACE_PERIOD_SECONDS', value: String(grace) }];
   if (options.deadlineSeconds !== undefined) env.push({ name: 'JOBKIT_DEADLINE_SECONDS', value: String(options.deadlineSeconds) });
   if (options.store !== undefined) env.push({ name: 'JOBKIT_STORE', value: options.store });
   if (options.pushgatewayUrl !== undefined) env.push({ name: 'JOBKIT_PUSHGATEWAY_URL', value: options.pushgatewayUrl });

@@ -6,6 +6,7 @@
  * with exit code 78 and a message an operator can act on.
  */
 import { ConfigurationError } from './errors.ts';
+import { IDENTITY_ENV } from './identity-env.ts';
 
 /** The environment as jobkit reads it: `process.env` or a test's literal. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -122,6 +123,39 @@ export function readChoice<const T extends string>(env: Env, name: string, allow
   const value = readString(env, name);
   if (value === undefined) return undefined;
   return parseChoice(name, value, allowed);
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Parse an RFC 3339 instant with its zone (`2026-11-30T02:00:00Z`,
+ * `2026-11-30T03:00:00+01:00`); a time without a zone is refused, as it would
+ * mean the machine's.
+ *
+ * @throws ConfigurationError naming the setting.
+ * @example
+ * ```ts
+ * parseInstant('JOBKIT_SCHEDULED_TIME', '2026-11-30T03:00:00+01:00').toISOString(); // '2026-11-30T02:00:00.000Z'
+ * ```
+ */
+export function parseInstant(name: string, text: string): Date {
+  const value = text.trim();
+  const ms = RFC3339.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) throw new ConfigurationError(`${name} must be an RFC 3339 time with a zone, e.g. 2026-11-30T02:00:00Z, got "${value}"`);
+  return new Date(ms);
+}
+
+/**
+ * Read an RFC 3339 instant (see {@link parseInstant}), or undefined when unset.
+ *
+ * @example
+ * ```ts
+ * readInstant(process.env, 'JOBKIT_SCHEDULED_TIME')?.toISOString();
+ * ```
+ */
+export function readInstant(env: Env, name: string): Date | undefined {
+  const value = readString(env, name);
+  return value === undefined ? undefined : parseInstant(name, value);
 }
 
 /**
@@ -254,9 +288,8 @@ function describeBounds({ min, max, minExclusive = false }: NumberBounds): strin
  * checks that every `JOBKIT_*` name in src/ is listed.
  */
 export const JOBKIT_VARIABLES: ReadonlySet<string> = new Set([
-  // identity
-  'JOBKIT_PLATFORM', 'JOBKIT_INDEX', 'JOBKIT_COUNT', 'JOBKIT_JOB_NAME', 'JOBKIT_NAMESPACE', 'JOBKIT_POD_NAME',
-  'JOBKIT_POD_UID', 'JOBKIT_NODE_NAME', 'JOBKIT_ATTEMPT',
+  // identity: the one table of identity variables
+  ...Object.values(IDENTITY_ENV).map((e) => e.env),
   // lifecycle
   'JOBKIT_GRACE_PERIOD_SECONDS', 'JOBKIT_SHUTDOWN_MARGIN_SECONDS', 'JOBKIT_DEADLINE_SECONDS',
   // logs

@@ -15,7 +15,11 @@ export type KubernetesSource =
   /** Not written: the Job controller sets its own variable (`JOB_COMPLETION_INDEX`), read natively. */
   | 'controller'
   /** Not written: detected from the environment. */
-  | 'detected';
+  | 'detected'
+  /** A literal, written only in a CronJob's template: the CronJob's name. */
+  | 'cronjob'
+  /** Not written: derived from other fields (the Job name the CronJob controller gives). */
+  | 'derived';
 
 /** The identity fields a variable can set. */
 export type IdentityEnvField = keyof JobIdentity;
@@ -47,4 +51,7 @@ export const IDENTITY_ENV: { readonly [F in IdentityEnvField]: IdentityEnvEntry 
   count: { env: 'JOBKIT_COUNT', kubernetes: 'completions' },
   index: { env: 'JOBKIT_INDEX', kubernetes: 'controller' },
   platform: { env: 'JOBKIT_PLATFORM', kubernetes: 'detected' },
+  cronJobName: { env: 'JOBKIT_CRONJOB_NAME', kubernetes: 'cronjob' },
+  scheduledTime: { env: 'JOBKIT_SCHEDULED_TIME', kubernetes: 'derived' },
+  trigger: { env: 'JOBKIT_TRIGGER', kubernetes: 'derived' },
 });

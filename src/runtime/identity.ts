@@ -8,10 +8,10 @@
  * names the variable (or option) and its value, so the job exits 78 at once
  * instead of processing the wrong shard.
  */
-import { type Env, readChoice, readInteger, readString } from './config.ts';
+import { type Env, readChoice, readInstant, readInteger, readString } from './config.ts';
 import { ConfigurationError } from './errors.ts';
 import { IDENTITY_ENV } from './identity-env.ts';
-import type { JobIdentity, Platform } from './types.ts';
+import type { JobIdentity, JobTrigger, Platform } from './types.ts';
 
 /** Identity values given in code; each wins over its environment form. */
 export interface IdentityOptions {
@@ -33,6 +33,36 @@ export interface IdentityOptions {
   readonly count?: number;
   /** Overrides JOBKIT_ATTEMPT and the platform's attempt (0-based). */
   readonly attempt?: number;
+  /** Overrides JOBKIT_CRONJOB_NAME. */
+  readonly cronJobName?: string;
+  /** Overrides JOBKIT_SCHEDULED_TIME and the time read from the Job name. */
+  readonly scheduledTime?: Date;
+  /** Overrides JOBKIT_TRIGGER and the trigger derived from the CronJob name and the scheduled time. */
+  readonly trigger?: JobTrigger;
+}
+
+/** The values of JOBKIT_TRIGGER. */
+export const TRIGGERS: readonly JobTrigger[] = ['schedule', 'manual', 'none'];
+
+/**
+ * The scheduled time the CronJob controller put in a Job's name:
+ * `<cronjob>-<minutes since the epoch>` (getJobName in
+ * pkg/controller/cronjob). Undefined when the name is not of that form (a
+ * manual run, `kubectl create job x --from=cronjob/<cronjob>`).
+ *
+ * @example
+ * ```ts
+ * scheduledTimeFromJobName('report-29453761', 'report'); // 2026-01-01T00:01:00.000Z
+ * scheduledTimeFromJobName('report-rerun', 'report');    // undefined
+ * ```
+ */
+export function scheduledTimeFromJobName(jobName: string, cronJobName: string): Date | undefined {
+  const prefix = `${cronJobName}-`;
+  if (!jobName.startsWith(prefix)) return undefined;
+  const minutes = jobName.slice(prefix.length);
+  // The controller's suffix: a decimal count of minutes, today 8 digits; never a leading zero.
+  if (!/^[1-9]\d{0,11}$/.test(minutes)) return undefined;
+  return new Date(Number(minutes) * 60_000);
 }
 
 /** What one platform's variables say; `indexFrom`/`countFrom` name the source for error messages. */
@@ -125,9 +155,24 @@ export function resolveIdentity(env: Env = process.env, options: IdentityOptions
     );
   }
 
+  const jobName = nonEmpty(options.jobName, 'jobName') ?? readString(env, IDENTITY_ENV.jobName.env) ?? native.jobName ?? DEFAULT_JOB_NAME;
+  const cronJobName = nonEmpty(options.cronJobName, 'cronJobName') ?? readString(env, IDENTITY_ENV.cronJobName.env);
+  if (options.scheduledTime !== undefined && !(options.scheduledTime instanceof Date && Number.isFinite(options.scheduledTime.getTime()))) {
+    throw new ConfigurationError(`option scheduledTime must be a valid Date, got ${String(options.scheduledTime)}`);
+  }
+  const scheduledTime =
+    options.scheduledTime ??
+    readInstant(env, IDENTITY_ENV.scheduledTime.env) ??
+    (cronJobName === undefined ? undefined : scheduledTimeFromJobName(jobName, cronJobName));
+  const trigger: JobTrigger =
+    options.trigger ??
+    readChoice(env, IDENTITY_ENV.trigger.env, TRIGGERS) ??
+    (scheduledTime !== undefined ? 'schedule' : cronJobName !== undefined ? 'manual' : 'none');
+  if (!TRIGGERS.includes(trigger)) throw new ConfigurationError(`option trigger must be one of ${TRIGGERS.join(', ')}, got "${String(trigger)}"`);
+
   return Object.freeze({
     platform,
-    jobName: nonEmpty(options.jobName, 'jobName') ?? readString(env, IDENTITY_ENV.jobName.env) ?? native.jobName ?? DEFAULT_JOB_NAME,
+    jobName,
     namespace:
       nonEmpty(options.namespace, 'namespace') ?? readString(env, IDENTITY_ENV.namespace.env) ?? native.namespace ?? DEFAULT_NAMESPACE,
     podName: nonEmpty(options.podName, 'podName') ?? readString(env, IDENTITY_ENV.podName.env) ?? native.podName,
@@ -136,6 +181,9 @@ export function resolveIdentity(env: Env = process.env, options: IdentityOptions
     index: indexValue,
     count: countValue,
     attempt: attempt?.value,
+    cronJobName,
+    scheduledTime,
+    trigger,
   });
 }
 

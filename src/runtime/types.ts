@@ -62,7 +62,29 @@ export interface JobIdentity {
    * undefined when it does not.
    */
   readonly attempt: number | undefined;
+  /**
+   * The CronJob this Job was created from (`JOBKIT_CRONJOB_NAME`, which
+   * `jobkit manifest --schedule` writes), or undefined for a plain Job.
+   */
+  readonly cronJobName?: string | undefined;
+  /**
+   * The nominal time of this scheduled run (what the schedule said, not when
+   * the pod started): `JOBKIT_SCHEDULED_TIME`, else read from the Job name the
+   * CronJob controller gives (`<cronjob>-<minutes since the epoch>`, so to the
+   * minute). Undefined for manual runs and plain Jobs.
+   */
+  readonly scheduledTime?: Date | undefined;
+  /**
+   * What started this run: `schedule` (the CronJob controller, at
+   * `scheduledTime`), `manual` (a Job made from the CronJob by hand, e.g.
+   * `kubectl create job --from=cronjob/...`), `none` (a plain Job). Set by
+   * resolveIdentity; absent in hand-built identities means `none`.
+   */
+  readonly trigger?: JobTrigger;
 }
+
+/** What started a run: see {@link JobIdentity.trigger}. */
+export type JobTrigger = 'schedule' | 'manual' | 'none';
 
 /** Why the lifecycle is shutting down. */
 export type ShutdownReason = 'completed' | 'failed' | 'signal' | 'deadline';

@@ -22,8 +22,10 @@ describe('the identity env table', () => {
   it('resolveIdentity reads each variable of the table into its field', () => {
     const values = {
       jobName: 'etl', namespace: 'batch', podName: 'etl-2-abcde', podUid: 'uid-1', nodeName: 'node-a', attempt: 3, count: 4, index: 2, platform: 'kubernetes',
+      cronJobName: 'etl-nightly', scheduledTime: new Date('2026-11-30T02:00:00Z'), trigger: 'manual',
     } as const;
-    const env = Object.fromEntries(Object.entries(IDENTITY_ENV).map(([field, { env: name }]) => [name, String(values[field as keyof typeof values])]));
+    const text = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
+    const env = Object.fromEntries(Object.entries(IDENTITY_ENV).map(([field, { env: name }]) => [name, text(values[field as keyof typeof values])]));
     expect(resolveIdentity(env)).toEqual(values);
   });
 

@@ -36,6 +36,7 @@ describe('resolveIdentity: platforms', () => {
       index: 3,
       count: 8,
       attempt: 2,
+      trigger: 'none',
     });
   });
 
@@ -117,6 +118,7 @@ describe('resolveIdentity: platforms', () => {
       index: 0,
       count: 1,
       attempt: undefined,
+      trigger: 'none',
     });
   });
 
