@@ -86,7 +86,7 @@ export type {
   WriteConditions,
 } from './store/types.ts';
 export { PreconditionFailedError } from './store/errors.ts';
-export { keySegment, joinKey, scopePrefix, type ScopeOptions } from './store/keys.ts';
+export { keySegment, joinKey, scopePrefix, isScopeKeyword, SCOPE_KEYWORDS, type ScopeKeyword, type ScopeOptions } from './store/keys.ts';
 export { openStore, resolveStoreUrl, DEFAULT_STORE_DIR, type OpenStoreOptions } from './store/open.ts';
 
 // Checkpoints, idempotency, sharding: what `job` hands out, and the entry points

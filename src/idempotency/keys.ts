@@ -8,7 +8,7 @@
  */
 import { ConfigurationError } from '../runtime/errors.ts';
 import type { JobIdentity } from '../runtime/types.ts';
-import { joinKey, scopePrefix } from '../store/keys.ts';
+import { isScopeKeyword, joinKey, scopePrefix } from '../store/keys.ts';
 import { canonicalJson } from '../util/canonical-json.ts';
 import { sha256Hex } from '../util/hash.ts';
 import { MAX_KEY_LENGTH, RECORDS_SEGMENT } from './constants.ts';
@@ -120,6 +120,7 @@ export interface RecordScope {
  * @example
  * ```ts
  * recordsPrefix({ scope: 'nightly-billing' }); // 'scopes/nightly-billing/idempotency'
+ * recordsPrefix({ identity, scope: 'cronjob' }); // 'cronjobs/default/nightly-report/idempotency'
  * ```
  */
 export function recordsPrefix(where: RecordScope): string {
@@ -128,6 +129,9 @@ export function recordsPrefix(where: RecordScope): string {
   }
   if (where.identity === undefined && where.scope === undefined) {
     throw new ConfigurationError('idempotency needs option identity (keys scoped to the job) or option scope (keys shared across jobs)');
+  }
+  if (where.identity === undefined && isScopeKeyword(where.scope)) {
+    throw new ConfigurationError(`option scope "${where.scope}" is relative to the job: it needs option identity`);
   }
   const base = scopePrefix(where.identity ?? SCOPE_ONLY, { scope: where.scope, perIndex: false });
   return joinKey(...base.split('/'), RECORDS_SEGMENT);

@@ -8,6 +8,7 @@
  * returned. After SIGTERM/SIGINT or the deadline the exit code is 143 / 124,
  * never 0, even when `main` then returns normally: it only saved progress.
  */
+import { type JobRun, describeRun } from '../runtime/run.ts';
 import { performance } from 'node:perf_hooks';
 import { type Logger, type LoggerOptions, createLogger, flushLoggerSync } from '../telemetry/logger.ts';
 import { traceLogMixin } from '../telemetry/span.ts';
@@ -51,6 +52,13 @@ export interface JobContext<S = unknown> extends JobModules<S> {
   readonly signal: AbortSignal;
   /** Register shutdown hooks. */
   readonly lifecycle: Lifecycle;
+  /**
+   * This run: for a CronJob, the CronJob and its scheduled time (`id`
+   * `<cronjob>@<time>`), whichever Job carries it; else the Job. Use
+   * `run.scheduledTime`, not the clock, to decide what the run covers
+   * ("yesterday" of a 02:00 run that starts late is still the same day).
+   */
+  readonly run: JobRun;
 }
 
 /** Options of {@link runJob} and {@link executeJob}; each wins over its env form. */
@@ -127,7 +135,7 @@ export async function executeJob<S = unknown>(main: JobMain<S>, options: RunJobO
     return reportSetupFailure(error, options, log);
   }
   const job: JobContext<S> = Object.defineProperties(
-    { identity, log, signal: lifecycle.signal, lifecycle: publicLifecycle },
+    { identity, log, signal: lifecycle.signal, lifecycle: publicLifecycle, run: describeRun(identity) },
     Object.getOwnPropertyDescriptors(modules.modules),
   ) as JobContext<S>;
   return await supervise(main, job, modules, lifecycle, settings, options.signals);

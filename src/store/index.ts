@@ -25,7 +25,7 @@ export type {
   WriteConditions,
 } from './types.ts';
 export { PreconditionFailedError } from './errors.ts';
-export { keySegment, joinKey, scopePrefix, type ScopeOptions } from './keys.ts';
+export { keySegment, joinKey, scopePrefix, isScopeKeyword, SCOPE_KEYWORDS, type ScopeKeyword, type ScopeOptions } from './keys.ts';
 export { MemoryStore, type MemoryStoreOptions } from './memory.ts';
 export { FsStore, type FsStoreOptions } from './fs.ts';
 export type { S3StoreOptions } from './s3.ts';

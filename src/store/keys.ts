@@ -4,6 +4,7 @@
  * escape its prefix: each segment is percent-encoded, which removes `/` and makes
  * `.`/`..` segments impossible.
  */
+import { ConfigurationError } from '../runtime/errors.ts';
 import type { JobIdentity } from '../runtime/types.ts';
 
 const SAFE = /^[A-Za-z0-9_-]$/;
@@ -46,31 +47,79 @@ export function joinKey(...segments: string[]): string {
   return segments.join('/');
 }
 
+/**
+ * The scopes named by a keyword rather than a shared name:
+ * - `job` (the default): this Job, `jobs/<namespace>/<job>`;
+ * - `run`: this run of a CronJob, `cronjobs/<namespace>/<cronjob>/runs/<scheduled time, s>`,
+ *   so a Job re-created for the same scheduled time finds its keys and the
+ *   next schedule starts fresh; a manual run or a plain Job is its own run (`job`);
+ * - `cronjob`: every run of this CronJob, `cronjobs/<namespace>/<cronjob>`
+ *   (needs JOBKIT_CRONJOB_NAME).
+ */
+export const SCOPE_KEYWORDS = ['job', 'run', 'cronjob'] as const;
+
+/** One of {@link SCOPE_KEYWORDS}. */
+export type ScopeKeyword = (typeof SCOPE_KEYWORDS)[number];
+
 /** Options of {@link scopePrefix}. */
 export interface ScopeOptions {
   /**
-   * An explicit scope shared across Jobs (e.g. every run of a CronJob). When set,
-   * keys live under `scopes/<scope>` instead of `jobs/<namespace>/<job>`.
+   * Where the keys live: a keyword of {@link SCOPE_KEYWORDS} (`job` by
+   * default, `run`, `cronjob`), or the name of a scope shared across Jobs,
+   * `scopes/<scope>`.
    */
   readonly scope?: string | undefined;
   /** Add `index-<n>` so that each index has its own keys. */
   readonly perIndex: boolean;
 }
 
+function cronJobSegments(identity: JobIdentity, scope: ScopeKeyword): string[] {
+  if (identity.cronJobName === undefined) {
+    throw new ConfigurationError(
+      `scope "${scope}" needs the CronJob's name (JOBKIT_CRONJOB_NAME, which jobkit manifest --schedule writes); this Job ${identity.jobName} has none`,
+    );
+  }
+  return ['cronjobs', keySegment(identity.namespace), keySegment(identity.cronJobName)];
+}
+
 /**
- * The key prefix of a job's data: `jobs/<namespace>/<job>[/index-<n>]`, or
- * `scopes/<scope>[/index-<n>]` with an explicit scope.
+ * The key prefix of a job's data: `jobs/<namespace>/<job>[/index-<n>]`, a
+ * CronJob's (`run`, `cronjob`), or `scopes/<scope>[/index-<n>]` for a shared
+ * scope.
  *
+ * @throws ConfigurationError for `cronjob` without a CronJob name.
  * @example
  * ```ts
- * scopePrefix(job.identity, { perIndex: true }); // 'jobs/default/etl/index-3'
+ * scopePrefix(job.identity, { perIndex: true });                   // 'jobs/default/etl/index-3'
+ * scopePrefix(job.identity, { scope: 'cronjob', perIndex: false }); // 'cronjobs/default/nightly-report'
  * ```
  */
 export function scopePrefix(identity: JobIdentity, options: ScopeOptions): string {
-  const base =
-    options.scope !== undefined
-      ? ['scopes', keySegment(options.scope)]
-      : ['jobs', keySegment(identity.namespace), keySegment(identity.jobName)];
+  const scope = options.scope;
+  const job = ['jobs', keySegment(identity.namespace), keySegment(identity.jobName)];
+  let base: string[];
+  if (scope === undefined || scope === 'job') base = job;
+  else if (scope === 'cronjob') base = cronJobSegments(identity, scope);
+  else if (scope === 'run') {
+    const scheduled = identity.scheduledTime;
+    base =
+      identity.cronJobName !== undefined && identity.trigger === 'schedule' && scheduled !== undefined
+        ? [...cronJobSegments(identity, scope), 'runs', String(Math.floor(scheduled.getTime() / 1000))]
+        : job;
+  } else base = ['scopes', keySegment(scope)];
   if (options.perIndex) base.push(`index-${identity.index}`);
   return joinKey(...base);
+}
+
+/**
+ * Whether a scope is one of the keywords (and so depends on the identity).
+ *
+ * @example
+ * ```ts
+ * isScopeKeyword('run'); // true
+ * isScopeKeyword('nightly-billing'); // false: a shared scope
+ * ```
+ */
+export function isScopeKeyword(scope: string | undefined): scope is ScopeKeyword {
+  return (SCOPE_KEYWORDS as readonly string[]).includes(scope ?? '');
 }

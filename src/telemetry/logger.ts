@@ -14,6 +14,7 @@
  */
 import pino, { type DestinationStream, type Logger, type LoggerOptions as PinoOptions } from 'pino';
 import { type Env, checkChoiceOption } from '../runtime/config.ts';
+import { describeRun, rfc3339Seconds } from '../runtime/run.ts';
 import type { JobIdentity } from '../runtime/types.ts';
 import { redactUrl } from '../util/url-credentials.ts';
 import { TELEMETRY_ENV } from './config.ts';
@@ -175,13 +176,22 @@ function isFlushable(stream: unknown): stream is { flushSync(): void } {
 }
 
 function identityFields(identity: JobIdentity | undefined): Record<string, string | number | null> {
-  return {
+  const fields: Record<string, string | number | null> = {
     job: identity?.jobName ?? null,
     namespace: identity?.namespace ?? null,
     pod: identity?.podName ?? null,
     index: identity?.index ?? null,
     attempt: identity?.attempt ?? null,
   };
+  // A CronJob's run: which one, so the lines of its retries and re-created Jobs group together.
+  if (identity?.cronJobName !== undefined || identity?.scheduledTime !== undefined) {
+    const run = describeRun(identity);
+    fields.cronJob = run.cronJobName ?? null;
+    fields.scheduledTime = run.scheduledTime === undefined ? null : rfc3339Seconds(run.scheduledTime);
+    fields.trigger = run.trigger;
+    fields.runId = run.id;
+  }
+  return fields;
 }
 
 const MAX_CACHED_KEYS = 10_000;

@@ -10,6 +10,7 @@
  * for counters, `_seconds`, `_bytes`); the per-job labels (job, namespace,
  * index or pod) come from the Pushgateway grouping key, not from these series.
  */
+import { describeRun, rfc3339Seconds } from '../runtime/run.ts';
 import {
   Counter,
   type CounterConfiguration,
@@ -160,9 +161,10 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
   const info = new Gauge({
     name: 'jobkit_job_info',
     help: 'Always 1: the identity of the pod that pushed this group.',
-    labelNames: ['platform', 'namespace', 'pod', 'node', 'attempt', 'count'] as const,
+    labelNames: ['platform', 'namespace', 'pod', 'node', 'attempt', 'count', 'job_name', 'cronjob', 'scheduled_time', 'trigger', 'run_id'] as const,
     registers,
   });
+  const run = describeRun(identity);
   info.set(
     {
       platform: identity.platform,
@@ -171,6 +173,12 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
       node: identity.nodeName ?? '',
       attempt: identity.attempt === undefined ? '' : String(identity.attempt),
       count: String(identity.count),
+      // The group's job label is the CronJob's for a CronJob run: which Job pushed is said here.
+      job_name: identity.jobName,
+      cronjob: run.cronJobName ?? '',
+      scheduled_time: run.scheduledTime === undefined ? '' : rfc3339Seconds(run.scheduledTime),
+      trigger: run.trigger,
+      run_id: run.id,
     },
     1,
   );

@@ -149,7 +149,8 @@ export function resolvePushgatewayConfig(
 
   const groupBy = options.groupBy ?? TELEMETRY_ENV.pushGroupBy(env) ?? DEFAULT_PUSH_GROUP_BY;
   const grouping: [string, string][] = [
-    ['job', identity.jobName],
+    // A CronJob's runs share one group, so "time since the last success" is one series per CronJob, not one per Job name.
+    ['job', identity.cronJobName ?? identity.jobName],
     ['namespace', identity.namespace],
   ];
   if (groupBy === 'pod') {

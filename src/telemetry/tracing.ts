@@ -27,6 +27,7 @@ import type * as OtelResources from '@opentelemetry/resources';
 import type * as OtelSdkNode from '@opentelemetry/sdk-node';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { type Env, readString } from '../runtime/config.ts';
+import { describeRun, rfc3339Seconds } from '../runtime/run.ts';
 import type { JobIdentity, JobLogger, Lifecycle, ShutdownContext, ShutdownReason } from '../runtime/types.ts';
 import { TELEMETRY_ENV } from './config.ts';
 import { DEFAULT_FLUSH_BUDGET_MS } from './constants.ts';
@@ -163,12 +164,17 @@ export function identityResourceAttributes(identity: JobIdentity, serviceName: s
     'jobkit.job.count': identity.count,
   };
   if (identity.attempt !== undefined) attributes['jobkit.job.attempt'] = identity.attempt;
+  const run = describeRun(identity);
+  attributes['jobkit.run.id'] = run.id;
+  attributes['jobkit.run.trigger'] = run.trigger;
+  if (run.scheduledTime !== undefined) attributes['jobkit.run.scheduled_time'] = rfc3339Seconds(run.scheduledTime);
   if (identity.platform === 'kubernetes' || identity.platform === 'local') {
     attributes['k8s.job.name'] = identity.jobName;
     attributes['k8s.namespace.name'] = identity.namespace;
     if (identity.podName !== undefined) attributes['k8s.pod.name'] = identity.podName;
     if (identity.podUid !== undefined) attributes['k8s.pod.uid'] = identity.podUid;
     if (identity.nodeName !== undefined) attributes['k8s.node.name'] = identity.nodeName;
+    if (identity.cronJobName !== undefined) attributes['k8s.cronjob.name'] = identity.cronJobName;
   }
   return attributes;
 }

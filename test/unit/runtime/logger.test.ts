@@ -31,6 +31,17 @@ const identity = resolveIdentity({
 });
 
 describe('createLogger: fields', () => {
+  it('names the CronJob run on every line of a CronJob pod, and nothing more on a plain Job', () => {
+    const cron = resolveIdentity({ JOBKIT_JOB_NAME: 'report-29453761', JOBKIT_CRONJOB_NAME: 'report', JOBKIT_NAMESPACE: 'data' });
+    const { lines, log } = logger({ identity: cron });
+    log.info('start');
+    expect(lines[0]).toMatchObject({ job: 'report-29453761', cronJob: 'report', scheduledTime: '2026-01-01T00:01:00Z', trigger: 'schedule', runId: 'report@2026-01-01T00:01:00Z' });
+    const plain = logger({ identity });
+    plain.log.info('start');
+    expect(plain.lines[0]).not.toHaveProperty('cronJob');
+    expect(plain.lines[0]).not.toHaveProperty('runId');
+  });
+
   it('puts job, namespace, pod, index and attempt on every line, also on child loggers', () => {
     const { lines, log } = logger({ identity });
     log.info({ rows: 10 }, 'batch written');

@@ -63,8 +63,17 @@ describe('createJobMetrics', () => {
     const metrics = createJobMetrics({ identity: testIdentity({ attempt: undefined }) });
     const text = await metrics.registry.metrics();
     expect(
-      sample(text, 'jobkit_job_info{platform="kubernetes",namespace="data",pod="etl-3-x7k2p",node="node-a",attempt="",count="8"}'),
+      sample(
+        text,
+        'jobkit_job_info{platform="kubernetes",namespace="data",pod="etl-3-x7k2p",node="node-a",attempt="",count="8",job_name="etl",cronjob="",scheduled_time="",trigger="none",run_id="etl"}',
+      ),
     ).toBe(1);
+  });
+
+  it('names the CronJob run in jobkit_job_info', async () => {
+    const identity = testIdentity({ jobName: 'report-29453761', cronJobName: 'report', scheduledTime: new Date('2026-01-01T00:01:00Z'), trigger: 'schedule' });
+    const text = await createJobMetrics({ identity }).registry.metrics();
+    expect(text).toContain('job_name="report-29453761",cronjob="report",scheduled_time="2026-01-01T00:01:00Z",trigger="schedule",run_id="report@2026-01-01T00:01:00Z"');
   });
 
   it('reports start time and a duration that grows until the run ends, then stays', async () => {

@@ -38,11 +38,24 @@ describe('identityResourceAttributes', () => {
       'jobkit.job.index': 3,
       'jobkit.job.count': 8,
       'jobkit.job.attempt': 1,
+      'jobkit.run.id': 'etl',
+      'jobkit.run.trigger': 'none',
       'k8s.job.name': 'etl',
       'k8s.namespace.name': 'data',
       'k8s.pod.name': 'etl-3-x7k2p',
       'k8s.pod.uid': '5f0c8a8e-1111-2222-3333-444455556666',
       'k8s.node.name': 'node-a',
+    });
+  });
+
+  it('names the CronJob and the run of a scheduled Job', () => {
+    const identity = testIdentity({ jobName: 'report-29453761', cronJobName: 'report', scheduledTime: new Date('2026-01-01T00:01:00Z'), trigger: 'schedule' });
+    expect(identityResourceAttributes(identity, 'report')).toMatchObject({
+      'k8s.cronjob.name': 'report',
+      'k8s.job.name': 'report-29453761',
+      'jobkit.run.id': 'report@2026-01-01T00:01:00Z',
+      'jobkit.run.trigger': 'schedule',
+      'jobkit.run.scheduled_time': '2026-01-01T00:01:00Z',
     });
   });
 
