@@ -15,9 +15,10 @@ const LAYERS = {
   checkpoint: MODULES,
   idempotency: MODULES,
   sharding: MODULES,
-  job: [...MODULES, 'checkpoint', 'idempotency', 'sharding'],
+  exclusive: MODULES,
+  job: [...MODULES, 'checkpoint', 'idempotency', 'sharding', 'exclusive'],
   local: ['util', 'runtime'],
-  cli: [...MODULES, 'checkpoint', 'idempotency', 'sharding', 'job', 'local'],
+  cli: [...MODULES, 'checkpoint', 'idempotency', 'sharding', 'exclusive', 'job', 'local'],
 };
 const layerRules = Object.entries(LAYERS).map(([folder, allowed]) => ({
   files: [`src/${folder}/**/*.ts`],

@@ -110,6 +110,18 @@ export {
   type RunOptions,
 } from './idempotency/index.ts';
 export {
+  DEFAULT_EXCLUSIVE_LEASE_MS,
+  DEFAULT_EXCLUSIVE_WAIT_MS,
+  ExclusiveBusyError,
+  type ExclusiveContext,
+  type ExclusiveHolder,
+  ExclusiveLeaseLostError,
+  type ExclusiveOptions,
+  type ExclusiveResult,
+  type ExclusiveScope,
+  runExclusive,
+} from './exclusive/index.ts';
+export {
   chunkBounds,
   type ChunkContext,
   type PlannedObject,

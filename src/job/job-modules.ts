@@ -8,6 +8,8 @@
  * the Pushgateway's final push and the trace flush must be registered as
  * shutdown hooks before main runs, whatever main does.
  */
+import { exclusiveOptionsFromEnv } from '../exclusive/config.ts';
+import { checkExclusiveOptions, type ExclusiveContext, exclusiveKey, type ExclusiveOptions, type ExclusiveResult, runExclusive } from '../exclusive/guard.ts';
 import { type Checkpointer, type CheckpointEnvOptions, type CheckpointerOptions, checkpointOptionsFromEnv, createCheckpointer } from '../checkpoint/index.ts';
 import { type IdempotencyEnvOptions, idempotencyOptionsFromEnv } from '../idempotency/config.ts';
 import { type IdempotencyLedger, createIdempotency } from '../idempotency/index.ts';
@@ -56,6 +58,34 @@ export interface JobModuleOptions<S = unknown> {
   readonly pushgateway?: PushgatewayOptions;
   /** OpenTelemetry settings. Env: the standard OTEL_* variables. */
   readonly tracing?: TracingOptions;
+  /**
+   * Run `main` under the single-run guard of this name (see `job.exclusive`):
+   * a second run of the same CronJob waits for this one, then fails (exit 69)
+   * or, with `onBusy: 'skip'`, exits 0 without running `main`. The options are
+   * also the defaults of `job.exclusive`. Env: JOBKIT_EXCLUSIVE_WAIT_MS,
+   * JOBKIT_EXCLUSIVE_LEASE_MS.
+   */
+  readonly exclusive?: string | ExclusiveMainOptions;
+}
+
+/** runJob's `exclusive` option in full: the guard's name and its options. */
+export interface ExclusiveMainOptions extends Omit<ExclusiveOptions, 'signal'> {
+  readonly name: string;
+}
+
+/**
+ * The name and the options of runJob's `exclusive` option.
+ *
+ * @example
+ * ```ts
+ * mainGuard('migrate'); // { name: 'migrate', options: {} }
+ * ```
+ */
+export function mainGuard(option: string | ExclusiveMainOptions | undefined): { name: string; options: Omit<ExclusiveOptions, 'signal'> } | undefined {
+  if (option === undefined) return undefined;
+  if (typeof option === 'string') return { name: option, options: {} };
+  const { name, ...options } = option;
+  return { name, options };
 }
 
 /**
@@ -81,6 +111,17 @@ export interface JobModules<S = unknown> {
   readonly idempotency: IdempotencyLedger;
   /** Run `fn` once per key across retries, restarts and duplicate pods; later calls replay its result. */
   idempotent<T>(key: string, fn: IdempotentFunction<T>, options?: RunOptions): Promise<T>;
+  /**
+   * Run `fn` only while this pod holds the single-run guard `name` (a fenced
+   * lease in the store, per CronJob by default): a second run of the same
+   * CronJob, scheduled or manual, waits, then fails (exit 69) or skips.
+   *
+   * @example
+   * ```ts
+   * await job.exclusive('migrate-users', async ({ signal, epoch }) => migrate({ signal, fence: epoch }));
+   * ```
+   */
+  exclusive<T>(name: string, fn: (ctx: ExclusiveContext) => Promise<T> | T, options?: ExclusiveOptions): Promise<ExclusiveResult<T>>;
   /** This index's share of ranges, lists, streams, store prefixes; the work queue. */
   readonly shard: ShardHelpers;
   /** The job's metrics registry and batch metrics (pushed when a Pushgateway is configured). */
@@ -206,6 +247,14 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
       return idempotency();
     },
     idempotent: (key, fn, runOptions) => idempotency().run(key, fn, runOptions),
+    exclusive: (name, fn, callOptions = {}) =>
+      runExclusive({ store: store(), identity, log, lifecycle }, name, fn, {
+        ...settings.exclusive,
+        ...mainGuard(options.exclusive)?.options,
+        ...callOptions,
+        // Stops the wait and aborts fn's signal on SIGTERM, like every module.
+        signal: callOptions.signal === undefined ? lifecycle.signal : AbortSignal.any([callOptions.signal, lifecycle.signal]),
+      }),
     retry: (operation, fn, retryOptions = {}) =>
       retry(fn, {
         ...retryOptions,
@@ -233,6 +282,7 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
 export interface ModuleSettings {
   readonly checkpoint: CheckpointEnvOptions;
   readonly idempotency: IdempotencyEnvOptions;
+  readonly exclusive: Pick<ExclusiveOptions, 'waitMs' | 'leaseMs'>;
   /** Where the store URL in effect points; undefined for a store given as an object, or the default directory. */
   readonly store: StoreLocation | undefined;
 }
@@ -265,9 +315,12 @@ export function validateModuleSettings<S>(deps: Pick<JobModulesDeps<S>, 'identit
       `not jobkit settings, ignored: ${described.join(', ')}`,
     );
   }
-  const { checkpoint, idempotency } = checkModuleEnv(env);
+  const { checkpoint, idempotency, exclusive } = checkModuleEnv(env);
   // Cross-setting rules with the code options too (a lease shorter than its renewal interval...).
   resolveSettings(idempotency, options.idempotency);
+  const guard = mainGuard(options.exclusive);
+  checkExclusiveOptions({ ...exclusive, ...guard?.options }, identity);
+  if (guard !== undefined) exclusiveKey(guard.name, identity, checkExclusiveOptions({ ...exclusive, ...guard.options }, identity).scope);
   const envStore = readString(env, 'JOBKIT_STORE');
   let store: StoreLocation | undefined;
   if (typeof options.store === 'string') store = parseStoreUrl(options.store, { source: 'option store' });
@@ -288,7 +341,7 @@ export function validateModuleSettings<S>(deps: Pick<JobModulesDeps<S>, 'identit
     ...(options.checkpoint?.perIndex === undefined ? {} : { checkpointPerIndex: options.checkpoint.perIndex }),
     idempotencyScope: named(options.idempotency?.scope, 'idempotency.scope', 'JOBKIT_IDEMPOTENCY_SCOPE'),
   });
-  return { checkpoint, idempotency, store };
+  return { checkpoint, idempotency, exclusive, store };
 }
 
 /**
@@ -307,12 +360,13 @@ export function validateModuleSettings<S>(deps: Pick<JobModulesDeps<S>, 'identit
  * checkModuleEnv({ JOBKIT_IDEMPOTENCY_TTL_SECONDS: 'abc' }); // throws: JOBKIT_IDEMPOTENCY_TTL_SECONDS must be a number > 0, got "abc"
  * ```
  */
-export function checkModuleEnv(env: Env): Pick<ModuleSettings, 'checkpoint' | 'idempotency'> {
+export function checkModuleEnv(env: Env): Pick<ModuleSettings, 'checkpoint' | 'idempotency' | 'exclusive'> {
   const checkpoint = checkpointOptionsFromEnv(env);
   const idempotency = idempotencyOptionsFromEnv(env);
+  const exclusive = exclusiveOptionsFromEnv(env);
   resolveSettings(idempotency);
   // Every JOBKIT_S3_* value is checked even for another store: a bad value is
   // a mistake in the manifest either way, and the store may change later.
   storeOptionsFromEnv(env);
-  return { checkpoint, idempotency };
+  return { checkpoint, idempotency, exclusive };
 }

@@ -17,7 +17,7 @@ import type { Env } from '../runtime/config.ts';
 import { DeadlineExceededError, InterruptedError } from '../runtime/errors.ts';
 import { type ExitClass, exitCodeFor } from '../runtime/exit-codes.ts';
 import { type IdentityOptions, resolveIdentity } from '../runtime/identity.ts';
-import { type JobModuleOptions, type JobModules, type JobModulesController, createJobModules, tracingEnabled } from './job-modules.ts';
+import { type JobModuleOptions, type JobModules, type JobModulesController, createJobModules, mainGuard, tracingEnabled } from './job-modules.ts';
 import {
   type LifecycleController,
   type LifecycleSettings,
@@ -138,7 +138,10 @@ export async function executeJob<S = unknown>(main: JobMain<S>, options: RunJobO
     { identity, log, signal: lifecycle.signal, lifecycle: publicLifecycle, run: describeRun(identity) },
     Object.getOwnPropertyDescriptors(modules.modules),
   ) as JobContext<S>;
-  return await supervise(main, job, modules, lifecycle, settings, options.signals);
+  const guard = mainGuard(options.exclusive);
+  // Under the guard, main runs only while this pod holds it; a skipped run (onBusy: 'skip') ends with 0.
+  const guarded: JobMain<S> = guard === undefined ? main : async (j) => void (await j.exclusive(guard.name, () => main(j)));
+  return await supervise(guarded, job, modules, lifecycle, settings, options.signals);
 }
 
 interface StopRequest {

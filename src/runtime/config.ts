@@ -290,6 +290,8 @@ function describeBounds({ min, max, minExclusive = false }: NumberBounds): strin
 export const JOBKIT_VARIABLES: ReadonlySet<string> = new Set([
   // identity: the one table of identity variables
   ...Object.values(IDENTITY_ENV).map((e) => e.env),
+  // single-run guard
+  'JOBKIT_EXCLUSIVE_WAIT_MS', 'JOBKIT_EXCLUSIVE_LEASE_MS',
   // lifecycle
   'JOBKIT_GRACE_PERIOD_SECONDS', 'JOBKIT_SHUTDOWN_MARGIN_SECONDS', 'JOBKIT_DEADLINE_SECONDS',
   // logs

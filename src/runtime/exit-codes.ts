@@ -19,6 +19,7 @@ export type ExitClass =
   | 'interrupted'
   | 'deadline'
   | 'fenced'
+  | 'busy'
   | 'crash';
 
 /**
@@ -112,6 +113,14 @@ export const EXIT_CODE_TABLE: readonly ExitCodeEntry[] = [
     errorName: 'FencedError',
     meaning: 'Another pod owns this index (a newer attempt or a duplicate), or took over a lease this pod lost (a work-queue chunk, an idempotency key); this one stepped aside.',
     remedy: 'None; the owning pod finishes the index or the leased work. See "Lost leases" below.',
+  },
+  {
+    exitClass: 'busy',
+    code: 69,
+    action: 'FailJob',
+    errorName: 'ExclusiveBusyError',
+    meaning: 'Another run holds the single-run guard (job.exclusive) and did not let go within its wait: a second run of the same CronJob, scheduled or manual.',
+    remedy: 'None if the other run is doing the work; otherwise find the holder named in the message (retrying while it runs would only burn retries).',
   },
   {
     exitClass: 'crash',

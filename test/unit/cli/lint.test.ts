@@ -51,6 +51,7 @@ describe('jobkit lint', () => {
     expect(errors(lintManifest(fixture('policy-mismatch')))).toEqual([
       'spec.podFailurePolicy: exit code 75 (retryable) gets Ignore, the exit-code table wants Count',
       'spec.podFailurePolicy: exit code 78 (configuration) gets Count, the exit-code table wants FailJob',
+      'spec.podFailurePolicy: exit code 69 (busy) gets Count, the exit-code table wants FailJob',
       'spec.podFailurePolicy: a preempted pod (DisruptionTarget, exit 143) gets Count, not Ignore: preemptions would burn retries; put an Ignore rule on DisruptionTarget first',
     ]);
     const none = edited((job) => void delete job.spec.podFailurePolicy);

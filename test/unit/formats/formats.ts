@@ -16,6 +16,8 @@ import {
   type Manifest,
   MANIFEST_VERSION,
 } from '../../../src/checkpoint/format.ts';
+import { ExclusiveRecordCorruptError, ExclusiveRecordVersionError } from '../../../src/exclusive/errors.ts';
+import { decodeExclusiveRecord, encodeExclusiveRecord, EXCLUSIVE_RECORD_VERSION, type ExclusiveRecord } from '../../../src/exclusive/format.ts';
 import { IdempotencyRecordCorruptError, IdempotencyRecordVersionError } from '../../../src/idempotency/errors.ts';
 import { decodeRecord, encodeRecord, type IdempotencyRecord, RECORD_VERSION } from '../../../src/idempotency/format.ts';
 import type { JobkitError } from '../../../src/runtime/errors.ts';
@@ -93,6 +95,28 @@ function sealPlan(value: Record<string, unknown>): Buffer {
   return Buffer.from(encodePlan(fields as Omit<ShardPlanManifest, 'checksum'>));
 }
 
+/** The guard record of the golden files, held or released. */
+function exclusiveRecord(status: ExclusiveRecord['status']): ExclusiveRecord {
+  return {
+    v: 1,
+    status,
+    name: 'migrate-users',
+    holder: {
+      job: 'report-29453761',
+      pod: 'report-29453761-x7k2p',
+      podUid: '6f1c0b3e-1111-2222-3333-444455556666',
+      node: 'node-a',
+      attempt: 0,
+      run: 'report@2026-01-01T00:01:00Z',
+      epoch: 3,
+      acquiredAt: 1_767_225_661_000,
+      expiresAt: 1_767_225_676_000,
+    },
+    token: '0d9f6a52-5a0b-4d2e-9c61-6b0f0e7a1c33',
+    writeId: 'b7c3e2a1-9f1e-4a57-8e55-2d1c0b9a8f77',
+  };
+}
+
 export const FORMATS: readonly StoredFormat[] = [
   {
     name: 'checkpoint-head',
@@ -127,6 +151,19 @@ export const FORMATS: readonly StoredFormat[] = [
     store: json,
     versionError: IdempotencyRecordVersionError,
     damageError: IdempotencyRecordCorruptError,
+  },
+  {
+    name: 'exclusive-record',
+    current: EXCLUSIVE_RECORD_VERSION,
+    versionField: 'v',
+    decode: decodeExclusiveRecord,
+    encode: (value) => {
+      const { v: _v, writeId, ...fields } = value as ExclusiveRecord;
+      return encodeExclusiveRecord(fields, writeId);
+    },
+    store: json,
+    versionError: ExclusiveRecordVersionError,
+    damageError: ExclusiveRecordCorruptError,
   },
   {
     name: 'shard-plan',
@@ -314,6 +351,8 @@ export const GOLDEN_VALUES: Readonly<Record<string, unknown>> = {
     ['file-1.csv', 11, '"dcb740b2c2836cb11f707d63e6ac664f"'],
     ['file-4.csv', 14, '"4e619f5b28df4a9744963e6700abe7ca"'],
   ] satisfies PlanEntry[],
+  'exclusive-record-v1.json': exclusiveRecord('HELD'),
+  'exclusive-record-v1.released.json': exclusiveRecord('RELEASED'),
   'work-queue-v1.json': {
     version: 1,
     chunks: 2,

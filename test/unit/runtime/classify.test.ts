@@ -1,3 +1,4 @@
+import { ExclusiveBusyError } from '../../../src/exclusive/errors.ts';
 import { describe, expect, it } from 'vitest';
 import { classifyError, exitCodeOf, isTransientError } from '../../../src/runtime/classify.ts';
 import {
@@ -25,6 +26,8 @@ function systemError(code: string): Error {
   return Object.assign(new Error(`connect ${code} 10.0.0.1:443`), { code, syscall: 'connect' });
 }
 
+const busyHolder = { job: 'j', pod: null, podUid: null, node: null, attempt: null, run: 'j', epoch: 1, acquiredAt: 0, expiresAt: 0 };
+
 describe('classifyError: jobkit errors carry their class', () => {
   it.each([
     [new RetryableError('x'), 'retryable', 75],
@@ -33,6 +36,7 @@ describe('classifyError: jobkit errors carry their class', () => {
     [new InterruptedError('x'), 'interrupted', 143],
     [new DeadlineExceededError('x'), 'deadline', 124],
     [new FencedError('x'), 'fenced', 73],
+    [new ExclusiveBusyError('x', busyHolder), 'busy', 69],
     [new PreconditionFailedError('k'), 'crash', 70],
   ])('%s', (error, exitClass, code) => {
     expect(classifyError(error)).toBe(exitClass);
@@ -47,6 +51,7 @@ describe('classifyError: jobkit errors carry their class', () => {
       classifyError(new InterruptedError('')),
       classifyError(new DeadlineExceededError('')),
       classifyError(new FencedError('')),
+      classifyError(new ExclusiveBusyError('', busyHolder)),
       classifyError(new TypeError('')),
     ]);
     expect([...classes, 'success'].sort()).toEqual(EXIT_CODE_TABLE.map((e) => e.exitClass).sort());

@@ -18,7 +18,7 @@ describe('docs/exit-codes.md', () => {
   it('lists every code with its policy action, and the policy rules group codes by action', () => {
     const doc = renderExitCodesDoc();
     for (const e of EXIT_CODE_TABLE) expect(doc).toContain(`| ${e.code} | \`${e.exitClass}\` |`);
-    expect(doc).toContain('- action: FailJob\n      onExitCodes: { operator: In, values: [78] }');
+    expect(doc).toContain('- action: FailJob\n      onExitCodes: { operator: In, values: [69, 78] }');
     expect(doc).toContain('- action: FailIndex\n      onExitCodes: { operator: In, values: [65] }');
     expect(doc).toContain('- action: Ignore\n      onExitCodes: { operator: In, values: [73] }');
   });
