@@ -52,8 +52,8 @@ function run(env: NodeJS.ProcessEnv): { child: ChildProcess; exit: Promise<numbe
   const child = spawn(process.execPath, [FIXTURE], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   // The job's log lines (stdout) and anything else it prints.
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return { child, exit: new Promise((resolve) => child.on('close', (code) => resolve(code))), stderr: () => stderr };
 }
 
