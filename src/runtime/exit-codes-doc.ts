@@ -112,7 +112,25 @@ spec:
 ${rule('FailJob', codes('FailJob'))}${rule('FailIndex', codes('FailIndex'))}${rule('Ignore', codes('Ignore'))}\`\`\`
 
 Every other non-zero code (${codes('Count').join(', ')}) counts against
-\`backoffLimit\` (or \`backoffLimitPerIndex\`).`;
+\`backoffLimit\` (or \`backoffLimitPerIndex\`).
+${renderOptIn(table)}`;
+}
+
+/** Codes only some programs exit with: a policy without their rule is a warning. */
+function renderOptIn(table: readonly ExitCodeEntry[]): string {
+  const optIn = table.filter((e) => e.optIn !== undefined);
+  if (optIn.length === 0) return '';
+  const lines = optIn.map((e) => `- **${e.code}** (\`${e.exitClass}\`): only a program using ${e.optIn}.`);
+  return `
+Some codes only come from programs that use a given feature:
+
+${lines.join('\n')}
+
+\`jobkit lint\` and \`jobkit run\` warn, and do not refuse, when a policy leaves
+such a code to \`Count\`, so a manifest written before the feature existed keeps
+running. Regenerate it with \`jobkit manifest\` when the program starts using
+the feature.
+`;
 }
 
 function codeOf(table: readonly ExitCodeEntry[], exitClass: ExitCodeEntry['exitClass']): number | string {

@@ -46,6 +46,13 @@ export interface ExitCodeEntry {
   readonly meaning: string;
   /** What an operator should do about it. */
   readonly remedy: string;
+  /**
+   * Set when only programs that use a given feature can exit with this code
+   * (the feature's name). `jobkit lint` and `jobkit run` then only warn when a
+   * podFailurePolicy lacks the code's rule, so manifests written before the
+   * feature existed keep running.
+   */
+  readonly optIn?: string;
 }
 
 /**
@@ -121,6 +128,7 @@ export const EXIT_CODE_TABLE: readonly ExitCodeEntry[] = [
     errorName: 'ExclusiveBusyError',
     meaning: 'Another run holds the single-run guard (job.exclusive) and did not let go within its wait: a second run of the same CronJob, scheduled or manual.',
     remedy: 'None if the other run is doing the work; otherwise find the holder named in the message (retrying while it runs would only burn retries).',
+    optIn: 'the single-run guard (job.exclusive, runJob({ exclusive }))',
   },
   {
     exitClass: 'crash',

@@ -73,7 +73,9 @@ describe('jobkit lint', () => {
         'the input would be split into 4 shards and shard 3 never processed while the Job reports Complete; set both to the same number\n',
     );
     expect(policy.code).toBe(1);
-    expect(policy.stdout.trim().split('\n')).toHaveLength(3);
+    // Three errors and the opt-in busy code's warning.
+    expect(policy.stdout.trim().split('\n')).toHaveLength(4);
+    expect(policy.stdout.trim().split('\n').filter((line) => line.includes(': spec.podFailurePolicy: warning: exit code 69 (busy)'))).toHaveLength(1);
     for (const line of policy.stdout.trim().split('\n')) expect(line.startsWith(`${fixture('policy-mismatch')}: spec.podFailurePolicy: `)).toBe(true);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('-f/--filename is required');

@@ -51,9 +51,25 @@ describe('jobkit lint', () => {
     expect(errors(lintManifest(fixture('policy-mismatch')))).toEqual([
       'spec.podFailurePolicy: exit code 75 (retryable) gets Ignore, the exit-code table wants Count',
       'spec.podFailurePolicy: exit code 78 (configuration) gets Count, the exit-code table wants FailJob',
-      'spec.podFailurePolicy: exit code 69 (busy) gets Count, the exit-code table wants FailJob',
       'spec.podFailurePolicy: a preempted pod (DisruptionTarget, exit 143) gets Count, not Ignore: preemptions would burn retries; put an Ignore rule on DisruptionTarget first',
     ]);
+    // 69 is exited only by programs using the single-run guard: a policy
+    // written before it existed gets a warning, not a refusal.
+    const warnings = lintManifest(fixture('policy-mismatch')).filter((p) => p.severity === 'warning');
+    expect(warnings.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'spec.podFailurePolicy: exit code 69 (busy) gets Count, the exit-code table wants FailJob; only a program using the single-run guard ' +
+        '(job.exclusive, runJob({ exclusive })) exits 69: add the rule if this one does (jobkit manifest writes it)',
+    ]);
+    const without69 = edited((job) => {
+      for (const rule of job.spec.podFailurePolicy!.rules) {
+        if (rule.onExitCodes !== undefined) rule.onExitCodes.values = rule.onExitCodes.values.filter((code) => code !== 69);
+      }
+      job.spec.podFailurePolicy!.rules = job.spec.podFailurePolicy!.rules.filter((rule) => rule.onExitCodes === undefined || rule.onExitCodes.values.length > 0);
+    });
+    expect(lintManifest(without69).map((p) => `${p.severity} ${p.message}`)).toEqual([expect.stringMatching(/^warning exit code 69 \(busy\) gets Count/)]);
+    // Mapped to something other than FailJob on purpose is still an error.
+    const ignored69 = edited((job) => job.spec.podFailurePolicy!.rules.unshift({ action: 'Ignore', onExitCodes: { containerName: 'main', operator: 'In', values: [69] } }));
+    expect(errors(lintManifest(ignored69))).toEqual(['spec.podFailurePolicy: exit code 69 (busy) gets Ignore, the exit-code table wants FailJob']);
     const none = edited((job) => void delete job.spec.podFailurePolicy);
     expect(errors(lintManifest(none))).toEqual([expect.stringMatching(/^spec\.podFailurePolicy: not set: every jobkit exit code counts as a retry/)]);
     // FailIndex needs per-index retries: without them the table's FailIndex codes must fail the Job.
