@@ -169,8 +169,10 @@ export interface CheckpointerOptions<S> {
   readonly log?: JobLogger;
   readonly metrics?: CheckpointMetrics;
   /**
-   * Explicit scope shared across Jobs (e.g. all runs of a CronJob): keys live
-   * under `scopes/<scope>/...` instead of `jobs/<namespace>/<job>/...`.
+   * Where the line lives: `job` (default, `jobs/<namespace>/<job>`), `run`
+   * (a CronJob's scheduled run: `cronjobs/<namespace>/<cronjob>/runs/<t>`),
+   * `cronjob` (every run of the CronJob) or a name of your own shared across
+   * Jobs (`scopes/<scope>`).
    */
   readonly scope?: string;
   /**

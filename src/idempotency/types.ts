@@ -109,8 +109,10 @@ export interface IdempotencyOptions extends IdempotencySettings {
    */
   readonly identity?: JobIdentity;
   /**
-   * An explicit scope shared across Jobs (e.g. every run of a CronJob):
-   * records live under `scopes/<scope>` instead of the job's prefix.
+   * Where records live: `job` (the default, the job's prefix), `run` (a
+   * CronJob's scheduled run, whichever Job carries it), `cronjob` (every run
+   * of the CronJob, scheduled or manual) or a name of your own shared across
+   * Jobs (`scopes/<scope>`).
    */
   readonly scope?: string;
   /** Logger for takeovers, lease losses and releases. */

@@ -17,7 +17,7 @@ import { countEffects } from '../../../examples/shared/effects.ts';
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(ROOT, 'src/cli/main.ts');
 
-export type ExampleName = 'etl' | 'training' | 'backfill';
+export type ExampleName = 'etl' | 'training' | 'backfill' | 'nightly-report';
 
 /** A trial: one `jobkit run` of one example in its own namespace and store prefix. */
 export interface Trial {
@@ -32,6 +32,8 @@ export interface TrialRun {
   readonly code: number | null;
   readonly stderr: string;
   readonly status: { succeeded?: number; failed?: number; conditions?: { type: string; reason?: string }[] };
+  /** What `-o json` printed: the Job, or for a CronJob a v1 List of the CronJob and its Jobs. */
+  readonly output: unknown;
 }
 
 function required(name: string): string {
@@ -87,9 +89,13 @@ export async function runExample(
     readonly chaosMaxDelayMs?: number;
     readonly seed: number;
     readonly env: Readonly<Record<string, string>>;
+    /** The example's manifest file. @default 'job.yaml' */
+    readonly manifest?: string;
+    /** More `jobkit run` arguments (a CronJob's clock, manual runs). */
+    readonly args?: readonly string[];
   },
 ): Promise<TrialRun> {
-  const manifest = parse(readFileSync(join(ROOT, 'examples', example, 'job.yaml'), 'utf8')) as {
+  const manifest = parse(readFileSync(join(ROOT, 'examples', example, options.manifest ?? 'job.yaml'), 'utf8')) as {
     metadata: Record<string, unknown>;
   };
   manifest.metadata.namespace = trial.namespace;
@@ -98,6 +104,7 @@ export async function runExample(
   writeFileSync(file, JSON.stringify(manifest));
   const args = [CLI, 'run', '-f', file, '-o', 'json', '--backoff-scale', '0.01', '--seed', String(options.seed)];
   if (options.chaos !== undefined) args.push('--chaos', options.chaos, '--chaos-max-delay', String(options.chaosMaxDelayMs ?? 1_000));
+  args.push(...(options.args ?? []));
   try {
     return await new Promise((resolve, reject) => {
       const child = spawn(process.execPath, args, {
@@ -111,8 +118,8 @@ export async function runExample(
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       child.on('error', reject);
       child.on('close', (code) => {
-        const job = stdout.trim() === '' ? {} : (JSON.parse(stdout) as { status?: TrialRun['status'] });
-        resolve({ code, stderr, status: job.status ?? {} });
+        const output = stdout.trim() === '' ? {} : (JSON.parse(stdout) as { status?: TrialRun['status'] });
+        resolve({ code, stderr, status: output.status ?? {}, output });
       });
     });
   } finally {
