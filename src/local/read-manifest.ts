@@ -204,14 +204,16 @@ function readPodFailureRule(r: Reader, raw: unknown, path: string): PodFailurePo
  * const { job, errors } = readJob(parseManifestText(text));
  * ```
  */
-export function readJob(raw: unknown): ReadResult {
-  const r = new Reader();
-  const root: Obj = isObj(raw) ? raw : {};
-  const apiVersion = root['apiVersion'];
-  const kind = root['kind'];
-  if (apiVersion !== 'batch/v1') r.errors.push(invalid('apiVersion', apiVersion ?? '', 'jobkit run accepts batch/v1 Jobs only'));
-  if (kind !== 'Job') r.errors.push(invalid('kind', kind ?? '', 'jobkit run accepts batch/v1 Jobs only'));
-
+/**
+ * An object's `metadata` (name, namespace, generateName, labels, annotations
+ * type-checked; the other fields kept as they are), as Jobs and CronJobs share it.
+ *
+ * @example
+ * ```ts
+ * const metadata = readObjectMeta(new Reader(), { metadata: { name: 'etl' } }); // { name: 'etl', namespace: '' }
+ * ```
+ */
+export function readObjectMeta(r: Reader, root: Obj): Job['metadata'] {
   const metaRaw = r.obj(root, 'metadata', '') ?? {};
   const metadata: Job['metadata'] = { ...metaRaw, name: r.str(metaRaw, 'name', 'metadata') ?? '', namespace: r.str(metaRaw, 'namespace', 'metadata') ?? '' };
   const generateName = r.str(metaRaw, 'generateName', 'metadata');
@@ -220,6 +222,18 @@ export function readJob(raw: unknown): ReadResult {
   if (labels !== undefined) metadata.labels = labels;
   const annotations = r.stringMap(metaRaw, 'annotations', 'metadata');
   if (annotations !== undefined) metadata.annotations = annotations;
+  return metadata;
+}
+
+export function readJob(raw: unknown): ReadResult {
+  const r = new Reader();
+  const root: Obj = isObj(raw) ? raw : {};
+  const apiVersion = root['apiVersion'];
+  const kind = root['kind'];
+  if (apiVersion !== 'batch/v1') r.errors.push(invalid('apiVersion', apiVersion ?? '', 'jobkit run accepts batch/v1 Jobs only'));
+  if (kind !== 'Job') r.errors.push(invalid('kind', kind ?? '', 'jobkit run accepts batch/v1 Jobs only'));
+
+  const metadata: Job['metadata'] = readObjectMeta(r, root);
 
   const specRaw = r.obj(root, 'spec', '');
   if (specRaw === undefined) r.errors.push(required('spec'));

@@ -9,7 +9,7 @@ import { CronScheduleError, parseCronSchedule, timeZoneError } from '../cron/sch
 import { loadJobManifest } from '../emulator.ts';
 import { InvalidManifestError } from '../errors.ts';
 import { type FieldError, OMIT_VALUE, invalid, nonNegative, notSupported, required } from '../field-errors.ts';
-import { Reader, isObj, parseManifestText } from '../read-manifest.ts';
+import { Reader, isObj, parseManifestText, readObjectMeta } from '../read-manifest.ts';
 import type { SeededRandom } from '../rng.ts';
 import type { JobSpec, ObjectMeta } from '../types.ts';
 import { DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_MESSAGE, dns1123LabelErrors, formatTime } from '../validate.ts';
@@ -46,12 +46,7 @@ function readCronJobObject(raw: unknown): ReadCronJob {
   const r = new Reader();
   const root: Obj = isObj(raw) ? raw : {};
   if (root['apiVersion'] !== 'batch/v1') r.errors.push(invalid('apiVersion', root['apiVersion'] ?? '', 'jobkit run accepts batch/v1 Jobs and CronJobs only'));
-  const metaRaw = r.obj(root, 'metadata', '') ?? {};
-  const metadata: ReadCronJob['metadata'] = { ...metaRaw, name: r.str(metaRaw, 'name', 'metadata') ?? '', namespace: r.str(metaRaw, 'namespace', 'metadata') ?? '' };
-  const labels = r.stringMap(metaRaw, 'labels', 'metadata');
-  if (labels !== undefined) metadata.labels = labels;
-  const annotations = r.stringMap(metaRaw, 'annotations', 'metadata');
-  if (annotations !== undefined) metadata.annotations = annotations;
+  const metadata: ReadCronJob['metadata'] = readObjectMeta(r, root);
   const specRaw = r.obj(root, 'spec', '');
   if (specRaw === undefined) r.errors.push(required('spec'));
   const s: Obj = specRaw ?? {};

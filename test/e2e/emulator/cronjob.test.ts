@@ -63,6 +63,8 @@ async function runCron(manifest: object, args: readonly string[]): Promise<CronR
 }
 
 const minutes = (iso: string): number => Date.parse(iso) / 60_000;
+/** `jobkit run` arguments: the virtual clock from `from` until `runs` scheduled Jobs have finished. */
+const virtualClock = (from: string, runs: number): string[] => ['--clock', 'virtual', '--from', from, '--runs', String(runs)];
 const annotation = (job: Job): string | undefined => job.metadata.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp'];
 
 describe('jobkit run -f cronjob.yaml, virtual clock', () => {
@@ -91,12 +93,7 @@ describe('jobkit run -f cronjob.yaml, virtual clock', () => {
 
   it('evaluates the schedule in timeZone, across a DST change, and stamps the zone offset', async () => {
     const r = await runCron(cronJobManifest({ schedule: '0 9 * * *', timeZone: 'Europe/Berlin' }), [
-      '--clock',
-      'virtual',
-      '--from',
-      '2026-03-28T00:00:00Z',
-      '--runs',
-      '2',
+    ...virtualClock('2026-03-28T00:00:00Z', 2),
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.jobs.map(annotation)).toEqual(['2026-03-28T09:00:00+01:00', '2026-03-29T09:00:00+02:00']);
@@ -125,12 +122,7 @@ describe('jobkit run -f cronjob.yaml, virtual clock', () => {
 
   it('more than 100 missed: TooManyMissedTimes, and still one Job for the most recent time', async () => {
     const r = await runCron(cronJobManifest({ schedule: '* * * * *', suspend: true }), [
-      '--clock',
-      'virtual',
-      '--from',
-      '2026-01-01T00:00:30Z',
-      '--runs',
-      '1',
+      ...virtualClock('2026-01-01T00:00:30Z', 1),
       '--patch',
       '2026-01-01T03:00:30Z={"spec":{"suspend":false}}',
     ]);
@@ -141,12 +133,7 @@ describe('jobkit run -f cronjob.yaml, virtual clock', () => {
 
   it('startingDeadlineSeconds: a resume past the deadline skips to the next time', async () => {
     const r = await runCron(cronJobManifest({ schedule: '0 * * * *', suspend: true, startingDeadlineSeconds: 600 }), [
-      '--clock',
-      'virtual',
-      '--from',
-      '2026-01-01T00:30:00Z',
-      '--runs',
-      '1',
+      ...virtualClock('2026-01-01T00:30:00Z', 1),
       '--patch',
       '2026-01-01T01:20:00Z={"spec":{"suspend":false}}',
     ]);
@@ -156,12 +143,7 @@ describe('jobkit run -f cronjob.yaml, virtual clock', () => {
 
   it('history limits delete the oldest finished Jobs; a failed Job fails the run', async () => {
     const r = await runCron(cronJobManifest({ schedule: '0 * * * *', successfulJobsHistoryLimit: 1, failedJobsHistoryLimit: 0 }), [
-      '--clock',
-      'virtual',
-      '--from',
-      '2026-01-01T00:30:00Z',
-      '--runs',
-      '3',
+    ...virtualClock('2026-01-01T00:30:00Z', 3),
     ]);
     expect(r.code, r.stderr).toBe(0);
     const deleted = r.jobs.filter((j) => j.metadata['deletionTimestamp'] !== undefined).map((j) => j.metadata.name);
@@ -169,12 +151,7 @@ describe('jobkit run -f cronjob.yaml, virtual clock', () => {
     expect(r.events.filter((e) => e === 'Normal SuccessfulDelete')).toHaveLength(2);
 
     const failing = await runCron(cronJobManifest({ schedule: '0 * * * *', failedJobsHistoryLimit: 0 }, 'exit 3'), [
-      '--clock',
-      'virtual',
-      '--from',
-      '2026-01-01T00:30:00Z',
-      '--runs',
-      '1',
+    ...virtualClock('2026-01-01T00:30:00Z', 1),
     ]);
     expect(failing.code).toBe(1);
     expect(failing.jobs[0]!.status?.conditions?.at(-1)?.type).toBe('Failed');
@@ -184,12 +161,7 @@ describe('jobkit run -f cronjob.yaml, virtual clock', () => {
 
   it('a manual run next to the schedule: UnexpectedJob while it runs, instantiate manual, no timestamp', async () => {
     const r = await runCron(cronJobManifest({ schedule: '0 * * * *', concurrencyPolicy: 'Forbid' }, 'sleep 1'), [
-      '--clock',
-      'virtual',
-      '--from',
-      '2026-01-01T00:30:00Z',
-      '--runs',
-      '1',
+      ...virtualClock('2026-01-01T00:30:00Z', 1),
       '--manual-run',
       'nightly-rerun@2026-01-01T00:45:00Z',
     ]);
@@ -207,12 +179,7 @@ describe.concurrent('jobkit run -f cronjob.yaml, concurrency policies (a Job out
     // The first Job (00:01) outlasts the next minute; the second exits at once.
     const script = `if [ "$JOB" = "nightly-${minutes('2026-01-01T00:01:00Z')}" ]; then sleep 62; fi`;
     const r = await runCron(cronJobManifest({ schedule: '* * * * *', concurrencyPolicy: 'Forbid' }, script), [
-      '--clock',
-      'virtual',
-      '--from',
-      '2026-01-01T00:00:59Z',
-      '--runs',
-      '2',
+    ...virtualClock('2026-01-01T00:00:59Z', 2),
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.events.slice(0, 4)).toEqual(['Normal SuccessfulCreate', 'Normal JobAlreadyActive', 'Normal SawCompletedJob', 'Normal SuccessfulCreate']);
