@@ -197,14 +197,6 @@ function readPodFailureRule(r: Reader, raw: unknown, path: string): PodFailurePo
 }
 
 /**
- * Reads a parsed manifest into a typed Job, collecting type errors.
- *
- * @example
- * ```ts
- * const { job, errors } = readJob(parseManifestText(text));
- * ```
- */
-/**
  * An object's `metadata` (name, namespace, generateName, labels, annotations
  * type-checked; the other fields kept as they are), as Jobs and CronJobs share it.
  *
@@ -225,6 +217,14 @@ export function readObjectMeta(r: Reader, root: Obj): Job['metadata'] {
   return metadata;
 }
 
+/**
+ * Reads a parsed manifest into a typed Job, collecting type errors.
+ *
+ * @example
+ * ```ts
+ * const { job, errors } = readJob(parseManifestText(text));
+ * ```
+ */
 export function readJob(raw: unknown): ReadResult {
   const r = new Reader();
   const root: Obj = isObj(raw) ? raw : {};
