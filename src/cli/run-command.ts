@@ -12,6 +12,7 @@ import { lintManifest } from './lint.ts';
 import { formatLintProblems } from './lint-command.ts';
 import { CRONJOB_FLAGS, manifestKind, runCronJobCommand } from './run-cronjob-command.ts';
 import { RUN_EXIT, jobSummary, formatJob, reportRunError } from './run-output.ts';
+import { runOnKube } from './run-kube-command.ts';
 import { RUN_USAGE } from './usage.ts';
 
 function optional<T>(text: string | undefined, parse: (text: string) => T): T | undefined {
@@ -48,6 +49,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         patch: { type: 'string', multiple: true },
         'manual-run': { type: 'string', multiple: true },
         'from-cronjob': { type: 'string' },
+        'control-plane': { type: 'string' },
+        kubeconfig: { type: 'string' },
       },
       strict: true,
       allowPositionals: true,
@@ -72,6 +75,9 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       throw new ConfigurationError(`-o/--output must be json or yaml, got "${outputText}"`);
     }
     const output: 'json' | 'yaml' | undefined = outputText;
+    const backend = values['control-plane'] ?? 'emulator';
+    if (backend !== 'emulator' && backend !== 'kube') throw new ConfigurationError(`--control-plane must be emulator or kube, got "${backend}"`);
+    if (values.kubeconfig !== undefined && backend !== 'kube') throw new ConfigurationError('--kubeconfig needs --control-plane kube');
     options = {
       output,
       // The one number syntax of every setting: decimal digits, no 0x3 or 1e1.
@@ -107,6 +113,14 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       process.stderr.write('jobkit run: the manifest has errors (see jobkit lint); no pod was started\n');
       return RUN_EXIT.usage;
     }
+  }
+
+  if (values['control-plane'] === 'kube') {
+    if (isCronJob) {
+      process.stderr.write('jobkit run: --control-plane kube runs Job manifests; run CronJobs on the emulator (the default)\n');
+      return RUN_EXIT.usage;
+    }
+    return await runOnKube({ manifest, kubeconfig: values.kubeconfig, quiet: values.quiet === true, common: options });
   }
 
   if (isCronJob) {
