@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: unit (no servers, memory store), integration (real servers on
+// Four projects: unit (no servers, memory store), integration (real servers on
 // loopback, started by test/setup/services.ts), e2e (real child processes, the
-// emulator, chaos). `npm run test:unit` runs only the first.
+// emulator, chaos), conformance (the emulator against a real control plane,
+// started by test/setup/control-plane.ts). `npm run test:unit` runs only the first.
 export default defineConfig({
   test: {
     projects: [
@@ -19,6 +20,15 @@ export default defineConfig({
           globalSetup: ['test/setup/services.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'conformance',
+          include: ['test/conformance/**/*.test.ts'],
+          globalSetup: ['test/setup/control-plane.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
         },
       },
       {

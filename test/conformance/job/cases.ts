@@ -1,0 +1,144 @@
+/**
+ * The conformance cases: the emulator's e2e scenarios (test/e2e/emulator/)
+ * and its invalid-manifest cases, as manifests both backends run. Scripts see
+ * $CASE_DIR, a directory of their own run (a marker file survives a retry).
+ */
+import { jobManifest } from '../../e2e/emulator/harness.ts';
+import type { ConformanceCase } from './harness.ts';
+
+const indexed = (completions: number, parallelism: number, spec: Record<string, unknown> = {}): Record<string, unknown> => ({
+  completions,
+  parallelism,
+  completionMode: 'Indexed',
+  ...spec,
+});
+const ignoreDisruption = { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] };
+const chaos = (spec: string): string[] => ['--chaos', spec, '--chaos-max-delay', '600'];
+const onceThen = (first: string): string => `if [ -f "$CASE_DIR/once" ]; then exit 0; fi; touch "$CASE_DIR/once"; ${first}`;
+
+/** Cases that run pods. */
+export const RUN_CASES: readonly ConformanceCase[] = [
+  { id: 'nonindexed', manifest: jobManifest({ spec: { completions: 3, parallelism: 2 }, script: 'echo hi' }) },
+  { id: 'indexed', manifest: jobManifest({ name: 'idx', spec: indexed(4, 2), script: 'echo "i=$JOB_COMPLETION_INDEX"' }) },
+  {
+    id: 'failjob',
+    manifest: jobManifest({
+      name: 'failjob',
+      spec: indexed(3, 3, { podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { containerName: 'main', operator: 'In', values: [42] } }] } }),
+      script: 'if [ "$JOB_COMPLETION_INDEX" = 1 ]; then sleep 1; exit 42; fi; exec sleep 30',
+    }),
+  },
+  {
+    id: 'ignore-exit-code',
+    manifest: jobManifest({
+      spec: { backoffLimit: 0, podFailurePolicy: { rules: [{ action: 'Ignore', onExitCodes: { operator: 'In', values: [42] } }] } },
+      script: onceThen('exit 42'),
+    }),
+  },
+  {
+    id: 'first-rule-wins',
+    manifest: jobManifest({
+      spec: {
+        backoffLimit: 0,
+        podFailurePolicy: {
+          rules: [
+            { action: 'Count', onExitCodes: { operator: 'In', values: [42] } },
+            { action: 'FailJob', onExitCodes: { operator: 'NotIn', values: [1, 2] } },
+          ],
+        },
+      },
+      script: 'exit 42',
+    }),
+  },
+  { id: 'backoff-limit', manifest: jobManifest({ spec: { backoffLimit: 1 }, script: 'exit 3' }) },
+  { id: 'deadline', manifest: jobManifest({ spec: { activeDeadlineSeconds: 2 }, script: 'exec sleep 30' }) },
+  { id: 'onfailure-limit', manifest: jobManifest({ spec: { backoffLimit: 1 }, pod: { restartPolicy: 'OnFailure' }, script: 'exit 1' }) },
+  { id: 'onfailure-recovers', manifest: jobManifest({ pod: { restartPolicy: 'OnFailure' }, script: onceThen('exit 1') }) },
+  {
+    id: 'per-index',
+    manifest: jobManifest({ spec: indexed(4, 4, { backoffLimitPerIndex: 1 }), script: '[ $((JOB_COMPLETION_INDEX % 2)) = 0 ]' }),
+  },
+  {
+    id: 'max-failed-indexes',
+    manifest: jobManifest({
+      spec: indexed(6, 2, { backoffLimitPerIndex: 0, maxFailedIndexes: 1 }),
+      script: '[ $((JOB_COMPLETION_INDEX % 2)) = 0 ] || exit 1; sleep 0.3',
+    }),
+  },
+  {
+    id: 'failindex',
+    manifest: jobManifest({
+      spec: indexed(3, 3, { backoffLimitPerIndex: 5, podFailurePolicy: { rules: [{ action: 'FailIndex', onExitCodes: { operator: 'In', values: [65] } }] } }),
+      script: '[ "$JOB_COMPLETION_INDEX" = 1 ] && exit 65; exit 0',
+    }),
+  },
+  {
+    id: 'success-indexes',
+    manifest: jobManifest({
+      spec: indexed(3, 3, { successPolicy: { rules: [{ succeededIndexes: '0' }] } }),
+      script: '[ "$JOB_COMPLETION_INDEX" = 0 ] && exit 0; exec sleep 30',
+    }),
+  },
+  {
+    id: 'success-count',
+    manifest: jobManifest({
+      spec: indexed(4, 4, { successPolicy: { rules: [{ succeededIndexes: '0-1' }, { succeededCount: 2 }] } }),
+      script: '[ "$JOB_COMPLETION_INDEX" -ge 2 ] && exit 0; exec sleep 30',
+    }),
+  },
+  {
+    id: 'preempt-ignored',
+    manifest: jobManifest({ spec: indexed(2, 2, { backoffLimit: 0, podFailurePolicy: ignoreDisruption }), script: 'exec sleep 3' }),
+    args: chaos('preempt=1'),
+  },
+  {
+    id: 'preempt-counted',
+    manifest: jobManifest({ spec: indexed(2, 2, { backoffLimit: 0 }), script: 'exec sleep 3' }),
+    args: chaos('preempt=1'),
+  },
+  {
+    id: 'kill-failjob',
+    manifest: jobManifest({
+      spec: indexed(2, 2, { backoffLimit: 1, podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [137] } }] } }),
+      script: 'exec sleep 3',
+    }),
+    args: chaos('kill=1'),
+  },
+  {
+    id: 'duplicate',
+    manifest: jobManifest({ spec: indexed(2, 2), script: 'sleep 2' }),
+    args: chaos('duplicate=1'),
+  },
+  {
+    id: 'replace-when-failed',
+    manifest: jobManifest({ spec: { podReplacementPolicy: 'Failed' }, pod: { terminationGracePeriodSeconds: 3 }, script: "trap '' TERM; sleep 2" }),
+    args: chaos('preempt=1'),
+  },
+  {
+    id: 'long-name',
+    manifest: jobManifest({ name: `a-job-with-a-rather-long-name-that-runs-past-the-pod-name-limit-x`, spec: indexed(2, 2), script: 'echo "$HOSTNAME"' }),
+  },
+];
+
+/** Manifests both backends must refuse before any pod runs. */
+export const INVALID_CASES: readonly ConformanceCase[] = (
+  [
+    ['failindex-without-per-index', { podFailurePolicy: { rules: [{ action: 'FailIndex', onExitCodes: { operator: 'In', values: [1] } }] } }, {}],
+    ['exit-code-0-in', { podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [1, 0] } }] } }, {}],
+    ['unsorted-exit-codes', { podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [3, 2] } }] } }, {}],
+    ['duplicate-exit-codes', { podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [2, 2] } }] } }, {}],
+    [
+      'exit-codes-and-conditions',
+      { podFailurePolicy: { rules: [{ action: 'Ignore', onExitCodes: { operator: 'In', values: [1] }, onPodConditions: [{ type: 'DisruptionTarget' }] }] } },
+      {},
+    ],
+    ['restart-always', {}, { restartPolicy: 'Always' }],
+    ['policy-with-onfailure', { podFailurePolicy: ignoreDisruption }, { restartPolicy: 'OnFailure' }],
+    ['success-policy-nonindexed', { completions: 2, successPolicy: { rules: [{ succeededCount: 1 }] } }, {}],
+    ['indexed-without-completions', { completionMode: 'Indexed', parallelism: 2 }, {}],
+    ['max-failed-without-per-index', { completionMode: 'Indexed', completions: 2, maxFailedIndexes: 1 }, {}],
+    ['negative-parallelism', { parallelism: -1 }, {}],
+    ['success-indexes-non-increasing', indexed(3, 1, { successPolicy: { rules: [{ succeededIndexes: '1-1' }] } }), {}],
+    ['managed-by-invalid', { managedBy: 'not a path' }, {}],
+  ] as const
+).map(([id, spec, pod]) => ({ id, manifest: jobManifest({ spec: { ...spec }, pod: { ...pod }, script: 'touch "$CASE_DIR/ran"' }) }));

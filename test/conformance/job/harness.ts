@@ -1,0 +1,99 @@
+/**
+ * Runs one Job manifest through `jobkit run` on both backends, the emulator
+ * and the real control plane of JOBKIT_TEST_KUBECONFIG, and reduces each run
+ * to what the conformance tier compares: the exit code, the final status
+ * counters and index sets, the True conditions with reasons and messages, the
+ * names of the pods that ran, and for an invalid manifest the rejection.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runManifest, tempDir } from '../../e2e/emulator/harness.ts';
+
+/** One case: a manifest and the `jobkit run` flags both backends get. */
+export interface ConformanceCase {
+  /** A short id, used in the allow-list of docs/emulator.md. */
+  readonly id: string;
+  readonly manifest: Record<string, unknown>;
+  readonly args?: readonly string[];
+}
+
+/** What a backend did with a case, as flat comparable fields. */
+export type Observed = Record<string, string>;
+
+const STATUS_FIELDS = ['active', 'ready', 'terminating', 'succeeded', 'failed', 'completedIndexes', 'failedIndexes', 'uncountedTerminatedPods'] as const;
+
+/** Generated name suffixes (5 characters of the API server's alphabet) become `*`. */
+function normalizeNames(text: string): string {
+  return text.replace(/-[bcdfghjklmnpqrstvwxz2456789]{5}\b/g, '-*').replace(/-dup[0-9a-f]{4}\b/g, '-*');
+}
+
+/** Reduces one run's exit code, -o json output and stderr. */
+export function observe(code: number | null, job: { status?: Record<string, unknown> }, stderr: string): Observed {
+  const out: Observed = { exitCode: String(code) };
+  const invalid = /is invalid: (.*)$/m.exec(stderr);
+  if (invalid !== null) out['rejection'] = invalid[1]!;
+  const status = job.status ?? {};
+  for (const field of STATUS_FIELDS) if (field in status) out[`status.${field}`] = JSON.stringify(status[field]);
+  const conditions = (status['conditions'] ?? []) as Array<{ type: string; status: string; reason?: string; message?: string }>;
+  for (const c of conditions) {
+    if (c.status !== 'True') continue;
+    out[`condition.${c.type}`] = `${c.reason ?? ''}: ${normalizeNames(c.message ?? '')}`;
+  }
+  const pods = [...stderr.matchAll(/^jobkit run: pod (\S+) started/gm)].map((m) => normalizeNames(m[1]!)).sort();
+  if (pods.length > 0) out['pods'] = pods.join(' ');
+  return out;
+}
+
+/** Runs the case on one backend. */
+export async function runOn(backend: 'emulator' | 'kube', c: ConformanceCase): Promise<Observed> {
+  const kubeconfig = process.env['JOBKIT_TEST_KUBECONFIG'];
+  if (backend === 'kube' && kubeconfig === undefined) throw new Error('JOBKIT_TEST_KUBECONFIG is not set (test/setup/control-plane.ts sets it)');
+  // Each case in its own namespace, on both backends: the shared control plane keeps finished Jobs.
+  const manifest = structuredClone(c.manifest);
+  manifest['metadata'] = { ...(manifest['metadata'] as object), namespace: `conformance-${c.id}` };
+  const backendArgs = backend === 'kube' ? ['--control-plane', 'kube', '--kubeconfig', kubeconfig!] : [];
+  const caseDir = tempDir();
+  const r = await runManifest(manifest, [...(c.args ?? []), ...backendArgs], { ...process.env, CASE_DIR: caseDir });
+  const observed = observe(r.code, r.job, r.stderr);
+  if (existsSync(join(caseDir, 'ran'))) observed['ranPod'] = 'yes';
+  return observed;
+}
+
+/** A difference between the backends on one field. */
+export interface Difference {
+  readonly field: string;
+  readonly emulator: string | undefined;
+  readonly kube: string | undefined;
+}
+
+export function differences(emulator: Observed, kube: Observed): Difference[] {
+  const fields = [...new Set([...Object.keys(emulator), ...Object.keys(kube)])].sort();
+  return fields.filter((f) => emulator[f] !== kube[f]).map((field) => ({ field, emulator: emulator[field], kube: kube[field] }));
+}
+
+/** An allowed difference: a case id (or `*`), a field, and why. */
+export interface Allowed {
+  readonly caseId: string;
+  readonly field: string;
+  readonly reason: string;
+}
+
+const EMULATOR_DOC = fileURLToPath(new URL('../../../docs/emulator.md', import.meta.url));
+
+/**
+ * The allow-list: the rows of the table under "## Known differences from the
+ * real control plane" in docs/emulator.md, `| case | field | reason |`.
+ */
+export function readAllowList(doc = readFileSync(EMULATOR_DOC, 'utf8')): Allowed[] {
+  const start = doc.indexOf('\n## Known differences from the real control plane');
+  if (start < 0) throw new Error('docs/emulator.md has no "## Known differences from the real control plane" section');
+  const section = doc.slice(start + 1).split(/\n## /)[0]!;
+  const rows: Allowed[] = [];
+  for (const line of section.split('\n')) {
+    const cells = line.split('|').slice(1, -1).map((s) => s.trim().replace(/^`|`$/g, ''));
+    if (cells.length !== 3 || cells[0] === 'Case' || /^-+$/.test(cells[0]!)) continue;
+    rows.push({ caseId: cells[0]!, field: cells[1]!, reason: cells[2]! });
+  }
+  return rows;
+}
