@@ -287,7 +287,8 @@ export class ChaosEngine {
     const n = (this.lines.get(pod) ?? 0) + 1;
     this.lines.set(pod, n);
     if (n === 1) {
-      const strike = this.strikes.find((s) => s.duplicate === pod);
+      // By name as well: on a control plane the kubelet runs its own copy of the duplicate.
+      const strike = this.strikes.find((s) => s.duplicate === pod || (s.duplicate !== undefined && s.duplicate.name !== '' && s.duplicate.name === pod.name));
       if (strike !== undefined) {
         strike.overlapped = strike.pod.container.terminated === undefined;
         this.onDuplicateWorking?.(pod);

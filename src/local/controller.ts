@@ -3,7 +3,7 @@
  * syncJob / manageJob / trackJobStatusAndRemoveFinalizers), over in-memory
  * pods. It decides; a {@link PodControl} (the local kubelet, or a fake in unit
  * tests) carries pods out. Every sync is synchronous and atomic, so the status
- * is never observed half-updated and `uncountedTerminatedPods` stays empty.
+ * is never observed half-updated and `uncountedTerminatedPods` stays empty (`{}`).
  */
 import {
   DEFAULT_POD_FAILURE_BACKOFF_MS,
@@ -57,6 +57,21 @@ interface PendingCondition {
   readonly type: JobCondition['type'];
   readonly reason: string;
   readonly message: string;
+}
+
+/** The API server cuts a generateName to this many characters before adding 5 random ones. */
+const MAX_GENERATED_NAME_LENGTH = 58;
+
+/**
+ * The generateName of a Job's pods, as the controller and the API server form
+ * it: `<job>-` or `<job>-<index>-`, cut to 58 characters; an Indexed Job's cut
+ * keeps its `-<index>-` (podGenerateNameWithIndex upstream).
+ */
+export function generateNamePrefix(jobName: string, index: number | undefined): string {
+  if (index === undefined) return `${jobName}-`.slice(0, MAX_GENERATED_NAME_LENGTH);
+  const appendIndex = `-${index}-`;
+  const prefix = `${jobName}${appendIndex}`;
+  return prefix.length > MAX_GENERATED_NAME_LENGTH ? `${prefix.slice(0, MAX_GENERATED_NAME_LENGTH - appendIndex.length)}${appendIndex}` : prefix;
 }
 
 /**
@@ -412,7 +427,7 @@ export class JobController {
     const jobName = this.job.metadata.name;
     const template = this.job.spec.template;
     const suffix = this.random.nameSuffix();
-    const name = index === undefined ? `${jobName}-${suffix}` : `${jobName}-${index}-${suffix}`;
+    const name = `${generateNamePrefix(jobName, index)}${suffix}`;
     const labels: Record<string, string> = { ...(template.metadata?.labels ?? {}) };
     const annotations: Record<string, string> = { ...(template.metadata?.annotations ?? {}) };
     if (index !== undefined) {
@@ -535,31 +550,35 @@ export class JobController {
   }
 
   /**
-   * The Job's status in the API's shape and key order; zero-valued omitempty
-   * fields are left out, pointer fields (ready, terminating, failedIndexes) kept.
+   * The Job's status in the API's shape and key order (the Go struct's, as
+   * the API server writes it); zero-valued omitempty fields are left out,
+   * pointer fields (terminating, failedIndexes, uncountedTerminatedPods,
+   * ready) kept. Every sync here is atomic, so uncountedTerminatedPods is
+   * always the empty object a settled real controller leaves.
    */
   status(): JobStatus {
     const status: JobStatus = {};
     if (this.conditions.length > 0) {
       status.conditions = this.conditions.map((c) => {
         const out: JobCondition = { type: c.type, status: c.status };
-        if (c.reason !== undefined && c.reason !== '') out.reason = c.reason;
-        if (c.message !== undefined && c.message !== '') out.message = c.message;
         if (c.lastProbeTime !== undefined) out.lastProbeTime = c.lastProbeTime;
         if (c.lastTransitionTime !== undefined) out.lastTransitionTime = c.lastTransitionTime;
+        if (c.reason !== undefined && c.reason !== '') out.reason = c.reason;
+        if (c.message !== undefined && c.message !== '') out.message = c.message;
         return out;
       });
     }
+    if (this.startTime !== undefined) status.startTime = formatTime(this.startTime);
+    if (this.completionTime !== undefined) status.completionTime = formatTime(this.completionTime);
     if (this.active !== 0) status.active = this.active;
-    status.ready = this.ready;
-    status.terminating = this.terminating;
     if (this.succeeded !== 0) status.succeeded = this.succeeded;
     if (this.failed !== 0) status.failed = this.failed;
+    status.terminating = this.terminating;
     const completed = this.completedIndexes.toString();
     if (completed !== '') status.completedIndexes = completed;
     if (this.failedIndexes !== undefined) status.failedIndexes = this.failedIndexes.toString();
-    if (this.startTime !== undefined) status.startTime = formatTime(this.startTime);
-    if (this.completionTime !== undefined) status.completionTime = formatTime(this.completionTime);
+    status.uncountedTerminatedPods = {};
+    status.ready = this.ready;
     return status;
   }
 }

@@ -7,13 +7,13 @@ import { hostname } from 'node:os';
 import { type AppliedChaos, ChaosEngine, type ChaosSpec, describeChaos, NO_CHAOS, planChaos } from './chaos.ts';
 import { JobController } from './controller.ts';
 import { InvalidManifestError } from './errors.ts';
-import { OMIT_VALUE, invalid, required } from './field-errors.ts';
+import { type FieldError, OMIT_VALUE, invalid, required } from './field-errors.ts';
 import type { LocalPod } from './pod.ts';
 import { type PodRunnerSink, PodRunner } from './pod-runner.ts';
 import { parseManifestText, readJob } from './read-manifest.ts';
 import { SeededRandom } from './rng.ts';
 import type { Job } from './types.ts';
-import { applyJobDefaults, jobkitEnvErrors, validateJob } from './validate.ts';
+import { JOB_CONTROLLER_NAME, applyJobDefaults, jobkitEnvErrors, validateJob } from './validate.ts';
 
 /** Options of {@link runLocalJob}. */
 export interface RunLocalJobOptions {
@@ -95,9 +95,22 @@ export function loadJobManifest(manifest: string | object, random: SeededRandom,
       errors.push(required('spec.template.spec.containers[0].command', 'jobkit run has no container image to take an entrypoint from; set command'));
     }
     if (job.spec.suspend === true) errors.push(invalid('spec.suspend', true, 'jobkit run cannot run a suspended Job'));
+    const managedElsewhere = managedElsewhereError(job);
+    if (managedElsewhere !== undefined) errors.push(managedElsewhere);
   }
   if (errors.length > 0) throw new InvalidManifestError(job.metadata.name, errors);
   return job;
+}
+
+/**
+ * The error for a Job that names another controller in `spec.managedBy`: the
+ * built-in Job controller leaves such a Job alone (no pods, no status), so
+ * running it here would only wait forever.
+ */
+export function managedElsewhereError(job: { spec: { managedBy?: string } }): FieldError | undefined {
+  const managedBy = job.spec.managedBy;
+  if (managedBy === undefined || managedBy === JOB_CONTROLLER_NAME) return undefined;
+  return invalid('spec.managedBy', managedBy, `the built-in Job controller leaves a Job managed by another controller alone, so jobkit run has nothing to run; remove spec.managedBy or set it to "${JOB_CONTROLLER_NAME}"`);
 }
 
 /** The default sink: pod lines and events on stderr. */

@@ -16,32 +16,11 @@ export interface FieldError {
 export const OMIT_VALUE = Symbol('omit value');
 
 /**
- * A bad value already rendered the way the API server prints it. Values that are
- * neither scalars nor strings are printed with Go's `%#v`, e.g. an exit-code
- * list as `[]int32{3, 2}`; see {@link goInt32Slice}.
+ * A bad value as the API server (1.34+) prints it: strings quoted, numbers and
+ * booleans bare, anything else as JSON (`[3,2]`; a struct with its Go field
+ * names, see the callers).
  */
-export class RenderedValue {
-  readonly text: string;
-  constructor(text: string) {
-    this.text = text;
-  }
-}
-
-/**
- * An int32 list as Go's `%#v` prints it (apimachinery field.Error falls back to
- * `%#v` for slices): `[]int32{3, 2}`, `[]int32{}`.
- *
- * @example
- * ```ts
- * invalid('spec.podFailurePolicy.rules[0].onExitCodes.values', goInt32Slice([3, 2]), 'must be ordered');
- * ```
- */
-export function goInt32Slice(values: readonly number[]): RenderedValue {
-  return new RenderedValue(`[]int32{${values.join(', ')}}`);
-}
-
 function renderValue(value: unknown): string {
-  if (value instanceof RenderedValue) return value.text;
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (value === null || value === undefined) return 'null';

@@ -114,23 +114,26 @@ export class IndexSet {
  * error text.
  */
 export function checkIndexesFormat(text: string, completions: number): { total: number } | { error: string } {
-  if (text.length === 0) return { error: 'empty index list' };
+  // Upstream: an empty list is valid (it selects no index).
+  if (text.length === 0) return { total: 0 };
   let total = 0;
-  let prev = -1;
+  let prev: number | undefined;
   for (const part of text.split(',')) {
     const bounds = part.split('-');
     if (bounds.length > 2) return { error: `the fragment "${part}" violates the requirement that an index interval can have at most two parts separated by '-'` };
     const nums: number[] = [];
     for (const b of bounds) {
-      if (!/^\d+$/.test(b)) return { error: `cannot convert string to integer for index: "${b}"` };
+      // strconv.Atoi (64-bit): decimal digits, an optional '+' (a '-' already split the part).
+      if (!/^\+?\d+$/.test(b) || Number(b) >= 2 ** 63) return { error: `cannot convert string to integer for index: "${b}"` };
       const n = Number(b);
       if (n >= completions) return { error: `too large index: "${b}"` };
       nums.push(n);
     }
     const first = nums[0]!;
     const last = nums[1] ?? first;
-    if (first <= prev) return { error: `non-increasing order, previous: ${prev}, current: ${first}` };
-    if (last < first) return { error: `non-increasing order, previous: ${first}, current: ${last}` };
+    // An interval's two ends must differ: "1-1" is refused.
+    if (nums.length === 2 && first >= last) return { error: `non-increasing order, previous: ${first}, current: ${last}` };
+    if (prev !== undefined && prev >= first) return { error: `non-increasing order, previous: ${prev}, current: ${first}` };
     total += last - first + 1;
     prev = last;
   }

@@ -281,7 +281,7 @@ export function readJob(raw: unknown): ReadResult {
     if (v === undefined) delete spec[key];
     else spec[key] = v;
   }
-  for (const key of ['completionMode', 'podReplacementPolicy'] as const) {
+  for (const key of ['completionMode', 'podReplacementPolicy', 'managedBy'] as const) {
     const v = r.str(s, key, 'spec');
     if (v === undefined) delete spec[key];
     else (spec as Record<string, unknown>)[key] = v;

@@ -114,6 +114,8 @@ export interface JobSpec {
   completionMode?: 'NonIndexed' | 'Indexed';
   suspend?: boolean;
   podReplacementPolicy?: 'TerminatingOrFailed' | 'Failed';
+  /** The controller that runs the Job; unset or `kubernetes.io/job-controller` is the built-in one. */
+  managedBy?: string;
   [key: string]: unknown;
 }
 
@@ -121,10 +123,10 @@ export interface JobSpec {
 export interface JobCondition {
   type: 'Suspended' | 'Complete' | 'Failed' | 'FailureTarget' | 'SuccessCriteriaMet';
   status: 'True' | 'False' | 'Unknown';
-  reason?: string;
-  message?: string;
   lastProbeTime?: string;
   lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
 }
 
 /** `status.uncountedTerminatedPods`. */
@@ -136,16 +138,16 @@ export interface UncountedTerminatedPods {
 /** A Job's status, in the API's shape. Zero-valued omitempty fields are absent. */
 export interface JobStatus {
   conditions?: JobCondition[];
-  active?: number;
-  ready?: number;
-  terminating?: number;
-  succeeded?: number;
-  failed?: number;
-  completedIndexes?: string;
-  failedIndexes?: string;
   startTime?: string;
   completionTime?: string;
+  active?: number;
+  succeeded?: number;
+  failed?: number;
+  terminating?: number;
+  completedIndexes?: string;
+  failedIndexes?: string;
   uncountedTerminatedPods?: UncountedTerminatedPods;
+  ready?: number;
 }
 
 /** A batch/v1 Job. */

@@ -8,7 +8,6 @@ import {
   type FieldError,
   OMIT_VALUE,
   duplicate,
-  goInt32Slice,
   invalid,
   nonNegative,
   notSupported,
@@ -75,7 +74,7 @@ export function dns1123LabelErrors(value: string): string[] {
 function qualifiedNameErrors(value: string): string[] {
   const parts = value.split('/');
   if (parts.length > 2) {
-    return [`a qualified name ${QUALIFIED_NAME_MESSAGE} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
+    return [`a valid label key ${QUALIFIED_NAME_MESSAGE} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
   }
   const errs: string[] = [];
   const name = parts[parts.length - 1]!;
@@ -83,15 +82,35 @@ function qualifiedNameErrors(value: string): string[] {
     const prefix = parts[0]!;
     if (prefix === '') errs.push('prefix part must be non-empty');
     else {
-      if (prefix.length > 253) errs.push('prefix part must be no more than 253 characters');
+      if (prefix.length > 253) errs.push('prefix part must be no more than 253 bytes');
       if (!DNS1123_SUBDOMAIN.test(prefix)) errs.push(`prefix part ${DNS1123_SUBDOMAIN_MESSAGE}`);
     }
   }
   if (name === '') errs.push('name part must be non-empty');
-  else if (name.length > 63) errs.push('name part must be no more than 63 characters');
+  else if (name.length > 63) errs.push('name part must be no more than 63 bytes');
   if (!QUALIFIED_NAME.test(name)) errs.push(`name part ${QUALIFIED_NAME_MESSAGE}`);
   return errs;
 }
+
+const MAX_MANAGED_BY_LENGTH = 63;
+const HTTP_PATH = /^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/;
+
+/** apimachinery's IsDomainPrefixedPath (`acme.io/foo`), used for `spec.managedBy`. */
+function domainPrefixedPathErrors(field: string, value: string): FieldError[] {
+  if (value === '') return [required(field, '')];
+  const slash = value.indexOf('/');
+  const host = slash < 0 ? '' : value.slice(0, slash);
+  const path = slash < 0 ? '' : value.slice(slash + 1);
+  if (host === '' || path === '') return [invalid(field, value, 'must be a domain-prefixed path (such as "acme.io/foo")')];
+  const errors: FieldError[] = [];
+  if (host.length > 253) errors.push(invalid(field, host, 'must be no more than 253 characters'));
+  if (!DNS1123_SUBDOMAIN.test(host)) errors.push(invalid(field, host, DNS1123_SUBDOMAIN_MESSAGE));
+  if (!HTTP_PATH.test(path)) errors.push(invalid(field, path, "Invalid path (regex used for validation is '[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+')"));
+  return errors;
+}
+
+/** The value of `spec.managedBy` that means the built-in Job controller. */
+export const JOB_CONTROLLER_NAME = 'kubernetes.io/job-controller';
 
 /** The label and annotation keys the Job controller uses. */
 export const JOB_LABELS = {
@@ -132,6 +151,7 @@ export function applyJobDefaults(job: Job, ctx: { uid: string; now: Date; nameSu
   spec.backoffLimit ??= spec.backoffLimitPerIndex === undefined ? 6 : MAX_INT32;
   spec.completionMode ??= 'NonIndexed';
   spec.suspend ??= false;
+  spec.manualSelector ??= false;
   spec.podReplacementPolicy ??= spec.podFailurePolicy === undefined ? 'TerminatingOrFailed' : 'Failed';
   for (const rule of spec.podFailurePolicy?.rules ?? []) {
     for (const pattern of rule.onPodConditions ?? []) {
@@ -208,21 +228,19 @@ function validatePodFailureRule(spec: JobSpec, rule: PodFailurePolicyRule, path:
     }
     const valuesPath = `${p}.values`;
     const values = onExitCodes.values;
-    // The API server prints the []int32 with Go's %#v: `[]int32{3, 2}`.
-    if (values.length === 0) errors.push(invalid(valuesPath, goInt32Slice(values), 'at least one value is required'));
+    if (values.length === 0) errors.push(invalid(valuesPath, values, 'at least one value is required'));
     else if (values.length > MAX_ON_EXIT_CODES_VALUES) errors.push(tooMany(valuesPath, values.length, MAX_ON_EXIT_CODES_VALUES));
-    else {
-      let ordered = true;
-      const seen = new Set<number>();
-      values.forEach((v, j) => {
-        const vPath = `${valuesPath}[${j}]`;
-        if (onExitCodes.operator === 'In' && v === 0) errors.push(invalid(vPath, v, 'must not be 0 for the In operator'));
-        if (seen.has(v)) errors.push(duplicate(vPath, v));
-        else seen.add(v);
-        if (j > 0 && values[j - 1]! > v) ordered = false;
-      });
-      if (!ordered) errors.push(invalid(valuesPath, goInt32Slice(values), 'must be ordered'));
-    }
+    // Upstream checks every value even when there are too many of them.
+    let ordered = true;
+    const seen = new Set<number>();
+    values.forEach((v, j) => {
+      const vPath = `${valuesPath}[${j}]`;
+      if (onExitCodes.operator === 'In' && v === 0) errors.push(invalid(vPath, v, 'must not be 0 for the In operator'));
+      if (seen.has(v)) errors.push(duplicate(vPath, v));
+      else seen.add(v);
+      if (j > 0 && values[j - 1]! > v) ordered = false;
+    });
+    if (!ordered) errors.push(invalid(valuesPath, values, 'must be ordered'));
   }
   const onPodConditions = rule.onPodConditions;
   if (onPodConditions !== undefined && onPodConditions.length > 0) {
@@ -244,11 +262,20 @@ function validatePodFailureRule(spec: JobSpec, rule: PodFailurePolicyRule, path:
   }
 }
 
+/**
+ * The success policy as the API server prints a bad struct value: the JSON of
+ * its internal Go type, which has no json tags (field names as in Go, unset
+ * pointers as null).
+ */
+function goSuccessPolicy(policy: NonNullable<JobSpec['successPolicy']>): object {
+  return { Rules: policy.rules.map((r) => ({ SucceededIndexes: r.succeededIndexes ?? null, SucceededCount: r.succeededCount ?? null })) };
+}
+
 function validateSuccessPolicy(spec: JobSpec, errors: FieldError[]): void {
   const policy = spec.successPolicy;
   if (policy === undefined) return;
   if (spec.completionMode !== 'Indexed') {
-    errors.push(invalid('spec.successPolicy', policy, 'requires indexed completion mode'));
+    errors.push(invalid('spec.successPolicy', goSuccessPolicy(policy), 'requires indexed completion mode'));
     return;
   }
   const rulesPath = 'spec.successPolicy.rules';
@@ -301,7 +328,7 @@ export function validateJob(job: Job): FieldError[] {
     errors.push(invalid('metadata.name', meta.name, DNS1123_SUBDOMAIN_MESSAGE));
   } else if (meta.name.length > 63) {
     // The name becomes the value of the job-name label on every pod.
-    errors.push(invalid('spec.template.labels', meta.name, 'must be no more than 63 characters'));
+    errors.push(invalid('spec.template.labels', meta.name, 'must be no more than 63 bytes'));
   }
   for (const msg of dns1123LabelErrors(meta.namespace)) errors.push(invalid('metadata.namespace', meta.namespace, msg));
 
@@ -314,6 +341,10 @@ export function validateJob(job: Job): FieldError[] {
   if (spec.maxFailedIndexes !== undefined) {
     errors.push(...nonNegative('spec.maxFailedIndexes', spec.maxFailedIndexes));
     if (spec.backoffLimitPerIndex === undefined) errors.push(required('spec.backoffLimitPerIndex', 'when maxFailedIndexes is specified'));
+  }
+  if (spec.managedBy !== undefined) {
+    errors.push(...domainPrefixedPathErrors('spec.managedBy', spec.managedBy));
+    if (spec.managedBy.length > MAX_MANAGED_BY_LENGTH) errors.push(tooLong('spec.managedBy', MAX_MANAGED_BY_LENGTH));
   }
 
   const mode = spec.completionMode ?? 'NonIndexed';

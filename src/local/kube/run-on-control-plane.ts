@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { ChaosEngine, NO_CHAOS, planChaos } from '../chaos.ts';
 import { InvalidManifestError } from '../errors.ts';
-import type { LocalJobResult, RunLocalJobOptions } from '../emulator.ts';
+import { type LocalJobResult, type RunLocalJobOptions, managedElsewhereError } from '../emulator.ts';
 import type { LocalPod } from '../pod.ts';
 import type { PodRunnerSink } from '../pod-runner.ts';
 import { parseManifestText } from '../read-manifest.ts';
@@ -120,6 +120,12 @@ export async function runJobOnControlPlane(options: RunOnControlPlaneOptions): P
   }
   const name = created.metadata.name;
   const jobPath = `/apis/batch/v1/namespaces/${ns}/jobs/${encodeURIComponent(name)}`;
+  // Valid, but the real controller would leave it alone: refuse it as the emulator does (and take it back).
+  const managedElsewhere = managedElsewhereError(created);
+  if (managedElsewhere !== undefined) {
+    await api.delete(`${jobPath}?propagationPolicy=Background`).catch(() => undefined);
+    throw new InvalidManifestError(name, [managedElsewhere]);
+  }
   const chaosMaxDelayMs = options.chaosMaxDelayMs ?? 1000;
   const chaos = new ChaosEngine({
     plan: planChaos(options.chaos ?? NO_CHAOS, chaosRandom, {
@@ -174,6 +180,8 @@ export async function runJobOnControlPlane(options: RunOnControlPlaneOptions): P
       await new Promise((r) => setTimeout(r, 150));
     }
     const outcome = conditionTrue(job, 'Complete') ? 'Complete' : 'Failed';
+    // As kubectl prints an object: without the server's field-ownership bookkeeping.
+    delete (job.metadata as Record<string, unknown>)['managedFields'];
     return { job, outcome, pods, chaosApplied: chaos.applied, chaosSkipped: chaos.pendingCount };
   } finally {
     done = true;
@@ -188,20 +196,24 @@ export async function runJobOnControlPlane(options: RunOnControlPlaneOptions): P
  * on another node would look: the Job's labels, annotations and owner.
  */
 function duplicatePod(api: KubeApi, sink: PodRunnerSink, namespace: string, pod: LocalPod, report: (err: unknown) => void): LocalPod {
-  const name = `${pod.name.slice(0, 52)}-dup${randomUUID().slice(0, 4)}`;
-  const duplicate: LocalPod = { ...pod, uid: '', name, conditions: [], container: { name: pod.container.name, restartCount: 0 }, phase: 'Pending', ready: false };
-  sink.event(`chaos: creating duplicate pod ${name} for ${pod.index === undefined ? 'pod' : `index ${pod.index} of pod`} ${pod.name}`);
+  const podsPath = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
+  const duplicate: LocalPod = { ...pod, uid: '', name: '', conditions: [], container: { name: pod.container.name, restartCount: 0 }, phase: 'Pending', ready: false };
+  sink.event(`chaos: creating a duplicate pod for ${pod.index === undefined ? 'pod' : `index ${pod.index} of pod`} ${pod.name}`);
   void (async () => {
-    const original = await api.get<KubeObject & { spec: Record<string, unknown> }>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod.name)}`);
+    const original = await api.get<KubeObject & { spec: Record<string, unknown> }>(`${podsPath}/${encodeURIComponent(pod.name)}`);
     const meta = original.metadata ?? {};
     const spec = { ...original.spec };
     delete spec['nodeName'];
-    await api.create(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, {
+    // The same generateName as the original: the API server names it as it named the controller's pods.
+    const created = await api.create<KubeObject>(podsPath, {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name, namespace, labels: meta['labels'], annotations: meta['annotations'], ownerReferences: meta['ownerReferences'], finalizers: meta['finalizers'] },
+      metadata: { generateName: meta['generateName'], namespace, labels: meta['labels'], annotations: meta['annotations'], ownerReferences: meta['ownerReferences'], finalizers: meta['finalizers'] },
       spec,
     });
+    const name = String(created.metadata?.['name'] ?? '');
+    Object.assign(duplicate, { name, uid: String(created.metadata?.['uid'] ?? '') });
+    sink.event(`chaos: created duplicate pod ${name}`);
   })().catch(report);
   return duplicate;
 }

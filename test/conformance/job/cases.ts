@@ -62,7 +62,8 @@ export const RUN_CASES: readonly ConformanceCase[] = [
     id: 'max-failed-indexes',
     manifest: jobManifest({
       spec: indexed(6, 2, { backoffLimitPerIndex: 0, maxFailedIndexes: 1 }),
-      script: '[ $((JOB_COMPLETION_INDEX % 2)) = 0 ] || exit 1; sleep 0.3',
+      // 0 ends after 1 s, 1 and 3 fail at once, 2 still runs when 3 fails: the Job fails and ends it.
+      script: 'case $JOB_COMPLETION_INDEX in 0) sleep 1 ;; 1|3) exit 1 ;; *) exec sleep 30 ;; esac',
     }),
   },
   {
@@ -115,8 +116,18 @@ export const RUN_CASES: readonly ConformanceCase[] = [
     args: chaos('preempt=1'),
   },
   {
+    // 60 characters: "<name>-1" is still a valid hostname, but "<name>-1-" must be cut to 58 for the pod names.
+    id: 'long-name-indexed',
+    manifest: jobManifest({ name: 'a-job-with-a-rather-long-name-that-runs-past-the-pod-limit-x', spec: indexed(2, 2), script: 'echo "$HOSTNAME"' }),
+  },
+  {
     id: 'long-name',
-    manifest: jobManifest({ name: `a-job-with-a-rather-long-name-that-runs-past-the-pod-name-limit-x`, spec: indexed(2, 2), script: 'echo "$HOSTNAME"' }),
+    manifest: jobManifest({ name: 'a-job-with-a-rather-long-name-that-runs-right-up-to-the-label-l', script: 'true' }),
+  },
+  {
+    // An empty succeededIndexes is valid and never matches: the Job completes by its completions.
+    id: 'success-indexes-empty',
+    manifest: jobManifest({ spec: indexed(2, 2, { successPolicy: { rules: [{ succeededIndexes: '' }] } }), script: 'true' }),
   },
 ];
 
@@ -140,5 +151,10 @@ export const INVALID_CASES: readonly ConformanceCase[] = (
     ['negative-parallelism', { parallelism: -1 }, {}],
     ['success-indexes-non-increasing', indexed(3, 1, { successPolicy: { rules: [{ succeededIndexes: '1-1' }] } }), {}],
     ['managed-by-invalid', { managedBy: 'not a path' }, {}],
+    ['managed-by-too-long', { managedBy: `example.com/${'x'.repeat(60)}` }, {}],
+    ['managed-by-other-controller', { managedBy: 'example.com/queue' }, {}],
+    ['condition-type-invalid', { podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'a/b/c' }] }] } }, {}],
+    ['condition-type-long', { podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: `x.io/${'n'.repeat(64)}` }] }] } }, {}],
+    ['success-indexes-plus-sign', indexed(3, 1, { successPolicy: { rules: [{ succeededIndexes: '+1', succeededCount: 2 }] } }), {}],
   ] as const
 ).map(([id, spec, pod]) => ({ id, manifest: jobManifest({ spec: { ...spec }, pod: { ...pod }, script: 'touch "$CASE_DIR/ran"' }) }));

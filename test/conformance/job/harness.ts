@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Job } from '../../../src/local/types.ts';
 import { runManifest, tempDir } from '../../e2e/emulator/harness.ts';
 
 /** One case: a manifest and the `jobkit run` flags both backends get. */
@@ -23,35 +24,48 @@ export type Observed = Record<string, string>;
 
 const STATUS_FIELDS = ['active', 'ready', 'terminating', 'succeeded', 'failed', 'completedIndexes', 'failedIndexes', 'uncountedTerminatedPods'] as const;
 
-/** Generated name suffixes (5 characters of the API server's alphabet) become `*`. */
+/** In a message: generated name suffixes (5 characters of the API server's alphabet after a '-') become `*`. */
 function normalizeNames(text: string): string {
-  return text.replace(/-[bcdfghjklmnpqrstvwxz2456789]{5}\b/g, '-*').replace(/-dup[0-9a-f]{4}\b/g, '-*');
+  return text.replace(/-[bcdfghjklmnpqrstvwxz2456789]{5}\b/g, '-*');
+}
+
+/** A generated pod name without its 5 random characters (the prefix may have been cut anywhere). */
+function podNamePrefix(name: string): string {
+  return `${name.slice(0, -5)}*`;
 }
 
 /** Reduces one run's exit code, -o json output and stderr. */
-export function observe(code: number | null, job: { status?: Record<string, unknown> }, stderr: string): Observed {
+export function observe(code: number | null, job: Job, stderr: string): Observed {
   const out: Observed = { exitCode: String(code) };
   const invalid = /is invalid: (.*)$/m.exec(stderr);
   if (invalid !== null) out['rejection'] = invalid[1]!;
   const status = job.status ?? {};
   for (const field of STATUS_FIELDS) if (field in status) out[`status.${field}`] = JSON.stringify(status[field]);
-  const conditions = (status['conditions'] ?? []) as Array<{ type: string; status: string; reason?: string; message?: string }>;
+  // The API server writes fields in the Go struct's order; so must the emulator's -o json.
+  if (job.status !== undefined) out['statusKeys'] = Object.keys(status).join(',');
+  const conditions = status.conditions ?? [];
+  if (conditions[0] !== undefined) out['conditionKeys'] = Object.keys(conditions[0]).join(',');
   for (const c of conditions) {
     if (c.status !== 'True') continue;
     out[`condition.${c.type}`] = `${c.reason ?? ''}: ${normalizeNames(c.message ?? '')}`;
   }
-  const pods = [...stderr.matchAll(/^jobkit run: pod (\S+) started/gm)].map((m) => normalizeNames(m[1]!)).sort();
+  // Each pod once (an OnFailure pod starts again in place), its random suffix masked.
+  const names = new Set([...stderr.matchAll(/^jobkit run: pod (\S+) started/gm)].map((m) => m[1]!));
+  const pods = [...names].map(podNamePrefix).sort();
   if (pods.length > 0) out['pods'] = pods.join(' ');
   return out;
 }
+
+/** Tells this test run's namespaces from those of earlier runs on the same control plane. */
+const RUN_NONCE = `c${Date.now().toString(36)}`;
 
 /** Runs the case on one backend. */
 export async function runOn(backend: 'emulator' | 'kube', c: ConformanceCase): Promise<Observed> {
   const kubeconfig = process.env['JOBKIT_TEST_KUBECONFIG'];
   if (backend === 'kube' && kubeconfig === undefined) throw new Error('JOBKIT_TEST_KUBECONFIG is not set (test/setup/control-plane.ts sets it)');
-  // Each case in its own namespace, on both backends: the shared control plane keeps finished Jobs.
+  // Each case in a namespace of its own, the same on both backends: the control plane keeps finished Jobs.
   const manifest = structuredClone(c.manifest);
-  manifest['metadata'] = { ...(manifest['metadata'] as object), namespace: `conformance-${c.id}` };
+  manifest['metadata'] = { ...(manifest['metadata'] as object), namespace: `${RUN_NONCE}-${c.id}` };
   const backendArgs = backend === 'kube' ? ['--control-plane', 'kube', '--kubeconfig', kubeconfig!] : [];
   const caseDir = tempDir();
   const r = await runManifest(manifest, [...(c.args ?? []), ...backendArgs], { ...process.env, CASE_DIR: caseDir });

@@ -4,7 +4,7 @@
  * terminal conditions, replacement policy, back-off, per-index counts.
  */
 import { describe, expect, it } from 'vitest';
-import { JobController, type PodControl } from '../../../src/local/controller.ts';
+import { JobController, type PodControl, generateNamePrefix } from '../../../src/local/controller.ts';
 import type { LocalPod } from '../../../src/local/pod.ts';
 import { readJob } from '../../../src/local/read-manifest.ts';
 import { SeededRandom } from '../../../src/local/rng.ts';
@@ -268,5 +268,17 @@ describe('JobController', () => {
     expect(h.conditionTypes()).toEqual(['SuccessCriteriaMet:SuccessPolicy', 'Complete:SuccessPolicy']);
     expect(h.status().failed).toBeUndefined();
     expect(h.status().completionTime).toBeDefined();
+  });
+});
+
+describe('generateNamePrefix', () => {
+  it('cuts a pod name prefix to 58 characters as the API server does, keeping an Indexed Job its -<index>-', () => {
+    expect(generateNamePrefix('etl', undefined)).toBe('etl-');
+    expect(generateNamePrefix('etl', 12)).toBe('etl-12-');
+    const long = 'a'.repeat(60);
+    expect(generateNamePrefix(long, undefined)).toBe('a'.repeat(58));
+    expect(generateNamePrefix(long, 3)).toBe(`${'a'.repeat(55)}-3-`);
+    expect(generateNamePrefix(long, 3)).toHaveLength(58);
+    expect(generateNamePrefix('b'.repeat(54), 7)).toBe(`${'b'.repeat(54)}-7-`);
   });
 });

@@ -85,7 +85,7 @@ describe('loadJobManifest', () => {
     ).toEqual([
       'spec.maxFailedIndexes: Invalid value: 3: must be less than or equal to completions',
       'spec.podFailurePolicy.rules[0].onExitCodes.values[0]: Invalid value: 0: must not be 0 for the In operator',
-      'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: []int32{0, 2, 1}: must be ordered',
+      'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: [0,2,1]: must be ordered',
       'spec.podFailurePolicy.rules[1].action: Unsupported value: "Retry": supported values: "Count", "FailIndex", "FailJob", "Ignore"',
       'spec.podFailurePolicy.rules[1].onExitCodes.operator: Unsupported value: "Maybe": supported values: "In", "NotIn"',
       'spec.podFailurePolicy.rules[1].onExitCodes.containerName: Invalid value: "nope": must be one of the container or initContainer names in the pod template',
@@ -122,13 +122,13 @@ describe('loadJobManifest', () => {
     ]);
   });
 
-  it('prints exit-code lists with Go syntax and validates condition types as qualified names', () => {
+  it('prints exit-code lists as JSON (1.34+) and validates condition types as label keys', () => {
     const rule = (onExitCodes: object): Record<string, unknown> => ({ podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes }] } });
     expect(errorsOf(manifest(rule({ operator: 'In', values: [] })))).toEqual([
-      'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: []int32{}: at least one value is required',
+      'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: []: at least one value is required',
     ]);
     expect(errorsOf(manifest(rule({ operator: 'NotIn', values: [19, 11] })))).toEqual([
-      'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: []int32{19, 11}: must be ordered',
+      'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: [19,11]: must be ordered',
     ]);
     const conditions = (type: string): Record<string, unknown> => ({ podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type }] }] } });
     const qualified =
@@ -141,6 +141,53 @@ describe('loadJobManifest', () => {
       `spec.podFailurePolicy.rules[0].onPodConditions[0].type: Invalid value: "": name part ${qualified}`,
     ]);
     expect(errorsOf(manifest(conditions('example.com/Ready')))).toEqual([]);
+    expect(errorsOf(manifest(conditions(`x.io/${'n'.repeat(64)}`)))).toEqual([
+      `spec.podFailurePolicy.rules[0].onPodConditions[0].type: Invalid value: "x.io/${'n'.repeat(64)}": name part must be no more than 63 bytes`,
+    ]);
+  });
+
+  it('checks every exit code even when there are more than 255 of them', () => {
+    const values = [0, ...Array.from({ length: 256 }, (_, i) => 256 - i)];
+    const errors = errorsOf(manifest({ podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { operator: 'In', values } }] } }));
+    expect(errors[0]).toBe('spec.podFailurePolicy.rules[0].onExitCodes.values: Too many: 257: must have at most 255 items');
+    expect(errors[1]).toBe('spec.podFailurePolicy.rules[0].onExitCodes.values[0]: Invalid value: 0: must not be 0 for the In operator');
+    expect(errors.at(-1)).toMatch(/^spec\.podFailurePolicy\.rules\[0\]\.onExitCodes\.values: Invalid value: \[0,256,255,.*,1\]: must be ordered$/);
+  });
+
+  it('parses succeededIndexes as the API server does: empty is valid, an interval needs two different ends', () => {
+    const policy = (succeededIndexes: string, extra: object = {}): Record<string, unknown> => ({
+      completionMode: 'Indexed',
+      completions: 3,
+      successPolicy: { rules: [{ succeededIndexes, ...extra }] },
+    });
+    expect(errorsOf(manifest(policy('')))).toEqual([]);
+    expect(errorsOf(manifest(policy('1-1')))).toEqual([
+      'spec.successPolicy.rules[0].succeededIndexes: Invalid value: "1-1": error parsing succeededIndexes: non-increasing order, previous: 1, current: 1',
+    ]);
+    expect(errorsOf(manifest(policy('+1', { succeededCount: 2 })))).toEqual([
+      'spec.successPolicy.rules[0].succeededCount: Invalid value: 2: must be less than or equal to 1 (the number of indexes in the specified succeededIndexes field)',
+    ]);
+    expect(errorsOf(manifest(policy('0,0')))).toEqual([
+      'spec.successPolicy.rules[0].succeededIndexes: Invalid value: "0,0": error parsing succeededIndexes: non-increasing order, previous: 0, current: 0',
+    ]);
+  });
+
+  it('prints a bad successPolicy as the JSON of its Go type', () => {
+    expect(errorsOf(manifest({ completions: 2, successPolicy: { rules: [{ succeededCount: 1 }] } }))).toEqual([
+      'spec.successPolicy: Invalid value: {"Rules":[{"SucceededIndexes":null,"SucceededCount":1}]}: requires indexed completion mode',
+    ]);
+  });
+
+  it('validates spec.managedBy as a domain-prefixed path of at most 63 characters, and refuses to run one managed elsewhere', () => {
+    expect(errorsOf(manifest({ managedBy: 'not a path' }))).toEqual([
+      'spec.managedBy: Invalid value: "not a path": must be a domain-prefixed path (such as "acme.io/foo")',
+    ]);
+    expect(errorsOf(manifest({ managedBy: `example.com/${'x'.repeat(60)}` }))).toEqual(['spec.managedBy: Too long: may not be more than 63 bytes']);
+    expect(errorsOf(manifest({ managedBy: 'Example.com/x' }))[0]).toMatch(/^spec\.managedBy: Invalid value: "Example\.com": a lowercase RFC 1123 subdomain/);
+    expect(errorsOf(manifest({ managedBy: 'kubernetes.io/job-controller' }))).toEqual([]);
+    expect(errorsOf(manifest({ managedBy: 'example.com/queue' }))).toEqual([
+      'spec.managedBy: Invalid value: "example.com/queue": the built-in Job controller leaves a Job managed by another controller alone, so jobkit run has nothing to run; remove spec.managedBy or set it to "kubernetes.io/job-controller"',
+    ]);
   });
 
   it('applies the completions soft limit of backoffLimitPerIndex instead of a cap', () => {
