@@ -366,7 +366,7 @@ export class JobController {
     if (this.completions === undefined) wantActive = succeeded > 0 ? active : parallelism;
     else wantActive = Math.max(0, Math.min(this.completions - succeeded, parallelism));
 
-    const toDelete = this.activePodsForRemoval(activePods, Math.max(0, active - wantActive), failedIndexes);
+    const toDelete = this.activePodsForRemoval(activePods, Math.max(0, active - wantActive));
     if (toDelete.length > 0) {
       let removedReady = 0;
       for (const pod of toDelete) {
@@ -464,7 +464,13 @@ export class JobController {
     };
   }
 
-  private activePodsForRemoval(activePods: LocalPod[], rmAtLeast: number, failedIndexes: IndexSet | undefined): LocalPod[] {
+  /**
+   * Pods to delete when there are more active than wanted (activePodsForRemoval
+   * upstream): out-of-range indexes and all but one pod of a repeated index
+   * first, then the least advanced. A pod still running for an index that has
+   * already failed is not removed here: upstream lets it end.
+   */
+  private activePodsForRemoval(activePods: LocalPod[], rmAtLeast: number): LocalPod[] {
     const rm: LocalPod[] = [];
     let left: LocalPod[] = activePods;
     if (this.indexed) {
@@ -472,8 +478,7 @@ export class JobController {
       const byIndex = new Map<number, LocalPod[]>();
       for (const pod of activePods) {
         const ix = completionIndexOf(pod);
-        // Out-of-range pods, and pods still running for an index that has already failed, go.
-        if (ix < 0 || ix >= (this.completions ?? 0) || failedIndexes?.has(ix) === true) rm.push(pod);
+        if (ix < 0 || ix >= (this.completions ?? 0)) rm.push(pod);
         else byIndex.set(ix, [...(byIndex.get(ix) ?? []), pod]);
       }
       for (const ix of [...byIndex.keys()].sort((a, b) => a - b)) {

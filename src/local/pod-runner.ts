@@ -79,7 +79,18 @@ interface Running {
   killTimer?: NodeJS.Timeout;
   restartTimer?: NodeJS.Timeout;
   exited: boolean;
+  /** Restarts since the crash-loop back-off last reset (the kubelet's back-off entry). */
+  backoffRestarts: number;
+  /** When the last in-place restart happened (the entry's lastUpdate). */
+  lastRestartAt?: number;
 }
+
+/**
+ * The kubelet forgets a container's crash-loop back-off when it finishes more
+ * than 600 s after the last restart (kubelet.go's HasExpiredFunc): a container
+ * that ran that long restarts without delay again.
+ */
+const RESTART_BACKOFF_RESET_MS = 600_000;
 
 /**
  * Runs pods as local processes.
@@ -109,7 +120,7 @@ export class PodRunner implements PodControl {
   }
 
   startPod(pod: LocalPod): void {
-    const state: Running = { exited: false };
+    const state: Running = { exited: false, backoffRestarts: 0 };
     this.running.set(pod, state);
     // Creation is observed first; the container starts on the next turn.
     setImmediate(() => this.spawnContainer(pod, state));
@@ -177,12 +188,15 @@ export class PodRunner implements PodControl {
     const how = signal === undefined ? `exit code ${exitCode}` : `${signal} (exit code ${exitCode})`;
     const restart = this.opts.job.spec.template.spec.restartPolicy === 'OnFailure' && exitCode !== 0 && pod.deletionTime === undefined;
     if (restart) {
-      const delay = crashLoopDelayMs(pod.container.restartCount) * this.opts.backoffScale;
+      if (state.lastRestartAt !== undefined && now - state.lastRestartAt > RESTART_BACKOFF_RESET_MS * this.opts.backoffScale) state.backoffRestarts = 0;
+      const delay = crashLoopDelayMs(state.backoffRestarts) * this.opts.backoffScale;
       this.opts.sink.event(`pod ${pod.name} container exited with ${how}${detail === undefined ? '' : `: ${detail}`}; restarting in ${Math.round(delay)} ms`);
       state.restartTimer = setTimeout(() => {
         state.restartTimer = undefined;
         if (state.exited || pod.deletionTime !== undefined) return;
         pod.container.restartCount++;
+        state.backoffRestarts++;
+        state.lastRestartAt = this.opts.now();
         pod.container.terminated = undefined;
         this.spawnContainer(pod, state);
         this.opts.onChange();

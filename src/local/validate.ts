@@ -424,9 +424,9 @@ export function validateJob(job: Job): FieldError[] {
     errors.push(notSupported(restartPath, restartPolicy, ['OnFailure', 'Never']));
   } else if (spec.podFailurePolicy !== undefined && restartPolicy !== 'Never') {
     errors.push(invalid(restartPath, restartPolicy, 'only "Never" is supported when podFailurePolicy is specified'));
-  } else if (spec.backoffLimitPerIndex !== undefined && restartPolicy !== 'Never') {
-    errors.push(invalid(restartPath, restartPolicy, 'only "Never" is supported when backoffLimitPerIndex is specified'));
   }
+  // OnFailure with backoffLimitPerIndex is accepted upstream: the pods restart in
+  // place, so no index ever fails (backoffLimit defaults to the int32 maximum).
 
   // ValidateJob checks the Indexed pods' hostnames last, after the whole spec.
   if (mode === 'Indexed' && spec.completions !== undefined && spec.completions > 0 && meta.name !== '') {

@@ -7,7 +7,6 @@
  * kill a SIGKILL of the container, a duplicate a second pod for the same
  * index created through the API.
  */
-import { randomUUID } from 'node:crypto';
 import { ChaosEngine, NO_CHAOS, planChaos } from '../chaos.ts';
 import { InvalidManifestError } from '../errors.ts';
 import { type LocalJobResult, type RunLocalJobOptions, managedElsewhereError } from '../emulator.ts';

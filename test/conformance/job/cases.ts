@@ -55,6 +55,15 @@ export const RUN_CASES: readonly ConformanceCase[] = [
   { id: 'onfailure-limit', manifest: jobManifest({ spec: { backoffLimit: 1 }, pod: { restartPolicy: 'OnFailure' }, script: 'exit 1' }) },
   { id: 'onfailure-recovers', manifest: jobManifest({ pod: { restartPolicy: 'OnFailure' }, script: onceThen('exit 1') }) },
   {
+    // Accepted upstream: pods restart in place, and no index fails.
+    id: 'onfailure-per-index',
+    manifest: jobManifest({
+      spec: indexed(2, 2, { backoffLimitPerIndex: 1 }),
+      pod: { restartPolicy: 'OnFailure' },
+      script: 'm="$CASE_DIR/once-$JOB_COMPLETION_INDEX"; if [ -f "$m" ]; then exit 0; fi; touch "$m"; exit 1',
+    }),
+  },
+  {
     id: 'per-index',
     manifest: jobManifest({ spec: indexed(4, 4, { backoffLimitPerIndex: 1 }), script: '[ $((JOB_COMPLETION_INDEX % 2)) = 0 ]' }),
   },

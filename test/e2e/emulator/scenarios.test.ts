@@ -223,6 +223,18 @@ describe('jobkit run: termination and back-off', () => {
   });
 });
 
+describe('jobkit run: OnFailure restart back-off', () => {
+  it('doubles the restart delay, and forgets it once a container ran longer than the reset window (600 s, scaled)', async () => {
+    const dir = tempDir();
+    // Runs 1-3 fail at once; run 4 works 1.5 s (past 600 s x 0.001) and fails; run 5 succeeds.
+    const script = `n=$(cat ${dir}/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${dir}/n; [ $n = 4 ] && { sleep 1.5; exit 1; }; [ $n -ge 5 ] && exit 0; exit 1`;
+    const r = await runManifest(jobManifest({ pod: { restartPolicy: 'OnFailure' }, script }), ['--backoff-scale', '0.001']);
+    expect(r.code, r.stderr).toBe(0);
+    const delays = [...r.stderr.matchAll(/restarting in (\d+) ms/g)].map((m) => Number(m[1]));
+    expect(delays).toEqual([0, 10, 20, 0]);
+  });
+});
+
 describe('jobkit run: per-index back-off', () => {
   it('fails odd indexes after backoffLimitPerIndex and the Job with FailedIndexes', async () => {
     const r = await runManifest(
