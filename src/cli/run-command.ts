@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { parseInteger, parseNumber } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { mergeChaosSpecs, parseChaosSpec } from '../local/chaos.ts';
-import { runLocalJob, stderrSink } from '../local/emulator.ts';
+import { type Suspension, runLocalJob, stderrSink } from '../local/emulator.ts';
 import { withInterrupts } from './interrupt.ts';
 import { lintManifest } from './lint.ts';
 import { formatLintProblems } from './lint-command.ts';
@@ -17,6 +17,17 @@ import { RUN_USAGE } from './usage.ts';
 
 function optional<T>(text: string | undefined, parse: (text: string) => T): T | undefined {
   return text === undefined ? undefined : parse(text);
+}
+
+/** --suspend-at / --resume-at, checked together: a suspension that never ends would never let the run end. */
+function readSuspension(suspendText: string | undefined, resumeText: string | undefined): Suspension {
+  const suspendAtMs = optional(suspendText, (t) => parseInteger('--suspend-at', t, { min: 0 }));
+  const resumeAtMs = optional(resumeText, (t) => parseInteger('--resume-at', t, { min: 0 }));
+  if (suspendAtMs !== undefined && resumeAtMs === undefined) throw new ConfigurationError('--suspend-at needs --resume-at: a suspended Job never ends');
+  if (suspendAtMs !== undefined && resumeAtMs !== undefined && resumeAtMs <= suspendAtMs) {
+    throw new ConfigurationError(`--resume-at (${resumeAtMs} ms) must come after --suspend-at (${suspendAtMs} ms)`);
+  }
+  return { ...(suspendAtMs === undefined ? {} : { suspendAtMs }), ...(resumeAtMs === undefined ? {} : { resumeAtMs }) };
 }
 
 /**
@@ -51,6 +62,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         'from-cronjob': { type: 'string' },
         'control-plane': { type: 'string' },
         kubeconfig: { type: 'string' },
+        'suspend-at': { type: 'string' },
+        'resume-at': { type: 'string' },
       },
       strict: true,
       allowPositionals: true,
@@ -85,6 +98,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       seed: optional(values.seed, (t) => parseInteger('--seed', t, { min: 0, max: 2 ** 32 - 1 })),
       chaos: mergeChaosSpecs((values.chaos ?? []).map(parseChaosSpec)),
       chaosMaxDelayMs: optional(values['chaos-max-delay'], (t) => parseInteger('--chaos-max-delay', t, { min: 0 })),
+      suspension: readSuspension(values['suspend-at'], values['resume-at']),
     };
     try {
       manifest = readFileSync(values.filename === '-' ? 0 : values.filename, 'utf8');
@@ -97,6 +111,10 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
 
   const isCronJob = manifestKind(manifest) === 'CronJob';
+  if (isCronJob && (values['suspend-at'] !== undefined || values['resume-at'] !== undefined)) {
+    process.stderr.write(`jobkit run: --${values['suspend-at'] === undefined ? 'resume-at' : 'suspend-at'} applies to Job manifests; suspend a CronJob with --patch '<time>={"spec":{"suspend":true}}'\n`);
+    return RUN_EXIT.usage;
+  }
   const cronJobFlags = CRONJOB_FLAGS.filter((flag) => values[flag] !== undefined);
   if (!isCronJob && cronJobFlags.length > 0) {
     process.stderr.write(`jobkit run: --${cronJobFlags[0]} applies to CronJob manifests only; ${values.filename} is not a CronJob\n`);
@@ -137,6 +155,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         ...(options.seed === undefined ? {} : { seed: options.seed }),
         ...(options.chaosMaxDelayMs === undefined ? {} : { chaosMaxDelayMs: options.chaosMaxDelayMs }),
         chaos: options.chaos,
+        suspension: options.suspension,
       });
       if (options.output !== undefined) process.stdout.write(formatJob(result.job, options.output));
       if (values.quiet !== true) process.stderr.write(`jobkit run: ${jobSummary(result)}\n`);

@@ -3,7 +3,6 @@
  * the scheduled run under the local CronJob controller, and `--from-cronjob`
  * (what `kubectl create job NAME --from=cronjob/x` creates, run once).
  */
-import type { ChaosSpec } from '../local/chaos.ts';
 import { type CronJobPatch, type LocalCronJobResult, type ManualRun, runLocalCronJob } from '../local/cronjob/emulator.ts';
 import { manualJobFromCronJob } from '../local/cronjob/job-from-template.ts';
 import { loadCronJobManifest } from '../local/cronjob/read-cronjob.ts';
@@ -15,7 +14,7 @@ import { DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_MESSAGE } from '../local/validate.
 import { parseInstant, parseInteger } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { withInterrupts } from './interrupt.ts';
-import { RUN_EXIT, formatJob, jobSummary, reportRunError } from './run-output.ts';
+import { RUN_EXIT, formatJob, jobSummary, reportRunError, type CommonRunOptions } from './run-output.ts';
 
 /** The flags that only a CronJob manifest takes. */
 export const CRONJOB_FLAGS = ['clock', 'from', 'until', 'runs', 'patch', 'manual-run', 'from-cronjob'] as const;
@@ -69,13 +68,7 @@ export interface CronJobCommandInput {
   readonly manifest: string;
   readonly quiet: boolean;
   readonly flags: { readonly [F in CronJobFlag]?: string | string[] | boolean | undefined };
-  readonly common: {
-    readonly output: 'json' | 'yaml' | undefined;
-    readonly backoffScale: number | undefined;
-    readonly seed: number | undefined;
-    readonly chaos: ChaosSpec;
-    readonly chaosMaxDelayMs: number | undefined;
-  };
+  readonly common: CommonRunOptions;
 }
 
 function text(value: string | string[] | boolean | undefined): string | undefined {

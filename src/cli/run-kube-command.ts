@@ -4,14 +4,13 @@
  * local processes by the process kubelet. Same output and exit codes as the
  * emulator.
  */
-import type { ChaosSpec } from '../local/chaos.ts';
 import { stderrSink } from '../local/emulator.ts';
 import { KubeApi } from '../local/kube/api-client.ts';
 import { type ControlPlane, startControlPlane } from '../local/kube/control-plane.ts';
 import { readKubeconfig } from '../local/kube/kubeconfig.ts';
 import { runJobOnControlPlane } from '../local/kube/run-on-control-plane.ts';
 import { withInterrupts } from './interrupt.ts';
-import { RUN_EXIT, formatJob, jobSummary, reportRunError } from './run-output.ts';
+import { RUN_EXIT, formatJob, jobSummary, reportRunError, type CommonRunOptions } from './run-output.ts';
 
 /** What `jobkit run` parsed for the kube backend. */
 export interface KubeRunInput {
@@ -19,13 +18,7 @@ export interface KubeRunInput {
   /** An existing control plane; without it a private one is started and stopped. */
   readonly kubeconfig: string | undefined;
   readonly quiet: boolean;
-  readonly common: {
-    readonly output: 'json' | 'yaml' | undefined;
-    readonly backoffScale: number | undefined;
-    readonly seed: number | undefined;
-    readonly chaos: ChaosSpec;
-    readonly chaosMaxDelayMs: number | undefined;
-  };
+  readonly common: CommonRunOptions;
 }
 
 /**
@@ -58,6 +51,7 @@ export async function runOnKube(input: KubeRunInput): Promise<number> {
         ...(common.backoffScale === undefined ? {} : { backoffScale: common.backoffScale }),
         ...(common.seed === undefined ? {} : { seed: common.seed }),
         ...(common.chaosMaxDelayMs === undefined ? {} : { chaosMaxDelayMs: common.chaosMaxDelayMs }),
+        suspension: common.suspension,
       });
       if (common.output !== undefined) process.stdout.write(formatJob(result.job, common.output));
       if (!input.quiet) process.stderr.write(`jobkit run: ${jobSummary(result)}\n`);

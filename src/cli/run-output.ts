@@ -3,12 +3,24 @@
  * for `-o`, the summary line, and how an error of a run becomes a status.
  */
 import { stringify } from 'yaml';
-import type { LocalJobResult } from '../local/emulator.ts';
+import type { ChaosSpec } from '../local/chaos.ts';
+import type { LocalJobResult, Suspension } from '../local/emulator.ts';
 import { InvalidManifestError } from '../local/errors.ts';
 import { INTERRUPTED_EXIT } from './interrupt.ts';
 
 /** Exit status of `jobkit run`. */
 export const RUN_EXIT = { complete: 0, failed: 1, usage: 2 } as const;
+
+/** The `jobkit run` options every backend and manifest kind takes. */
+export interface CommonRunOptions {
+  readonly output: 'json' | 'yaml' | undefined;
+  readonly backoffScale: number | undefined;
+  readonly seed: number | undefined;
+  readonly chaos: ChaosSpec;
+  readonly chaosMaxDelayMs: number | undefined;
+  /** Job manifests only (refused for a CronJob before this is used). */
+  readonly suspension: Suspension;
+}
 
 /** Formats the final Job for `-o`. */
 export function formatJob(job: object, format: 'json' | 'yaml'): string {

@@ -26,6 +26,11 @@ A batch/v1 CronJob runs under the CronJob controller's rules (schedule and
 timeZone, startingDeadlineSeconds, concurrencyPolicy, suspend, history
 limits); each Job it creates runs as above.
 
+With --control-plane kube the Job runs on a real Kubernetes control plane
+instead: kube-apiserver validates and defaults it, the real Job controller
+decides every pod, and jobkit's process kubelet runs the pods as the same
+local processes (see docs/emulator.md).
+
 Options:
   -f, --filename <path>     Job or CronJob manifest, YAML or JSON ("-" reads stdin)
   -o, --output <format>     Print the final Job object on stdout: json or yaml
@@ -41,6 +46,16 @@ Options:
                             (a CronJob: into every Job it creates)
       --chaos-max-delay <ms> Latest moment of a chaos action after the pod
                             start it is tied to (default 1000)
+      --suspend-at <ms>     Set spec.suspend: true this long after the Job is
+                            created: its active pods are deleted, uncounted
+      --resume-at <ms>      Set spec.suspend: false then (needed with
+                            --suspend-at, and for a manifest with suspend: true)
+      --control-plane <emulator|kube>
+                            emulator (default): jobkit's Job controller.
+                            kube: a real control plane (Job manifests)
+      --kubeconfig <path>   With kube: the control plane of this kubeconfig
+                            (its Job must not exist yet); without it a private
+                            one is started and stopped (built on first use)
   -q, --quiet               Only pod output on stderr, no emulator events
   -h, --help                Show this help
 

@@ -178,15 +178,20 @@ export class JobController {
     return { type, reason, message };
   }
 
-  private writeCondition(c: PendingCondition, now: number): void {
+  /** Sets a condition (ensureJobConditionStatus upstream); returns whether it changed. A False condition is never added, only updated. */
+  private writeCondition(c: PendingCondition, now: number, status: 'True' | 'False' = 'True'): boolean {
     const existing = this.conditions.findIndex((x) => x.type === c.type);
     const stamp = formatTime(now);
-    const written = { type: c.type, status: 'True' as const, reason: c.reason, message: c.message, lastProbeTime: stamp, lastTransitionTime: stamp, at: now };
-    if (existing === -1) this.conditions.push(written);
-    else {
-      const old = this.conditions[existing]!;
-      if (old.status !== 'True' || old.reason !== c.reason || old.message !== c.message) this.conditions[existing] = written;
+    const written = { type: c.type, status, reason: c.reason, message: c.message, lastProbeTime: stamp, lastTransitionTime: stamp, at: now };
+    if (existing === -1) {
+      if (status === 'False') return false;
+      this.conditions.push(written);
+      return true;
     }
+    const old = this.conditions[existing]!;
+    if (old.status === status && old.reason === c.reason && old.message === c.message) return false;
+    this.conditions[existing] = written;
+    return true;
   }
 
   private findCondition(type: JobCondition['type']): (JobCondition & { at: number }) | undefined {
@@ -276,6 +281,7 @@ export class JobController {
       ready -= managed.removedReady;
       const complete = this.completions === undefined ? succeeded > 0 && active === 0 : succeeded >= this.completions && active === 0;
       if (complete) finished = this.condition('SuccessCriteriaMet', 'CompletionsReached', 'Reached expected number of succeeded pods');
+      else this.trackSuspension(now);
     }
     this.active = active;
     this.ready = ready;
@@ -360,23 +366,16 @@ export class JobController {
     const terminating = terminatingIn;
     const spec = this.job.spec;
     const parallelism = spec.parallelism ?? 1;
-    if (spec.suspend === true) return { active, terminating, removedReady: 0 };
+    // Suspended: every active pod goes, released uncounted (neither a success nor a failure).
+    if (spec.suspend === true) return this.releasePods(this.activePodsForRemoval(activePods, active), active, terminating);
 
     let wantActive: number;
     if (this.completions === undefined) wantActive = succeeded > 0 ? active : parallelism;
     else wantActive = Math.max(0, Math.min(this.completions - succeeded, parallelism));
 
     const toDelete = this.activePodsForRemoval(activePods, Math.max(0, active - wantActive));
-    if (toDelete.length > 0) {
-      let removedReady = 0;
-      for (const pod of toDelete) {
-        // Surplus pods are released uncounted: neither a success nor a failure.
-        pod.trackingFinalizer = false;
-        if (pod.ready) removedReady++;
-        this.deletePod(pod);
-      }
-      return { active: active - toDelete.length, terminating: terminating + toDelete.length, removedReady };
-    }
+    // Surplus pods are released uncounted too.
+    if (toDelete.length > 0) return this.releasePods(toDelete, active, terminating);
 
     let diff = wantActive - (this.onlyReplaceFailedPods ? terminating : 0) - active;
     if (diff <= 0) return { active, terminating, removedReady: 0 };
@@ -462,6 +461,42 @@ export class JobController {
       container: { name: container.name, restartCount: 0 },
       trackingFinalizer: true,
     };
+  }
+
+  /**
+   * Deletes pods without counting them (their tracking finalizer goes first,
+   * as deleteJobPods upstream does).
+   */
+  private releasePods(pods: LocalPod[], active: number, terminating: number): { active: number; terminating: number; removedReady: number } {
+    let removedReady = 0;
+    for (const pod of pods) {
+      pod.trackingFinalizer = false;
+      if (pod.ready) removedReady++;
+      this.deletePod(pod);
+    }
+    return { active: active - pods.length, terminating: terminating + pods.length, removedReady };
+  }
+
+  /**
+   * The Suspended condition after a sync that managed pods: True when the Job
+   * is suspended (its startTime cleared, as 1.36 does), False "JobResumed"
+   * once resumed (startTime restarted: activeDeadlineSeconds counts
+   * continuous activity). A Job never suspended gets no Suspended condition.
+   */
+  private trackSuspension(now: number): void {
+    if (this.job.spec.suspend === true) {
+      if (this.writeCondition({ type: 'Suspended', reason: 'JobSuspended', message: 'Job suspended' }, now)) this.startTime = undefined;
+    } else if (this.conditions.some((c) => c.type === 'Suspended')) {
+      if (this.writeCondition({ type: 'Suspended', reason: 'JobResumed', message: 'Job resumed' }, now, 'False')) this.startTime = now;
+    }
+  }
+
+  /**
+   * Suspends or resumes the Job (`spec.suspend`, as a PATCH would); the next
+   * sync acts on it.
+   */
+  setSuspended(suspended: boolean): void {
+    this.job.spec.suspend = suspended;
   }
 
   /**

@@ -46,6 +46,20 @@ export interface RunLocalJobOptions {
   readonly onCreated?: (job: Job) => void;
   /** The clock of the Job's timestamps (creation, start, completion, conditions), ms since the epoch. Default `Date.now`; the CronJob emulator's virtual clock. */
   readonly now?: () => number;
+  /**
+   * Suspends and resumes the Job during the run (`spec.suspend`, as a PATCH
+   * would), ms after it is created. A manifest with `suspend: true` needs
+   * `resumeAtMs`: a suspended Job never ends.
+   */
+  readonly suspension?: Suspension;
+}
+
+/** When to set `spec.suspend` during a run, ms after the Job is created. */
+export interface Suspension {
+  /** Set `spec.suspend: true` (active pods are deleted, uncounted). */
+  readonly suspendAtMs?: number;
+  /** Set `spec.suspend: false` (the Job starts or continues). */
+  readonly resumeAtMs?: number;
 }
 
 /** The outcome of {@link runLocalJob}. */
@@ -74,7 +88,12 @@ export interface LocalJobResult {
  * const job = loadJobManifest(readFileSync('job.yaml', 'utf8'), new SeededRandom(1));
  * ```
  */
-export function loadJobManifest(manifest: string | object, random: SeededRandom, now = new Date(), options: { readonly runnable?: boolean } = {}): Job {
+export function loadJobManifest(
+  manifest: string | object,
+  random: SeededRandom,
+  now = new Date(),
+  options: { readonly runnable?: boolean; readonly resumes?: boolean } = {},
+): Job {
   let raw: unknown;
   try {
     raw = typeof manifest === 'string' ? parseManifestText(manifest) : manifest;
@@ -94,12 +113,17 @@ export function loadJobManifest(manifest: string | object, random: SeededRandom,
     if (container !== undefined && (container.command ?? []).length === 0) {
       errors.push(required('spec.template.spec.containers[0].command', 'jobkit run has no container image to take an entrypoint from; set command'));
     }
-    if (job.spec.suspend === true) errors.push(invalid('spec.suspend', true, 'jobkit run cannot run a suspended Job'));
+    if (job.spec.suspend === true && options.resumes !== true) errors.push(suspendedForeverError());
     const managedElsewhere = managedElsewhereError(job);
     if (managedElsewhere !== undefined) errors.push(managedElsewhere);
   }
   if (errors.length > 0) throw new InvalidManifestError(job.metadata.name, errors);
   return job;
+}
+
+/** The error for a Job created suspended with no resume planned: it would never end. */
+export function suspendedForeverError(): FieldError {
+  return invalid('spec.suspend', true, 'the Job would stay suspended and never end: resume it during the run with --resume-at <ms>');
 }
 
 /**
@@ -137,7 +161,8 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
   const random = new SeededRandom(seed);
   const chaosRandom = new SeededRandom(seed ^ 0x5bd1e995);
   const now = options.now ?? Date.now;
-  const job = loadJobManifest(options.manifest, random, new Date(now()));
+  const suspension = options.suspension ?? {};
+  const job = loadJobManifest(options.manifest, random, new Date(now()), { resumes: suspension.resumeAtMs !== undefined });
   options.onCreated?.(structuredClone(job));
   const sink = options.sink ?? stderrSink();
   const podSpec = job.spec.template.spec;
@@ -186,6 +211,15 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
     },
     backoffScale,
   });
+
+  const setSuspended = (suspended: boolean): void => {
+    if (done || controller.isFinished) return;
+    sink.event(suspended ? 'suspending the Job (spec.suspend: true): its active pods are deleted, uncounted' : 'resuming the Job (spec.suspend: false)');
+    controller.setSuspended(suspended);
+    requestSync();
+  };
+  if (suspension.suspendAtMs !== undefined) later(suspension.suspendAtMs, () => setSuspended(true));
+  if (suspension.resumeAtMs !== undefined) later(suspension.resumeAtMs, () => setSuspended(false));
 
   const chaosMaxDelayMs = options.chaosMaxDelayMs ?? 1000;
   // Duplicates run unseen by the controller (a pod on a partitioned node) until

@@ -9,7 +9,7 @@
  */
 import { ChaosEngine, NO_CHAOS, planChaos } from '../chaos.ts';
 import { InvalidManifestError } from '../errors.ts';
-import { type LocalJobResult, type RunLocalJobOptions, managedElsewhereError } from '../emulator.ts';
+import { type LocalJobResult, type RunLocalJobOptions, managedElsewhereError, suspendedForeverError } from '../emulator.ts';
 import type { LocalPod } from '../pod.ts';
 import type { PodRunnerSink } from '../pod-runner.ts';
 import { parseManifestText } from '../read-manifest.ts';
@@ -119,11 +119,13 @@ export async function runJobOnControlPlane(options: RunOnControlPlaneOptions): P
   }
   const name = created.metadata.name;
   const jobPath = `/apis/batch/v1/namespaces/${ns}/jobs/${encodeURIComponent(name)}`;
-  // Valid, but the real controller would leave it alone: refuse it as the emulator does (and take it back).
-  const managedElsewhere = managedElsewhereError(created);
-  if (managedElsewhere !== undefined) {
+  // Valid, but it would never run here or never end: refused as the emulator does (and taken back).
+  const unrunnable = [managedElsewhereError(created), created.spec.suspend === true && options.suspension?.resumeAtMs === undefined ? suspendedForeverError() : undefined].filter(
+    (e) => e !== undefined,
+  );
+  if (unrunnable.length > 0) {
     await api.delete(`${jobPath}?propagationPolicy=Background`).catch(() => undefined);
-    throw new InvalidManifestError(name, [managedElsewhere]);
+    throw new InvalidManifestError(name, unrunnable);
   }
   const chaosMaxDelayMs = options.chaosMaxDelayMs ?? 1000;
   const chaos = new ChaosEngine({
@@ -153,6 +155,16 @@ export async function runJobOnControlPlane(options: RunOnControlPlaneOptions): P
     },
   });
   chaosRef.engine = chaos;
+
+  // spec.suspend changes are PATCHes of the Job, timed from its creation like the emulator's.
+  const suspension = options.suspension ?? {};
+  const setSuspended = (suspended: boolean): void => {
+    if (done) return;
+    sink.event(suspended ? 'suspending the Job (spec.suspend: true): its active pods are deleted, uncounted' : 'resuming the Job (spec.suspend: false)');
+    void api.patch(jobPath, { spec: { suspend: suspended } }).catch(report);
+  };
+  if (suspension.suspendAtMs !== undefined) later(suspension.suspendAtMs, () => setSuspended(true));
+  if (suspension.resumeAtMs !== undefined) later(suspension.resumeAtMs, () => setSuspended(false));
 
   await kubelet.start();
   const onAbort = (): void => {

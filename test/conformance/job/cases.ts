@@ -125,6 +125,18 @@ export const RUN_CASES: readonly ConformanceCase[] = [
     args: chaos('preempt=1'),
   },
   {
+    // Created suspended: no pod, no startTime, until resumed.
+    id: 'created-suspended',
+    manifest: jobManifest({ spec: { completions: 2, parallelism: 2, suspend: true }, script: 'true' }),
+    args: ['--resume-at', '1500'],
+  },
+  {
+    // Suspended while its pods run: they are deleted and counted as neither success nor failure.
+    id: 'suspend-resume',
+    manifest: jobManifest({ spec: indexed(2, 2), pod: { terminationGracePeriodSeconds: 2 }, script: 'exec sleep 4' }),
+    args: ['--suspend-at', '1500', '--resume-at', '3500'],
+  },
+  {
     // 60 characters: "<name>-1" is still a valid hostname, but "<name>-1-" must be cut to 58 for the pod names.
     id: 'long-name-indexed',
     manifest: jobManifest({ name: 'a-job-with-a-rather-long-name-that-runs-past-the-pod-limit-x', spec: indexed(2, 2), script: 'echo "$HOSTNAME"' }),

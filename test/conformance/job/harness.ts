@@ -2,8 +2,9 @@
  * Runs one Job manifest through `jobkit run` on both backends, the emulator
  * and the real control plane of JOBKIT_TEST_KUBECONFIG, and reduces each run
  * to what the conformance tier compares: the exit code, the final status
- * counters and index sets, the True conditions with reasons and messages, the
+ * counters and index sets, the conditions with status, reason and message, the
  * names of the pods that ran, and for an invalid manifest the rejection.
+ * Conditions are compared with their status (a resumed Job keeps Suspended False).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,10 +46,7 @@ export function observe(code: number | null, job: Job, stderr: string): Observed
   if (job.status !== undefined) out['statusKeys'] = Object.keys(status).join(',');
   const conditions = status.conditions ?? [];
   if (conditions[0] !== undefined) out['conditionKeys'] = Object.keys(conditions[0]).join(',');
-  for (const c of conditions) {
-    if (c.status !== 'True') continue;
-    out[`condition.${c.type}`] = `${c.reason ?? ''}: ${normalizeNames(c.message ?? '')}`;
-  }
+  for (const c of conditions) out[`condition.${c.type}`] = `${c.status} ${c.reason ?? ''}: ${normalizeNames(c.message ?? '')}`;
   // Each pod once (an OnFailure pod starts again in place), its random suffix masked.
   const names = new Set([...stderr.matchAll(/^jobkit run: pod (\S+) started/gm)].map((m) => m[1]!));
   const pods = [...names].map(podNamePrefix).sort();
