@@ -26,7 +26,7 @@ export default defineConfig({
         test: {
           name: 'conformance',
           include: ['test/conformance/**/*.test.ts'],
-          globalSetup: ['test/setup/control-plane.ts'],
+          globalSetup: ['test/setup/services.ts', 'test/setup/control-plane.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,
         },
