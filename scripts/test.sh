@@ -2,13 +2,18 @@
 # The test command (README): on a fresh machine it brings Node >= 22, installs
 # the npm packages from the lockfile and the test servers, then runs lint,
 # typecheck, build and every test project (unit, integration against real
-# servers on loopback, e2e with real child processes and signals).
+# servers on loopback, e2e with real child processes and signals, conformance:
+# the emulator against a real Kubernetes control plane).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-node.sh
 
 npm ci --no-audit --no-fund --loglevel=error
 bash scripts/install-test-services.sh
+# The Kubernetes control plane of the conformance tier: built into a cache
+# outside the repository on first use (about 5 minutes on 2 cores), then reused.
+echo "== control plane binaries" >&2
+bash scripts/control-plane/install.sh >/dev/null
 
 echo "== lint" >&2
 npm run --silent lint

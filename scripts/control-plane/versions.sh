@@ -8,3 +8,6 @@ JOBKIT_KUBE_STAGING_VERSION=v0.36.3
 # etcd server: the version Kubernetes v1.36.3 tests against (hack/lib/etcd.sh,
 # kubeadm's DefaultEtcdVersion).
 JOBKIT_ETCD_VERSION=v3.6.8
+# The Go toolchain install.sh fetches from the Go module proxy when the
+# machine has no Go at least this new (kube/go.mod says go 1.26.0).
+JOBKIT_GO_VERSION=1.26.8

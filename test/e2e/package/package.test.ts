@@ -237,6 +237,10 @@ describe('the packed package', () => {
     expect(shipped).toContain('LICENSE');
     expect(shipped).toContain('README.md');
     expect(shipped.some((f) => f.startsWith('docs/'))).toBe(true);
+    // What `jobkit run --control-plane kube` builds and starts a private control plane with.
+    for (const f of ['install.sh', 'start.sh', 'stop.sh', 'versions.sh', 'kube/go.mod', 'kube/go.sum', 'etcd/go.mod', 'etcd/go.sum', 'etcd/main.go']) {
+      expect(shipped).toContain(`scripts/control-plane/${f}`);
+    }
     // The tests and the sources of the build stay out.
     expect(shipped.filter((f) => f.startsWith('test/') || f.startsWith('src/'))).toEqual([]);
     const license = readFileSync(join(ROOT, 'LICENSE'), 'utf8');
