@@ -174,6 +174,7 @@ export const INVALID_CASES: readonly ConformanceCase[] = (
     ['managed-by-invalid', { managedBy: 'not a path' }, {}],
     ['managed-by-too-long', { managedBy: `example.com/${'x'.repeat(60)}` }, {}],
     ['managed-by-other-controller', { managedBy: 'example.com/queue' }, {}],
+    ['suspended-without-resume', { suspend: true }, {}],
     ['condition-type-invalid', { podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'a/b/c' }] }] } }, {}],
     ['condition-type-long', { podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: `x.io/${'n'.repeat(64)}` }] }] } }, {}],
     ['success-indexes-plus-sign', indexed(3, 1, { successPolicy: { rules: [{ succeededIndexes: '+1', succeededCount: 2 }] } }), {}],

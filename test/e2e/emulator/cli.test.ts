@@ -3,7 +3,7 @@
  * stdin manifests.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,36 @@ describe('jobkit CLI', () => {
     const unknown = await cli(['deploy']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "deploy"');
+  });
+
+  it('exits 2 on bad --control-plane, --kubeconfig, --suspend-at and --resume-at combinations, before any pod', async () => {
+    const dir = tempDir();
+    const job = join(dir, 'job.json');
+    writeFileSync(job, JSON.stringify(jobManifest({ script: `touch ${dir}/ran` })));
+    const cronJob = join(dir, 'cronjob.json');
+    writeFileSync(
+      cronJob,
+      JSON.stringify({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c' }, spec: { schedule: '* * * * *', jobTemplate: { spec: (jobManifest({ script: 'true' }) as { spec: object }).spec } } }),
+    );
+    const cases: Array<[string[], string]> = [
+      [['--control-plane', 'minikube'], '--control-plane must be emulator or kube, got "minikube"'],
+      [['--kubeconfig', '/x'], '--kubeconfig needs --control-plane kube'],
+      [['--suspend-at', '100'], '--suspend-at needs --resume-at: a suspended Job never ends'],
+      [['--suspend-at', '500', '--resume-at', '500'], '--resume-at (500 ms) must come after --suspend-at (500 ms)'],
+      [['--resume-at', 'soon'], '--resume-at'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(['run', '-f', job, ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+    const kubeCron = await cli(['run', '-f', cronJob, '--control-plane', 'kube']);
+    expect(kubeCron.code).toBe(2);
+    expect(kubeCron.stderr).toContain('--control-plane kube runs Job manifests');
+    const suspendCron = await cli(['run', '-f', cronJob, '--resume-at', '100']);
+    expect(suspendCron.code).toBe(2);
+    expect(suspendCron.stderr).toContain('--resume-at applies to Job manifests');
+    expect(existsSync(join(dir, 'ran'))).toBe(false);
   });
 
   it('exits 2 naming the bad option of jobkit run', async () => {
