@@ -177,6 +177,25 @@ export interface ChaosAction {
 }
 
 /**
+ * The plan for one Job run: actions tied to its first `completions` (else
+ * `parallelism`) pod starts, each `maxDelayMs / 4` to `maxDelayMs` after the
+ * pod's first line. Both backends plan with it, so a seed picks the same
+ * actions on each.
+ *
+ * @example
+ * ```ts
+ * planJobChaos({ preempt: 1, kill: 0, duplicate: 0 }, new SeededRandom(7), { completions: 3 }, 1000);
+ * ```
+ */
+export function planJobChaos(spec: ChaosSpec, rng: SeededRandom, jobSpec: { readonly completions?: number; readonly parallelism?: number }, maxDelayMs: number): ChaosAction[] {
+  return planChaos(spec, rng, {
+    podStarts: jobSpec.completions ?? jobSpec.parallelism ?? 1,
+    minDelayMs: Math.floor(maxDelayMs / 4),
+    maxDelayMs,
+  });
+}
+
+/**
  * Plans the actions: kinds shuffled, each tied to a pod start in
  * [1, podStarts] and a delay in [minDelayMs, maxDelayMs].
  *

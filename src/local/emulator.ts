@@ -4,7 +4,7 @@
  * seeded chaos, and returns the final Job object.
  */
 import { hostname } from 'node:os';
-import { type AppliedChaos, ChaosEngine, type ChaosSpec, describeChaos, NO_CHAOS, planChaos } from './chaos.ts';
+import { type AppliedChaos, ChaosEngine, type ChaosSpec, describeChaos, NO_CHAOS, planJobChaos } from './chaos.ts';
 import { JobController } from './controller.ts';
 import { InvalidManifestError } from './errors.ts';
 import { type FieldError, OMIT_VALUE, invalid, required } from './field-errors.ts';
@@ -231,12 +231,8 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
     requestSync();
   };
   const chaos = new ChaosEngine({
-    plan: planChaos(options.chaos ?? NO_CHAOS, chaosRandom, {
-      podStarts: job.spec.completions ?? job.spec.parallelism ?? 1,
-      // Counted from the pod's first line: the program is up and working by then.
-      minDelayMs: Math.floor(chaosMaxDelayMs / 4),
-      maxDelayMs: chaosMaxDelayMs,
-    }),
+    // Delays count from the pod's first line: the program is up and working by then.
+    plan: planJobChaos(options.chaos ?? NO_CHAOS, chaosRandom, job.spec, chaosMaxDelayMs),
     // A silent program (a shell script, a binary without logs) is armed when the old spawn-based window ends.
     armSilentAfterMs: chaosMaxDelayMs,
     random: chaosRandom,

@@ -7,7 +7,7 @@
  * kill a SIGKILL of the container, a duplicate a second pod for the same
  * index created through the API.
  */
-import { ChaosEngine, NO_CHAOS, planChaos } from '../chaos.ts';
+import { ChaosEngine, NO_CHAOS, planJobChaos } from '../chaos.ts';
 import { InvalidManifestError } from '../errors.ts';
 import { type LocalJobResult, type RunLocalJobOptions, managedElsewhereError, suspendedForeverError } from '../emulator.ts';
 import type { LocalPod } from '../pod.ts';
@@ -129,11 +129,7 @@ export async function runJobOnControlPlane(options: RunOnControlPlaneOptions): P
   }
   const chaosMaxDelayMs = options.chaosMaxDelayMs ?? 1000;
   const chaos = new ChaosEngine({
-    plan: planChaos(options.chaos ?? NO_CHAOS, chaosRandom, {
-      podStarts: created.spec.completions ?? created.spec.parallelism ?? 1,
-      minDelayMs: Math.floor(chaosMaxDelayMs / 4),
-      maxDelayMs: chaosMaxDelayMs,
-    }),
+    plan: planJobChaos(options.chaos ?? NO_CHAOS, chaosRandom, created.spec, chaosMaxDelayMs),
     armSilentAfterMs: chaosMaxDelayMs,
     random: chaosRandom,
     later,
