@@ -10,7 +10,7 @@ import { type Suspension, runLocalJob, stderrSink } from '../local/emulator.ts';
 import { withInterrupts } from './interrupt.ts';
 import { lintManifest } from './lint.ts';
 import { formatLintProblems } from './lint-command.ts';
-import { CRONJOB_FLAGS, manifestKind, runCronJobCommand } from './run-cronjob-command.ts';
+import { CRONJOB_FLAGS, jobNameError, manifestKind, runCronJobCommand } from './run-cronjob-command.ts';
 import { RUN_EXIT, jobSummary, formatJob, reportRunError } from './run-output.ts';
 import { runOnKube } from './run-kube-command.ts';
 import { RUN_USAGE } from './usage.ts';
@@ -134,11 +134,25 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
 
   if (values['control-plane'] === 'kube') {
+    let fromCronJob: string | undefined;
     if (isCronJob) {
-      process.stderr.write('jobkit run: --control-plane kube runs Job manifests; run CronJobs on the emulator (the default)\n');
-      return RUN_EXIT.usage;
+      // The real CronJob controller schedules on the real clock: only a manual run is offered.
+      fromCronJob = values['from-cronjob'];
+      const other = cronJobFlags.find((flag) => flag !== 'from-cronjob');
+      if (fromCronJob === undefined || other !== undefined) {
+        process.stderr.write(
+          `jobkit run: --control-plane kube runs a CronJob only as one manual Job (--from-cronjob <name>)${other === undefined ? '' : `, not with --${other}`}; run its schedule on the emulator (the default)\n`,
+        );
+        return RUN_EXIT.usage;
+      }
+      try {
+        jobNameError('from-cronjob', fromCronJob);
+      } catch (err) {
+        process.stderr.write(`jobkit run: ${(err as Error).message}\n`);
+        return RUN_EXIT.usage;
+      }
     }
-    return await runOnKube({ manifest, kubeconfig: values.kubeconfig, quiet: values.quiet === true, common: options });
+    return await runOnKube({ manifest, kubeconfig: values.kubeconfig, quiet: values.quiet === true, common: options, fromCronJob });
   }
 
   if (isCronJob) {

@@ -49,7 +49,8 @@ function parsePatch(text: string): CronJobPatch {
   return { at: flagInstant('patch', text.slice(0, at)), patch };
 }
 
-function jobNameError(flag: string, name: string): void {
+/** Throws when `name` cannot be a Job's name (a flag naming one). */
+export function jobNameError(flag: string, name: string): void {
   if (name === '' || name.length > 63 || !DNS1123_SUBDOMAIN.test(name)) {
     throw new ConfigurationError(`--${flag}: the Job name "${name}" is invalid: ${name.length > 63 ? 'must be no more than 63 characters' : DNS1123_SUBDOMAIN_MESSAGE}`);
   }

@@ -8,7 +8,8 @@ import { stderrSink } from '../local/emulator.ts';
 import { KubeApi } from '../local/kube/api-client.ts';
 import { type ControlPlane, startControlPlane } from '../local/kube/control-plane.ts';
 import { readKubeconfig } from '../local/kube/kubeconfig.ts';
-import { runJobOnControlPlane } from '../local/kube/run-on-control-plane.ts';
+import { runManualJobOnControlPlane } from '../local/kube/cronjob-on-control-plane.ts';
+import { type RunOnControlPlaneOptions, runJobOnControlPlane } from '../local/kube/run-on-control-plane.ts';
 import { withInterrupts } from './interrupt.ts';
 import { RUN_EXIT, formatJob, jobSummary, reportRunError, type CommonRunOptions } from './run-output.ts';
 
@@ -19,6 +20,8 @@ export interface KubeRunInput {
   readonly kubeconfig: string | undefined;
   readonly quiet: boolean;
   readonly common: CommonRunOptions;
+  /** The manifest is a CronJob: run one manual Job of this name from it. */
+  readonly fromCronJob?: string | undefined;
 }
 
 /**
@@ -42,7 +45,9 @@ export async function runOnKube(input: KubeRunInput): Promise<number> {
         kubeconfig = plane.kubeconfig;
       }
       api = new KubeApi(readKubeconfig(kubeconfig));
-      const result = await runJobOnControlPlane({
+      const { fromCronJob } = input;
+      const run = fromCronJob === undefined ? runJobOnControlPlane : (o: RunOnControlPlaneOptions) => runManualJobOnControlPlane({ ...o, jobName: fromCronJob });
+      const result = await run({
         api,
         manifest: input.manifest,
         signal,

@@ -52,7 +52,8 @@ Options:
                             --suspend-at, and for a manifest with suspend: true)
       --control-plane <emulator|kube>
                             emulator (default): jobkit's Job controller.
-                            kube: a real control plane (Job manifests)
+                            kube: a real control plane (a CronJob only
+                            with --from-cronjob)
       --kubeconfig <path>   With kube: the control plane of this kubeconfig
                             (its Job must not exist yet); without it a private
                             one is started and stopped (built on first use)

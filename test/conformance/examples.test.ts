@@ -4,10 +4,12 @@
  * kubelet) against the real S3 server and Pushgateway, once clean and once
  * with a preemption (the Eviction API), a SIGKILL and a duplicate pod. Both
  * must complete with the same output bytes as the example's emulator run,
- * every side effect once, checkpoints intact and metrics pushed.
+ * every side effect once, checkpoints intact and metrics pushed. The CronJob
+ * example runs as a manual Job (--from-cronjob) from the CronJob the API
+ * server created.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Trial, newTrial, readObjects, runExample, verifyCheckpoints } from '../e2e/examples/harness.ts';
+import { type Trial, countEffects, newTrial, readObjects, runExample, verifyCheckpoints } from '../e2e/examples/harness.ts';
 import { EXAMPLES, expectComplete, expectEffectsOnce, expectMetricsPushed } from '../e2e/examples/specs.ts';
 
 function kubeArgs(): string[] {
@@ -60,3 +62,35 @@ for (const spec of EXAMPLES) {
     });
   });
 }
+
+describe('example nightly-report (a CronJob) under jobkit run --control-plane kube --from-cronjob', () => {
+  const trials: Trial[] = [];
+  afterAll(async () => {
+    await Promise.all(trials.map((t) => t.store.close()));
+  });
+  // A manual run reports on the day before now.
+  const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const env = { REPORT_HOUR_DELAY_MS: '120' };
+
+  it('runs one manual Job from the CronJob on the real API server: the same report as on the emulator, sent once', async () => {
+    const run = async (args: readonly string[]): Promise<{ trial: Trial; run: Awaited<ReturnType<typeof runExample>> }> => {
+      const t = newTrial('nightly-report');
+      trials.push(t);
+      return { trial: t, run: await runExample('nightly-report', t, { seed: 5, env, manifest: 'cronjob.yaml', args: ['--from-cronjob', 'nightly-report-rerun', ...args] }) };
+    };
+    const onEmulator = await run([]);
+    const onKube = await run(kubeArgs());
+    for (const { trial: t, run: r } of [onEmulator, onKube]) {
+      expectComplete(r);
+      const job = r.output as { metadata: { name: string; annotations?: Record<string, string>; ownerReferences?: { kind: string; name: string }[] } };
+      expect(job.metadata.name).toBe('nightly-report-rerun');
+      expect(job.metadata.annotations?.['cronjob.kubernetes.io/instantiate']).toBe('manual');
+      expect(job.metadata.ownerReferences?.map((o) => `${o.kind}/${o.name}`)).toEqual(['CronJob/nightly-report']);
+      expect(await countEffects(t.store, ['nightly-report', 'sent'])).toEqual(new Map([[day, 1]]));
+    }
+    const reportOf = async (t: Trial): Promise<Buffer | undefined> => (await readObjects(t.store, ['nightly-report', 'reports'])).get(`${day}.json`);
+    const kubeReport = await reportOf(onKube.trial);
+    expect(kubeReport).toBeDefined();
+    expect(kubeReport!.equals((await reportOf(onEmulator.trial))!), 'the report differs from the emulator run').toBe(true);
+  });
+});

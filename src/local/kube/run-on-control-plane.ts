@@ -43,12 +43,19 @@ function stderrSink(): PodRunnerSink {
   };
 }
 
+/** Creates an object unless it exists already. */
 async function ensure(api: KubeApi, path: string, body: object): Promise<void> {
   try {
     await api.create(path, body);
   } catch (err) {
     if (!(err instanceof KubeApiError && err.code === 409)) throw err;
   }
+}
+
+/** The namespace, and its default ServiceAccount: pods need it (the ServiceAccount admission plugin). */
+export async function ensureNamespace(api: KubeApi, namespace: string): Promise<void> {
+  await ensure(api, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  await ensure(api, `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
 }
 
 /**
@@ -74,9 +81,7 @@ export async function runJobOnControlPlane(options: RunOnControlPlaneOptions): P
   const chaosRandom = new SeededRandom(seed ^ 0x5bd1e995);
   const ns = encodeURIComponent(namespace);
 
-  await ensure(api, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-  // Pods need their service account to exist (the ServiceAccount admission plugin).
-  await ensure(api, `/api/v1/namespaces/${ns}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
+  await ensureNamespace(api, namespace);
 
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void): void => {

@@ -49,7 +49,7 @@ describe('jobkit CLI', () => {
     }
     const kubeCron = await cli(['run', '-f', cronJob, '--control-plane', 'kube']);
     expect(kubeCron.code).toBe(2);
-    expect(kubeCron.stderr).toContain('--control-plane kube runs Job manifests');
+    expect(kubeCron.stderr).toContain('--control-plane kube runs a CronJob only as one manual Job');
     const suspendCron = await cli(['run', '-f', cronJob, '--resume-at', '100']);
     expect(suspendCron.code).toBe(2);
     expect(suspendCron.stderr).toContain('--resume-at applies to Job manifests');
