@@ -67,7 +67,17 @@ current-context: local
 KC
 
 pids=()
-stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+stop_all() { # SIGTERM, up to 5 s, then SIGKILL: nothing of a failed start keeps running
+  local p _
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for _ in $(seq 1 50); do
+    local alive=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    ((alive == 0)) && return 0
+    sleep 0.1
+  done
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+}
 fail() {
   echo "control-plane start: $1" >&2
   [[ -n ${2:-} && -f $2 ]] && { echo "--- last lines of $2:" >&2; tail -n 30 "$2" >&2; }

@@ -4,7 +4,7 @@
  * pinned binaries into a cache outside the repository when they are missing.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,9 +21,14 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
-function runScript(script: string, args: readonly string[], onLine: (line: string) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runScript(
+  script: string,
+  args: readonly string[],
+  onLine: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(CONTROL_PLANE_SCRIPTS, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [join(CONTROL_PLANE_SCRIPTS, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -47,10 +52,14 @@ function runScript(script: string, args: readonly string[], onLine: (line: strin
  * try { await useIt(plane.kubeconfig); } finally { await plane.stop(); }
  * ```
  */
-export async function startControlPlane(options: { readonly onLine?: (line: string) => void } = {}): Promise<ControlPlane> {
+export async function startControlPlane(options: { readonly onLine?: (line: string) => void; readonly env?: NodeJS.ProcessEnv } = {}): Promise<ControlPlane> {
   const state = mkdtempSync(join(tmpdir(), 'jobkit-control-plane-'));
-  const started = await runScript('start.sh', [state], options.onLine ?? (() => undefined));
-  if (started.code !== 0) throw new ConfigurationError(`the control plane did not start:\n${started.stderr.trim().split('\n').slice(-30).join('\n')}`);
+  const started = await runScript('start.sh', [state], options.onLine ?? (() => undefined), options.env);
+  if (started.code !== 0) {
+    // start.sh stopped what it had started; its logs' tails are in the message.
+    rmSync(state, { recursive: true, force: true });
+    throw new ConfigurationError(`the control plane did not start:\n${started.stderr.trim().split('\n').slice(-30).join('\n')}`);
+  }
   const kubeconfig = started.stdout.trim().split('\n').at(-1) ?? join(state, 'admin.kubeconfig');
   let stopping: Promise<void> | undefined;
   return {
