@@ -2,14 +2,15 @@
 /**
  * The `jobkit` command: `run` (local Job controller emulator), `manifest`
  * (Job manifest generator), `lint` (manifest checks), `gc` (store clean-up),
- * `help`, `version`.
+ * `pushgateway gc` (Pushgateway clean-up), `help`, `version`.
  */
 import { readFileSync } from 'node:fs';
 import { gcCommand } from './gc-command.ts';
 import { lintCommand } from './lint-command.ts';
 import { manifestCommand } from './manifest-command.ts';
+import { pushgatewayCommand } from './pushgateway-command.ts';
 import { runCommand } from './run-command.ts';
-import { GC_USAGE, LINT_USAGE, MAIN_USAGE, MANIFEST_USAGE, RUN_USAGE } from './usage.ts';
+import { GC_USAGE, LINT_USAGE, MAIN_USAGE, MANIFEST_USAGE, PUSHGATEWAY_USAGE, RUN_USAGE } from './usage.ts';
 
 /** The package version, read from package.json (two levels up in src/ and dist/ alike). */
 export function jobkitVersion(): string {
@@ -36,6 +37,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return lintCommand(rest);
     case 'gc':
       return await gcCommand(rest);
+    case 'pushgateway':
+      return await pushgatewayCommand(rest);
     case 'version':
     case '--version':
     case '-v':
@@ -46,7 +49,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     case '-h':
     case undefined: {
       const topic = rest[0];
-      const text = topic === 'run' ? RUN_USAGE : topic === 'manifest' ? MANIFEST_USAGE : topic === 'lint' ? LINT_USAGE : topic === 'gc' ? GC_USAGE : MAIN_USAGE;
+      const topics: Readonly<Record<string, string>> = { run: RUN_USAGE, manifest: MANIFEST_USAGE, lint: LINT_USAGE, gc: GC_USAGE, pushgateway: PUSHGATEWAY_USAGE };
+      const text = (topic === undefined ? undefined : topics[topic]) ?? MAIN_USAGE;
       (command === undefined ? process.stderr : process.stdout).write(text);
       return command === undefined ? 2 : 0;
     }

@@ -9,6 +9,8 @@ Commands:
   manifest   Write a Job manifest for a jobkit program
   lint       Check a Job manifest against jobkit's env contract and exit codes
   gc         Delete expired idempotency records (and, with --plans, shard plans) from the store
+  pushgateway gc
+             Delete Pushgateway groups whose last push is older than a bound
   help       Show help for a command
   version    Print the jobkit version
 
@@ -174,4 +176,26 @@ Options:
 
 Exit status: 0 done; 2 usage error; 78 configuration (bad store URL, a store
 without conditional deletes); 75 the store failed (retry).
+`;
+
+export const PUSHGATEWAY_USAGE = `Usage: jobkit pushgateway gc --older-than <duration> [--url URL] [--job NAME] [--all] [--yes] [-o json]
+
+The Pushgateway keeps every group it was pushed forever: the groups of old
+runs, pods and renamed CronJobs stay, and so do their series. This lists the
+groups whose last push is older than --older-than and, with --yes, deletes
+them. Without --yes it is a dry run and deletes nothing.
+
+Options:
+      --older-than <d>  A whole number and a unit: 90s, 30m, 12h, 7d
+      --url <url>       The gateway (default JOBKIT_PUSHGATEWAY_URL); credentials
+                        in the URL are sent as basic auth and never printed
+      --job <name>      Only groups with this job label (a Job's or CronJob's name)
+      --all             Groups jobkit did not push too (default: only groups
+                        holding a jobkit_ metric)
+      --yes             Delete them (default: list only)
+  -o, --output json     The result as JSON
+  -h, --help            Show this help
+
+Exit status: 0 done (or nothing to do), 1 the gateway failed or could not be
+reached, 2 wrong options.
 `;
