@@ -12,6 +12,7 @@ import type { LocalPod } from './pod.ts';
 import { type PodRunnerSink, PodRunner } from './pod-runner.ts';
 import { parseManifestText, readJob } from './read-manifest.ts';
 import { SeededRandom } from './rng.ts';
+import { RunTimers } from './timers.ts';
 import type { Job } from './types.ts';
 import { JOB_CONTROLLER_NAME, applyJobDefaults, jobkitEnvErrors, validateJob } from './validate.ts';
 
@@ -169,14 +170,8 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
   if (podSpec.containers.length > 1) sink.event(`only the first container (${podSpec.containers[0]!.name}) runs; ${podSpec.containers.length - 1} other(s) ignored`);
   if ((podSpec.initContainers ?? []).length > 0) sink.event('initContainers are not run locally');
   const backoffScale = options.backoffScale ?? 1;
-  const timers = new Set<NodeJS.Timeout>();
-  const later = (ms: number, fn: () => void): void => {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
-  };
+  const timers = new RunTimers();
+  const later = timers.later;
 
   const wakeups = new Set<number>();
   let syncScheduled = false;
@@ -287,7 +282,6 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
 
   const finish = (outcome: LocalJobResult['outcome']): void => {
     done = true;
-    for (const t of timers) clearTimeout(t);
     timers.clear();
     for (const line of describeChaos(chaos.applied, chaos.pendingCount)) sink.event(line);
     resolveRun({
@@ -338,7 +332,7 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
   const onAbort = (): void => {
     runner.shutdown();
     done = true;
-    for (const t of timers) clearTimeout(t);
+    timers.clear();
     rejectRun(options.signal?.reason ?? new Error('aborted'));
   };
   const onDelete = (): void => {

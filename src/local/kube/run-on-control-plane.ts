@@ -14,6 +14,7 @@ import type { LocalPod } from '../pod.ts';
 import type { PodRunnerSink } from '../pod-runner.ts';
 import { parseManifestText } from '../read-manifest.ts';
 import { SeededRandom } from '../rng.ts';
+import { RunTimers } from '../timers.ts';
 import type { Job } from '../types.ts';
 import { type KubeApi, KubeApiError, type KubeObject } from './api-client.ts';
 import { ProcessKubelet } from './process-kubelet.ts';
@@ -83,14 +84,8 @@ export async function runJobOnControlPlane(options: RunOnControlPlaneOptions): P
 
   await ensureNamespace(api, namespace);
 
-  const timers = new Set<NodeJS.Timeout>();
-  const later = (ms: number, fn: () => void): void => {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
-  };
+  const timers = new RunTimers();
+  const later = timers.later;
   let done = false;
   // The kubelet's callbacks feed the chaos engine, which needs the kubelet: built after it.
   const chaosRef: { engine?: ChaosEngine } = {};
@@ -198,7 +193,7 @@ export async function runJobOnControlPlane(options: RunOnControlPlaneOptions): P
   } finally {
     done = true;
     options.signal?.removeEventListener('abort', onAbort);
-    for (const t of timers) clearTimeout(t);
+    timers.clear();
     await kubelet.stop();
   }
 }
