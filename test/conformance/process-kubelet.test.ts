@@ -123,4 +123,23 @@ describe('the process kubelet', () => {
     expect(r.job.status?.failed ?? 0).toBe(0);
     expect(r.job.status?.succeeded).toBe(1);
   });
+
+  it('kills the pods and takes the Job back when the run is interrupted', async () => {
+    const { sink, lines } = collect();
+    const abort = new AbortController();
+    const manifest = job({}, {}, 'echo up; exec sleep 30') as { metadata: { name: string; namespace: string } };
+    const run = runJobOnControlPlane({ api, manifest, sink, signal: abort.signal });
+    const until = Date.now() + 20_000;
+    while (!lines.some((l) => l.endsWith('] up')) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    abort.abort(new Error('interrupted'));
+    await expect(run).rejects.toThrow('interrupted');
+    const jobPath = `/apis/batch/v1/namespaces/${manifest.metadata.namespace}/jobs/${manifest.metadata.name}`;
+    const gone = Date.now() + 20_000;
+    let left = await api.find(jobPath);
+    while (left !== undefined && Date.now() < gone) {
+      await new Promise((r) => setTimeout(r, 200));
+      left = await api.find(jobPath);
+    }
+    expect(left).toBeUndefined();
+  });
 });

@@ -9,7 +9,7 @@
  */
 import { ChaosEngine, NO_CHAOS, planJobChaos } from '../chaos.ts';
 import { InvalidManifestError } from '../errors.ts';
-import { type LocalJobResult, type RunLocalJobOptions, managedElsewhereError, suspendedForeverError } from '../emulator.ts';
+import { type LocalJobResult, type RunLocalJobOptions, managedElsewhereError, stderrSink, suspendedForeverError } from '../emulator.ts';
 import type { LocalPod } from '../pod.ts';
 import type { PodRunnerSink } from '../pod-runner.ts';
 import { parseManifestText } from '../read-manifest.ts';
@@ -35,13 +35,6 @@ export interface ControlPlaneJobResult extends LocalJobResult {
 
 function conditionTrue(job: Job, type: string): boolean {
   return (job.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
-}
-
-function stderrSink(): PodRunnerSink {
-  return {
-    podLine: (pod, line) => process.stderr.write(`[${pod.name}] ${line}\n`),
-    event: (message) => process.stderr.write(`jobkit run: ${message}\n`),
-  };
 }
 
 /** Creates an object unless it exists already. */
@@ -195,6 +188,8 @@ export async function runJobOnControlPlane(options: RunOnControlPlaneOptions): P
     options.signal?.removeEventListener('abort', onAbort);
     timers.clear();
     await kubelet.stop();
+    // Interrupted: the pods were killed here, so take the Job back too rather than leave it "running" on a shared control plane.
+    if (options.signal?.aborted === true) await api.delete(`${jobPath}?propagationPolicy=Background`).catch(() => undefined);
   }
 }
 
