@@ -28,6 +28,7 @@ export {
   type JobMetricsOptions,
   type ItemOutcome,
   type IdempotencyResult,
+  type InterruptionReason,
 } from './metrics.ts';
 export {
   createMetricsPusher,

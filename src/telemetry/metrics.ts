@@ -85,6 +85,12 @@ export interface JobMetrics {
   /** Count the result of one idempotency check. */
   idempotency(result: IdempotencyResult): void;
   /**
+   * Count an interruption of this run: a termination signal (a preemption, an
+   * eviction, a node drain) or the run's own deadline. The pusher calls it
+   * from the final push when the shutdown reason is one of them.
+   */
+  interrupted(reason: InterruptionReason): void;
+  /**
    * Record how the run ended: end time, exit code (when known), and on exit
    * code 0 the last success time. The first call wins; the runtime calls it
    * with the exit code before the final push, and the pusher calls it with
@@ -108,6 +114,11 @@ export interface JobMetrics {
   /** A histogram on the job's registry (see {@link JobMetrics.counter}). */
   histogram<T extends string>(config: Omit<HistogramConfiguration<T>, 'registers'>): Histogram<T>;
 }
+
+/** Why a run was interrupted: `signal` (SIGTERM/SIGINT: preemption, eviction, drain) or `deadline`. */
+export type InterruptionReason = 'signal' | 'deadline';
+
+const INTERRUPTION_REASONS: readonly InterruptionReason[] = ['signal', 'deadline'];
 
 /** Item duration buckets, in seconds: 1 ms to 1 min. */
 export const DEFAULT_ITEM_BUCKETS: readonly number[] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -140,7 +151,9 @@ const EXIT_CODE_BY_REASON: Readonly<Record<ShutdownReason, number | undefined>> 
  * | `jobkit_checkpoint_save_duration_seconds` / `_load_` | histogram | checkpoint I/O time |
  * | `jobkit_checkpoint_saved_bytes_total` / `_loaded_` | counter | checkpoint bytes |
  * | `jobkit_checkpoint_last_save_bytes` | gauge | size of the latest save |
+ * | `jobkit_checkpoint_last_success_time_seconds` | gauge | when the latest save committed (checkpoint age = time() - it) |
  * | `jobkit_idempotency_results_total{result}` | counter | hit / miss / conflict / takeover |
+ * | `jobkit_job_interruptions_total{reason}` | counter | signal / deadline interruptions of this run |
  *
  * @example
  * ```ts
@@ -234,6 +247,18 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
   const savedBytes = new Counter({ name: 'jobkit_checkpoint_saved_bytes_total', help: 'Checkpoint bytes written.', registers });
   const loadedBytes = new Counter({ name: 'jobkit_checkpoint_loaded_bytes_total', help: 'Checkpoint bytes read.', registers });
   const lastSaveBytes = lateGauge(registry, { name: 'jobkit_checkpoint_last_save_bytes', help: 'Size of the latest checkpoint save.' });
+  // time() minus this is the checkpoint age: the work a preemption now would redo.
+  const lastSaveTime = lateGauge(registry, {
+    name: 'jobkit_checkpoint_last_success_time_seconds',
+    help: 'When the latest checkpoint save committed, in seconds since the epoch.',
+  });
+  const interruptions = new Counter({
+    name: 'jobkit_job_interruptions_total',
+    help: 'Interruptions of this run, by reason: signal (SIGTERM/SIGINT: preemption, eviction, drain) or deadline.',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  for (const reason of INTERRUPTION_REASONS) interruptions.labels(reason).inc(0);
   const idempotencyResults = new Counter({
     name: 'jobkit_idempotency_results_total',
     help: 'Idempotency checks, by result: hit (already done, skipped), miss (executed), conflict (held or payload mismatch), takeover (a miss that took over an expired lease).',
@@ -266,6 +291,7 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
       saveDuration.observe(durationMs / 1000);
       savedBytes.inc(bytes);
       lastSaveBytes.set(bytes);
+      lastSaveTime.set(now() / 1000);
     },
     checkpointLoaded(bytes, durationMs) {
       loadDuration.observe(durationMs / 1000);
@@ -273,6 +299,9 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
     },
     idempotency(result) {
       idempotencyResults.labels(result).inc();
+    },
+    interrupted(reason) {
+      interruptions.labels(reason).inc();
     },
     finished(outcome) {
       if (endedAtMs !== undefined) return;

@@ -47,6 +47,9 @@ describe('a job pushing metrics and traces, as a child process', () => {
     expect(valueOf(group, 'jobkit_job_last_success_time_seconds')).toBeGreaterThan(1_600_000_000);
     expect(valueOf(group, 'jobkit_items_total', { outcome: 'processed' })).toBe(5);
     expect(valueOf(group, 'jobkit_checkpoint_saved_bytes_total')).toBe(1_024);
+    expect(valueOf(group, 'jobkit_checkpoint_last_success_time_seconds')).toBeGreaterThan(1_600_000_000);
+    expect(valueOf(group, 'jobkit_job_interruptions_total', { reason: 'signal' })).toBe(0);
+    expect(valueOf(group, 'jobkit_job_interruptions_total', { reason: 'deadline' })).toBe(0);
     expect(valueOf(group, 'jobkit_job_info', { pod: `${jobName}-0-abcde`, attempt: '2' })).toBe(1);
 
     const spans = spansOfJob(jobName);
@@ -95,7 +98,7 @@ describe('a job pushing metrics and traces, as a child process', () => {
     expect(root?.attributes['error.type']).toBe('PermanentError');
   });
 
-  it('after SIGTERM: exit 143, metrics pushed with exit code 143, the open job span flushed as an error', async () => {
+  it('after SIGTERM: exit 143, metrics pushed with exit code 143 and one signal interruption, the open job span flushed as an error', async () => {
     const jobName = uniqueJobName('e2e');
     const result = await runChild(JOB, jobEnv(jobName, { FIXTURE_MODE: 'wait', FIXTURE_ITEMS: '3' }), (line, child) => {
       if (line.msg === 'waiting for SIGTERM') child.kill('SIGTERM');
@@ -103,6 +106,8 @@ describe('a job pushing metrics and traces, as a child process', () => {
     expect(result.code, result.stderr).toBe(143);
     const [group] = await groupsOf(jobName);
     expect(valueOf(group, 'jobkit_job_exit_code')).toBe(143);
+    expect(valueOf(group, 'jobkit_job_interruptions_total', { reason: 'signal' })).toBe(1);
+    expect(valueOf(group, 'jobkit_job_interruptions_total', { reason: 'deadline' })).toBe(0);
     expect(valueOf(group, 'jobkit_items_total', { outcome: 'processed' })).toBe(3);
     const root = spansOfJob(jobName).find((s) => s.name === 'job.run');
     expect(root?.statusCode).toBe(2);

@@ -59,6 +59,27 @@ describe('createJobMetrics', () => {
     expect(sample(text, 'jobkit_idempotency_results_total{result="conflict"}')).toBe(1);
   });
 
+  it('stamps the last checkpoint commit (the checkpoint age is time() minus it), absent before the first', async () => {
+    let clock = 1_700_000_000_000;
+    const metrics = createJobMetrics({ identity: testIdentity(), now: () => clock });
+    expect(sample(await metrics.registry.metrics(), 'jobkit_checkpoint_last_success_time_seconds')).toBeUndefined();
+    metrics.checkpointSaved(10, 5);
+    clock += 30_000;
+    metrics.checkpointSaved(10, 5);
+    expect(sample(await metrics.registry.metrics(), 'jobkit_checkpoint_last_success_time_seconds')).toBe(1_700_000_030);
+  });
+
+  it('counts interruptions by reason, both series present from the start at 0', async () => {
+    const metrics = createJobMetrics({ identity: testIdentity() });
+    let text = await metrics.registry.metrics();
+    expect(sample(text, 'jobkit_job_interruptions_total{reason="signal"}')).toBe(0);
+    expect(sample(text, 'jobkit_job_interruptions_total{reason="deadline"}')).toBe(0);
+    metrics.interrupted('signal');
+    text = await metrics.registry.metrics();
+    expect(sample(text, 'jobkit_job_interruptions_total{reason="signal"}')).toBe(1);
+    expect(sample(text, 'jobkit_job_interruptions_total{reason="deadline"}')).toBe(0);
+  });
+
   it('describes who pushed in jobkit_job_info', async () => {
     const metrics = createJobMetrics({ identity: testIdentity({ attempt: undefined }) });
     const text = await metrics.registry.metrics();
