@@ -20,7 +20,7 @@ import {
   type HistogramConfiguration,
   Registry,
 } from 'prom-client';
-import { exitCodeFor } from '../runtime/exit-codes.ts';
+import { exitClassOf, exitCodeFor } from '../runtime/exit-codes.ts';
 import { createFastHistogram, createTally } from './hot-path-metrics.ts';
 import type { JobIdentity, ShutdownReason } from '../runtime/types.ts';
 
@@ -145,6 +145,7 @@ const EXIT_CODE_BY_REASON: Readonly<Record<ShutdownReason, number | undefined>> 
  * | `jobkit_job_end_time_seconds` | gauge | when this run ended (absent while running) |
  * | `jobkit_job_last_success_time_seconds` | gauge | set only by a successful end |
  * | `jobkit_job_exit_code` | gauge | the exit code (absent while running) |
+ * | `jobkit_job_exit_class_info{class}` | gauge | 1 for the exit code's class in the exit-code table (absent while running) |
  * | `jobkit_items_total{outcome}` | counter | items processed / failed / skipped |
  * | `jobkit_item_duration_seconds` | histogram | per-item time |
  * | `jobkit_retries_total{operation}` | counter | in-process retries |
@@ -214,6 +215,13 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
     help: 'End time of the last successful run, in seconds since the epoch.',
   });
   const exitCode = lateGauge(registry, { name: 'jobkit_job_exit_code', help: 'Exit code this run ended with.' });
+  // The failure breakdown in one query: count by (class) (jobkit_job_exit_class_info{class!="success"}).
+  const exitClass = new Gauge({
+    name: 'jobkit_job_exit_class_info',
+    help: 'Always 1, set when the run ends: the class of its exit code in the exit-code table (success, retryable, permanent, configuration, interrupted, deadline, fenced, busy, crash; unknown for a code outside it).',
+    labelNames: ['class'] as const,
+    registers,
+  });
 
   const items = createTally(registry, {
     name: 'jobkit_items_total',
@@ -309,6 +317,7 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
       endTime.set(endedAtMs / 1000);
       if (outcome.exitCode === undefined) return;
       exitCode.set(outcome.exitCode);
+      exitClass.labels(exitClassOf(outcome.exitCode) ?? 'unknown').set(1);
       if (outcome.exitCode === exitCodeFor('success')) lastSuccess.set(endedAtMs / 1000);
     },
     get isFinished() {

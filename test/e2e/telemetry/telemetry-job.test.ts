@@ -91,6 +91,7 @@ describe('a job pushing metrics and traces, as a child process', () => {
     expect(result.code, result.stderr).toBe(65);
     const [group] = await groupsOf(jobName);
     expect(valueOf(group, 'jobkit_job_exit_code')).toBe(65);
+    expect(valueOf(group, 'jobkit_job_exit_class_info', { class: 'permanent' })).toBe(1);
     expect(group?.families.jobkit_job_last_success_time_seconds).toBeUndefined();
     expect(valueOf(group, 'jobkit_items_total', { outcome: 'processed' })).toBe(5);
     const root = spansOfJob(jobName).find((s) => s.name === 'job.run');
@@ -106,6 +107,7 @@ describe('a job pushing metrics and traces, as a child process', () => {
     expect(result.code, result.stderr).toBe(143);
     const [group] = await groupsOf(jobName);
     expect(valueOf(group, 'jobkit_job_exit_code')).toBe(143);
+    expect(valueOf(group, 'jobkit_job_exit_class_info', { class: 'interrupted' })).toBe(1);
     expect(valueOf(group, 'jobkit_job_interruptions_total', { reason: 'signal' })).toBe(1);
     expect(valueOf(group, 'jobkit_job_interruptions_total', { reason: 'deadline' })).toBe(0);
     expect(valueOf(group, 'jobkit_items_total', { outcome: 'processed' })).toBe(3);

@@ -69,6 +69,19 @@ describe('createJobMetrics', () => {
     expect(sample(await metrics.registry.metrics(), 'jobkit_checkpoint_last_success_time_seconds')).toBe(1_700_000_030);
   });
 
+  it('labels the end with the exit code\'s class from the exit-code table', async () => {
+    const failed = createJobMetrics({ identity: testIdentity() });
+    expect(await failed.registry.metrics()).not.toMatch(/^jobkit_job_exit_class_info\{/m);
+    failed.finished({ exitCode: 65 });
+    expect(sample(await failed.registry.metrics(), 'jobkit_job_exit_class_info{class="permanent"}')).toBe(1);
+    const odd = createJobMetrics({ identity: testIdentity() });
+    odd.finished({ exitCode: 3 });
+    expect(sample(await odd.registry.metrics(), 'jobkit_job_exit_class_info{class="unknown"}')).toBe(1);
+    const ok = createJobMetrics({ identity: testIdentity() });
+    ok.finished({ exitCode: 0 });
+    expect(sample(await ok.registry.metrics(), 'jobkit_job_exit_class_info{class="success"}')).toBe(1);
+  });
+
   it('counts interruptions by reason, both series present from the start at 0', async () => {
     const metrics = createJobMetrics({ identity: testIdentity() });
     let text = await metrics.registry.metrics();
