@@ -22,6 +22,7 @@ import {
 } from 'prom-client';
 import { exitClassOf, exitCodeFor } from '../runtime/exit-codes.ts';
 import { createFastHistogram, createTally } from './hot-path-metrics.ts';
+import { registerResourceMetrics } from './resource-metrics.ts';
 import type { JobIdentity, ShutdownReason } from '../runtime/types.ts';
 
 /** How an item ended, as counted by `jobkit_items_total{outcome}`. */
@@ -49,6 +50,8 @@ export interface JobMetricsOptions {
   readonly itemBuckets?: readonly number[];
   /** Wall clock in milliseconds since the epoch (tests). Default `Date.now`. */
   readonly now?: () => number;
+  /** The cgroup v2 directory the container limits are read from (tests). Default `/sys/fs/cgroup`. */
+  readonly cgroupDir?: string;
 }
 
 /**
@@ -155,6 +158,8 @@ const EXIT_CODE_BY_REASON: Readonly<Record<ShutdownReason, number | undefined>> 
  * | `jobkit_checkpoint_last_success_time_seconds` | gauge | when the latest save committed (checkpoint age = time() - it) |
  * | `jobkit_idempotency_results_total{result}` | counter | hit / miss / conflict / takeover |
  * | `jobkit_job_interruptions_total{reason}` | counter | signal / deadline interruptions of this run |
+ * | `jobkit_process_cpu_seconds`, `jobkit_process_peak_rss_bytes` | gauge | CPU used and peak memory so far |
+ * | `jobkit_container_memory_limit_bytes`, `jobkit_container_cpu_limit_cores` | gauge | cgroup v2 limits, when there are |
  *
  * @example
  * ```ts
@@ -169,6 +174,7 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
   const registry = options.registry ?? new Registry();
   const now = options.now ?? Date.now;
   const registers = [registry];
+  registerResourceMetrics(registry, options.cgroupDir ?? '/sys/fs/cgroup');
   const startedAtMs = now();
   let endedAtMs: number | undefined;
 

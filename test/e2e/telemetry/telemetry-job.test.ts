@@ -50,6 +50,9 @@ describe('a job pushing metrics and traces, as a child process', () => {
     expect(valueOf(group, 'jobkit_checkpoint_last_success_time_seconds')).toBeGreaterThan(1_600_000_000);
     expect(valueOf(group, 'jobkit_job_interruptions_total', { reason: 'signal' })).toBe(0);
     expect(valueOf(group, 'jobkit_job_interruptions_total', { reason: 'deadline' })).toBe(0);
+    expect(valueOf(group, 'jobkit_job_exit_class_info', { class: 'success' })).toBe(1);
+    expect(valueOf(group, 'jobkit_process_cpu_seconds')).toBeGreaterThan(0);
+    expect(valueOf(group, 'jobkit_process_peak_rss_bytes')).toBeGreaterThan(10 * 1024 * 1024);
     expect(valueOf(group, 'jobkit_job_info', { pod: `${jobName}-0-abcde`, attempt: '2' })).toBe(1);
 
     const spans = spansOfJob(jobName);
