@@ -225,6 +225,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
       } catch (err) {
         await removeSpooled(parts.values());
         if (!(err instanceof CheckpointCorruptError)) throw err;
+        this.#metrics?.checkpointCorrupt?.();
         this.#log.warn(
           { seq: entry.seq, manifest: entry.manifest, key: err.key, reason: err.message },
           'checkpoint failed verification; falling back to the previous one',

@@ -149,6 +149,8 @@ export interface SavePolicy {
 export interface CheckpointMetrics {
   checkpointSaved(bytes: number, durationMs: number): void;
   checkpointLoaded(bytes: number, durationMs: number): void;
+  /** A stored checkpoint failed verification on load (load then falls back to an older one). */
+  checkpointCorrupt?(): void;
 }
 
 /**

@@ -85,6 +85,8 @@ export interface JobMetrics {
   checkpointSaved(bytes: number, durationMs: number): void;
   /** Record a checkpoint load: bytes read and how long it took in milliseconds. */
   checkpointLoaded(bytes: number, durationMs: number): void;
+  /** Count a stored checkpoint that failed verification on load. */
+  checkpointCorrupt(): void;
   /** Count the result of one idempotency check. */
   idempotency(result: IdempotencyResult): void;
   /**
@@ -156,6 +158,7 @@ const EXIT_CODE_BY_REASON: Readonly<Record<ShutdownReason, number | undefined>> 
  * | `jobkit_checkpoint_saved_bytes_total` / `_loaded_` | counter | checkpoint bytes |
  * | `jobkit_checkpoint_last_save_bytes` | gauge | size of the latest save |
  * | `jobkit_checkpoint_last_success_time_seconds` | gauge | when the latest save committed (checkpoint age = time() - it) |
+ * | `jobkit_checkpoint_verification_failures_total` | counter | stored checkpoints that failed verification on load |
  * | `jobkit_idempotency_results_total{result}` | counter | hit / miss / conflict / takeover |
  * | `jobkit_job_interruptions_total{reason}` | counter | signal / deadline interruptions of this run |
  * | `jobkit_process_cpu_seconds`, `jobkit_process_peak_rss_bytes` | gauge | CPU used and peak memory so far |
@@ -273,6 +276,11 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
     registers,
   });
   for (const reason of INTERRUPTION_REASONS) interruptions.labels(reason).inc(0);
+  const corruptCheckpoints = new Counter({
+    name: 'jobkit_checkpoint_verification_failures_total',
+    help: 'Stored checkpoints that failed verification on load (a manifest, the state or a part): data integrity failures.',
+    registers,
+  });
   const idempotencyResults = new Counter({
     name: 'jobkit_idempotency_results_total',
     help: 'Idempotency checks, by result: hit (already done, skipped), miss (executed), conflict (held or payload mismatch), takeover (a miss that took over an expired lease).',
@@ -310,6 +318,9 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
     checkpointLoaded(bytes, durationMs) {
       loadDuration.observe(durationMs / 1000);
       loadedBytes.inc(bytes);
+    },
+    checkpointCorrupt() {
+      corruptCheckpoints.inc();
     },
     idempotency(result) {
       idempotencyResults.labels(result).inc();

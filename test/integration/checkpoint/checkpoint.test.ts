@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createCheckpointer } from '../../../src/checkpoint/checkpointer.ts';
 import { dataKey } from '../../../src/checkpoint/layout.ts';
 import { ConfigurationError, FencedError } from '../../../src/runtime/errors.ts';
+import { createJobMetrics } from '../../../src/telemetry/metrics.ts';
 import { probeCapabilities } from '../../../src/store/probe.ts';
 import type { ObjectStore, PutOptions, PutStreamOptions, StoreCapabilities } from '../../../src/store/types.ts';
 import { InterceptingStore, keysUnder, recordingLog, testIdentity } from '../../unit/checkpoint/helpers.ts';
@@ -120,7 +121,7 @@ describe.each(TARGETS)('checkpoints on the $name store', (target) => {
     expect((await createCheckpointer<State>({ store, identity }).load())?.state).toEqual({ step: 3 });
   });
 
-  it('falls back to the previous checkpoint when a part is corrupted, with a log line', async () => {
+  it('falls back to the previous checkpoint when a part is corrupted, with a log line and the integrity metric', async () => {
     const { store } = fresh();
     const cp = createCheckpointer<State>({ store, identity });
     await cp.save({ step: 1 }, { w: pattern(4096, 1) });
@@ -131,9 +132,11 @@ describe.each(TARGETS)('checkpoints on the $name store', (target) => {
     damaged.writeUInt8(damaged[2000]! ^ 1, 2000);
     await store.put(newest, damaged);
     const log = recordingLog();
-    const loaded = await createCheckpointer<State>({ store, identity, log }).load();
+    const metrics = createJobMetrics({ identity });
+    const loaded = await createCheckpointer<State>({ store, identity, log, metrics }).load();
     expect(loaded?.state).toEqual({ step: 1 });
     expect(log.lines.find((l) => l.level === 'warn')?.msg).toContain('falling back to the previous one');
+    expect(await metrics.registry.metrics()).toMatch(/^jobkit_checkpoint_verification_failures_total 1$/m);
   });
 
   it('keeps the last N checkpoints', async () => {
