@@ -229,6 +229,7 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
       identity,
       lifecycle,
       log,
+      onShare: (share) => metrics.trackShare(share),
       // A getter: ranges and lists need no store, so none is opened for them.
       get store() {
         return store();

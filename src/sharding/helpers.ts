@@ -28,6 +28,14 @@ export interface ShardHelperDeps {
   /** Lets work-queue leases be released at shutdown. */
   readonly lifecycle?: Lifecycle;
   readonly log?: JobLogger;
+  /** Told of every resumable share handed out (range, items, objects), for the work-remaining metrics. */
+  readonly onShare?: (share: ShareProgress) => void;
+}
+
+/** A share's progress: items in it, and items finished so far. */
+export interface ShareProgress {
+  readonly size: number;
+  readonly position: number;
 }
 
 /** Options of {@link ShardHelpers.objects} and {@link ShardHelpers.plan}. */
@@ -105,21 +113,25 @@ export function createShardHelpers(deps: ShardHelperDeps): ShardHelpers {
     if (deps.store === undefined) throw new ConfigurationError(`job.shard.${what} needs an object store: set JOBKIT_STORE (s3://, file://)`);
     return deps.store;
   };
+  const told = <T extends ShareProgress>(share: T): T => {
+    deps.onShare?.(share);
+    return share;
+  };
   const plan = (prefix: string, options: ShardObjectsOptions & { readonly count?: number } = {}): Promise<FrozenShardPlan> =>
     freezeShardPlan({ ...options, store: requireStore('plan'), identity, prefix, log: deps.log });
   return {
     index: spec.index,
     count: spec.count,
-    range: (range, options = {}) => resumableRange(shardRange(range, spec, options.strategy), options.resume),
+    range: (range, options = {}) => told(resumableRange(shardRange(range, spec, options.strategy), options.resume)),
     items: (items, options = {}) => {
       const mine = shardItems(items, spec, options);
       const of = fingerprint(['items', options.strategy ?? 'contiguous', spec.index, spec.count, items.length]);
-      return new ResumableSequence(mine.length, (p) => mine[p]!, 'items', of, options.resume);
+      return told(new ResumableSequence(mine.length, (p) => mine[p]!, 'items', of, options.resume));
     },
     stream: (items, options) => shardAsyncItems(items, spec, options),
     owns: (key) => shardOfKey(key, spec.count) === spec.index,
     plan,
-    objects: async (prefix, options = {}) => (await plan(prefix, { ...options, count: spec.count })).shard(spec.index, options),
+    objects: async (prefix, options = {}) => told((await plan(prefix, { ...options, count: spec.count })).shard(spec.index, options)),
     workQueue: (options) =>
       createWorkQueue({ ...options, store: requireStore('workQueue'), identity, lifecycle: deps.lifecycle, log: deps.log }),
   };

@@ -44,4 +44,4 @@ export {
   createWorkQueue,
 } from './work-queue.ts';
 export type { ChunkState } from './queue-format.ts';
-export { type ShardHelperDeps, type ShardHelpers, type ShardObjectsOptions, createShardHelpers } from './helpers.ts';
+export { type ShardHelperDeps, type ShardHelpers, type ShardObjectsOptions, type ShareProgress, createShardHelpers } from './helpers.ts';

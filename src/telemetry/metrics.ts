@@ -87,6 +87,12 @@ export interface JobMetrics {
   checkpointLoaded(bytes: number, durationMs: number): void;
   /** Count a stored checkpoint that failed verification on load. */
   checkpointCorrupt(): void;
+  /**
+   * Report this index's share from now on (the latest one given wins): its
+   * size and position are read at each push as `jobkit_shard_items` and
+   * `jobkit_shard_position`. `job.shard.range`, `items` and `objects` call it.
+   */
+  trackShare(share: { readonly size: number; readonly position: number }): void;
   /** Count the result of one idempotency check. */
   idempotency(result: IdempotencyResult): void;
   /**
@@ -159,6 +165,7 @@ const EXIT_CODE_BY_REASON: Readonly<Record<ShutdownReason, number | undefined>> 
  * | `jobkit_checkpoint_last_save_bytes` | gauge | size of the latest save |
  * | `jobkit_checkpoint_last_success_time_seconds` | gauge | when the latest save committed (checkpoint age = time() - it) |
  * | `jobkit_checkpoint_verification_failures_total` | counter | stored checkpoints that failed verification on load |
+ * | `jobkit_shard_items`, `jobkit_shard_position` | gauge | this index's share: its size, and how far it got |
  * | `jobkit_idempotency_results_total{result}` | counter | hit / miss / conflict / takeover |
  * | `jobkit_job_interruptions_total{reason}` | counter | signal / deadline interruptions of this run |
  * | `jobkit_process_cpu_seconds`, `jobkit_process_peak_rss_bytes` | gauge | CPU used and peak memory so far |
@@ -276,6 +283,24 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
     registers,
   });
   for (const reason of INTERRUPTION_REASONS) interruptions.labels(reason).inc(0);
+  // Work remaining: jobkit_shard_items - jobkit_shard_position. Absent until a share is handed out.
+  let share: { readonly size: number; readonly position: number } | undefined;
+  const shareItems = new Gauge({
+    name: 'jobkit_shard_items',
+    help: "Items in this index's share (job.shard.range, items or objects).",
+    registers: [],
+    collect() {
+      if (share !== undefined) this.set(share.size);
+    },
+  });
+  const sharePosition = new Gauge({
+    name: 'jobkit_shard_position',
+    help: "Items of this index's share finished so far.",
+    registers: [],
+    collect() {
+      if (share !== undefined) this.set(share.position);
+    },
+  });
   const corruptCheckpoints = new Counter({
     name: 'jobkit_checkpoint_verification_failures_total',
     help: 'Stored checkpoints that failed verification on load (a manifest, the state or a part): data integrity failures.',
@@ -321,6 +346,13 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
     },
     checkpointCorrupt() {
       corruptCheckpoints.inc();
+    },
+    trackShare(next) {
+      if (share === undefined) {
+        registry.registerMetric(shareItems);
+        registry.registerMetric(sharePosition);
+      }
+      share = next;
     },
     idempotency(result) {
       idempotencyResults.labels(result).inc();

@@ -104,7 +104,7 @@ describe('a job pushing metrics and traces, as a child process', () => {
 
   it('after SIGTERM: exit 143, metrics pushed with exit code 143 and one signal interruption, the open job span flushed as an error', async () => {
     const jobName = uniqueJobName('e2e');
-    const result = await runChild(JOB, jobEnv(jobName, { FIXTURE_MODE: 'wait', FIXTURE_ITEMS: '3' }), (line, child) => {
+    const result = await runChild(JOB, jobEnv(jobName, { FIXTURE_MODE: 'wait', FIXTURE_ITEMS: '3', FIXTURE_SHARE: '10' }), (line, child) => {
       if (line.msg === 'waiting for SIGTERM') child.kill('SIGTERM');
     });
     expect(result.code, result.stderr).toBe(143);
@@ -114,6 +114,9 @@ describe('a job pushing metrics and traces, as a child process', () => {
     expect(valueOf(group, 'jobkit_job_interruptions_total', { reason: 'signal' })).toBe(1);
     expect(valueOf(group, 'jobkit_job_interruptions_total', { reason: 'deadline' })).toBe(0);
     expect(valueOf(group, 'jobkit_items_total', { outcome: 'processed' })).toBe(3);
+    // Work remaining when it stopped: 10 - 3.
+    expect(valueOf(group, 'jobkit_shard_items')).toBe(10);
+    expect(valueOf(group, 'jobkit_shard_position')).toBe(3);
     const root = spansOfJob(jobName).find((s) => s.name === 'job.run');
     expect(root?.statusCode).toBe(2);
     expect(root?.attributes['error.type']).toBe('InterruptedError');

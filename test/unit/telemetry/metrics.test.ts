@@ -82,6 +82,21 @@ describe('createJobMetrics', () => {
     expect(sample(await ok.registry.metrics(), 'jobkit_job_exit_class_info{class="success"}')).toBe(1);
   });
 
+  it('reports the latest share handed out, read at each collection; absent before any', async () => {
+    const metrics = createJobMetrics({ identity: testIdentity() });
+    expect(await metrics.registry.metrics()).not.toContain('jobkit_shard_');
+    const share = { size: 100, position: 0 };
+    metrics.trackShare(share);
+    share.position = 40;
+    let text = await metrics.registry.metrics();
+    expect(sample(text, 'jobkit_shard_items')).toBe(100);
+    expect(sample(text, 'jobkit_shard_position')).toBe(40);
+    metrics.trackShare({ size: 7, position: 7 });
+    text = await metrics.registry.metrics();
+    expect(sample(text, 'jobkit_shard_items')).toBe(7);
+    expect(sample(text, 'jobkit_shard_position')).toBe(7);
+  });
+
   it('counts interruptions by reason, both series present from the start at 0', async () => {
     const metrics = createJobMetrics({ identity: testIdentity() });
     let text = await metrics.registry.metrics();
