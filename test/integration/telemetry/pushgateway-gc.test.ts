@@ -5,26 +5,16 @@
  * need the @base64 path form deleted too, credentials never printed. The
  * tests run in order on one gateway.
  */
-import { spawn } from 'node:child_process';
 import { type AddressInfo, createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectStaleGroups, listPushedGroups } from '../../../src/telemetry/pushgateway-gc.ts';
 import { groupingPath } from '../../../src/telemetry/pushgateway.ts';
+import { type CliResult, cli as runCli } from '../../e2e/emulator/harness.ts';
 import { type TestPushgateway, startTestPushgateway } from '../../setup/services.ts';
 
-const CLI = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
-
-async function cli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'pushgateway', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** `jobkit pushgateway <args>` through the emulator tests' CLI runner. */
+async function cli(args: readonly string[]): Promise<CliResult> {
+  return await runCli(['pushgateway', ...args]);
 }
 
 let gateway: TestPushgateway;
