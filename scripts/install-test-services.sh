@@ -4,6 +4,7 @@
 # - prometheus-pushgateway (Debian package). Its packaged default persists to the
 #   shared /var/lib/prometheus/pushgateway.data: test/setup/services.ts starts
 #   every test gateway with --persistence.file= (in memory only) for that reason.
+# - prometheus and promtool, chromium (Debian packages): see below.
 # The tests start them on free loopback ports themselves (test/setup/services.ts).
 set -euo pipefail
 
@@ -16,11 +17,20 @@ if ! moto_server --help >/dev/null 2>&1; then
   moto_server --help >/dev/null
 fi
 
-if ! command -v prometheus-pushgateway >/dev/null 2>&1; then
-  echo "install-test-services: installing prometheus-pushgateway from Debian" >&2
+# Debian packages, installed in one apt-get call when any is missing:
+# - prometheus-pushgateway: the gateway the telemetry tests push to;
+# - prometheus (server and promtool): the alert rules are checked and unit
+#   tested with promtool, and a real server scrapes the gateway in the e2e;
+# - chromium: the `jobkit run --timeline` page is loaded headless and screenshotted.
+missing=()
+command -v prometheus-pushgateway >/dev/null 2>&1 || missing+=(prometheus-pushgateway)
+{ command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; } || missing+=(prometheus)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-test-services: installing ${missing[*]} from Debian" >&2
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update -qq
-  as_root apt-get install -y -qq --no-install-recommends prometheus-pushgateway >/dev/null
+  as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # MinIO (optional second S3 target, JOBKIT_TEST_S3=minio): built from source into
@@ -31,4 +41,4 @@ if [ "${JOBKIT_TEST_S3:-moto}" = "minio" ] && ! command -v minio >/dev/null 2>&1
   echo "install-test-services: building MinIO from source with go install (slow)" >&2
   GOBIN="${GOBIN:-$HOME/go/bin}" nice -n 10 go install -p 1 github.com/minio/minio@latest
 fi
-echo "install-test-services: moto_server and prometheus-pushgateway ready" >&2
+echo "install-test-services: moto_server, prometheus-pushgateway, prometheus, promtool and chromium ready" >&2
