@@ -4,28 +4,11 @@
  * unless `--yes`; jobkit's groups only unless `--all`.
  */
 import { parseArgs } from 'node:util';
-import { parseInteger } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { TELEMETRY_ENV } from '../telemetry/config.ts';
 import { type PushgatewayGcResult, collectStaleGroups } from '../telemetry/pushgateway-gc.ts';
+import { parseDuration } from './duration.ts';
 import { PUSHGATEWAY_USAGE } from './usage.ts';
-
-const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/**
- * A duration as `--older-than` takes it: a whole number and a unit, `90s`, `30m`, `12h`, `7d`.
- *
- * @example
- * ```ts
- * parseDuration('--older-than', '7d'); // 604800000
- * ```
- */
-export function parseDuration(name: string, text: string): number {
-  const m = /^(\d+)([smhd])$/.exec(text);
-  if (m === null) throw new ConfigurationError(`${name} must be a whole number and a unit (s, m, h or d), e.g. 7d or 12h; got "${text}"`);
-  const n = parseInteger(name, m[1]!, { min: 1 });
-  return n * UNIT_MS[m[2] as keyof typeof UNIT_MS];
-}
 
 /** The grouping key, job first, as the gateway's UI shows it. */
 function labelsText(labels: Readonly<Record<string, string>>): string {

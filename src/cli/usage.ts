@@ -11,6 +11,8 @@ Commands:
   gc         Delete expired idempotency records (and, with --plans, shard plans) from the store
   pushgateway gc
              Delete Pushgateway groups whose last push is older than a bound
+  alerts     Write Prometheus alerting rules (rules file and PrometheusRule)
+  dashboards Write Grafana dashboards (overview, on-call, per job)
   help       Show help for a command
   version    Print the jobkit version
 
@@ -198,4 +200,64 @@ Options:
 
 Exit status: 0 done (or nothing to do), 1 the gateway failed or could not be
 reached, 2 wrong options.
+`;
+
+export const ALERTS_USAGE = `Usage: jobkit alerts --out <dir> [-f cronjob.yaml ...] [options]
+
+Writes jobkit's Prometheus alerting rules into <dir>, twice from the same rules:
+  jobkit-alerts.rules.yaml            a rules file (prometheus.yml rule_files:)
+  jobkit-alerts.prometheusrule.yaml   a PrometheusRule (prometheus-operator)
+Each rule has a severity label and a runbook_url to docs/runbooks.md. Prometheus
+must scrape the Pushgateway with honor_labels: true. Files in <dir> that this
+command did not write are never replaced.
+
+Options:
+      --out <dir>              Where to write (created when missing)
+  -f, --filename <path>        A CronJob manifest (repeatable): its "no recent
+                               success" alert is bounded by its schedule, the
+                               longest gap between two runs plus the slack
+      --success-slack <d>      Added to a CronJob's gap (default: its template's
+                               activeDeadlineSeconds, else 1h)
+      --max-success-age <d>    Also alert on any other job without a success for
+                               this long (default: no such rule)
+      --no-progress <d>        Running with no items, shard position or
+                               checkpoints moving for this long (default 15m)
+      --checkpoint-age <d>     Running with the last checkpoint older (default 30m)
+      --rate-window <d>        The window of the two rates below (default 1h)
+      --max-attempts <n>       More new attempts of one index in the window (default 3)
+      --max-preemptions <n>    At least this many SIGTERMs of a job's pods in the
+                               window (default 3)
+      --retry-give-up <d>      A retryable failure with no new attempt for this
+                               long: retries exhausted (default 15m)
+      --lost-after <d>         A running group with no push for this long lost
+                               its pod (default 2m: 4 push intervals)
+      --stale-group <d>        A group not pushed for this long is stale (default 7d)
+      --runbook-url <url>      Where docs/runbooks.md is served (default: the
+                               package's copy on unpkg.com)
+      --rule-namespace <ns>    metadata.namespace of the PrometheusRule
+      --rule-label <k=v>       A label of the PrometheusRule (repeatable), e.g.
+                               the one your Prometheus's ruleSelector matches
+  -h, --help                   Show this help
+
+Durations are a whole number and a unit: 90s, 30m, 12h, 7d.
+Exit status: 0 written, 2 wrong options or input (nothing written).
+`;
+
+export const DASHBOARDS_USAGE = `Usage: jobkit dashboards --out <dir>
+
+Writes three Grafana dashboards (JSON; the Prometheus data source is a
+variable, so they import into any Grafana) into <dir>:
+  jobkit-overview.json   success rate, last success per job and CronJob,
+                         failures by class, cost drivers
+  jobkit-on-call.json    failing now, preempted, stuck (no progress, checkpoint
+                         age growing), retry spikes, lost pods
+  jobkit-job.json        one job: per-index progress, attempts, checkpoint
+                         sizes and durations, item latency
+Files in <dir> that this command did not write are never replaced.
+
+Options:
+      --out <dir>   Where to write (created when missing)
+  -h, --help        Show this help
+
+Exit status: 0 written, 2 wrong options (nothing written).
 `;

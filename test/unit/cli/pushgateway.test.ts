@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeGatewayGc, parseDuration } from '../../../src/cli/pushgateway-command.ts';
+import { parseDuration } from '../../../src/cli/duration.ts';
+import { describeGatewayGc } from '../../../src/cli/pushgateway-command.ts';
 import { ConfigurationError } from '../../../src/runtime/errors.ts';
 
 describe('jobkit pushgateway gc', () => {
