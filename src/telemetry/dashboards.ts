@@ -41,7 +41,7 @@ export interface DashboardPanel {
 export interface DashboardVariable {
   readonly name: string;
   readonly label: string;
-  readonly type: 'datasource' | 'query';
+  readonly type: 'datasource' | 'query' | 'custom';
   readonly query: string | { readonly query: string; readonly refId: string };
   readonly datasource?: { readonly type: 'prometheus'; readonly uid: '${datasource}' };
   readonly multi?: boolean;
@@ -88,6 +88,15 @@ function labelVariable(name: string, label: string, query: string, multi: boolea
 
 const namespaceVariable = labelVariable('namespace', 'Namespace', 'label_values(jobkit_job_start_time_seconds, namespace)', true);
 const jobsVariable = labelVariable('job', 'Job or CronJob', 'label_values(jobkit_job_start_time_seconds{namespace=~"$namespace"}, job)', true);
+
+/** How long without progress counts as stuck, in seconds (the JobkitNoProgress bound, default 15 minutes). */
+const stuckVariable: DashboardVariable = {
+  name: 'stuck',
+  label: 'Stuck after (s)',
+  type: 'custom',
+  query: '900,1800,3600,300',
+  current: { text: '900', value: '900' },
+};
 
 /** Lays panels out on Grafana's 24-column grid, rows of `perRow`, each `h` high. */
 class Layout {
@@ -231,7 +240,14 @@ export function onCallDashboard(): Dashboard {
     [t('A', `sum by (namespace, job) (increase(jobkit_job_interruptions_total{reason="signal",namespace=~"$namespace",job=~"$job"}[1h]))`, '{{namespace}}/{{job}}')],
     HALF,
   );
-  l.add('table', 'Stuck: no progress for 15 minutes', 'Running indexes whose items, shard position and checkpoints have not moved for 15 minutes (value: seconds since the attempt started).', [t('A', noProgress(900, SEL), undefined, instant)], HALF, 's');
+  l.add(
+    'table',
+    'Stuck: no progress for $stuck s',
+    'Running indexes whose items, shard position and checkpoints have not moved for the "Stuck after" variable (value: seconds since the attempt started). The JobkitNoProgress alert uses the same query.',
+    [t('A', noProgress('${stuck}', SEL), undefined, instant)],
+    HALF,
+    's',
+  );
   l.add(
     'timeseries',
     'Checkpoint age of running indexes',
@@ -250,9 +266,16 @@ export function onCallDashboard(): Dashboard {
     ],
     HALF,
   );
-  l.add('table', 'Lost pods', 'Started groups without a push for 2 minutes and no final push: SIGKILL, OOM kill or a lost node, and nothing took over.', [t('A', `${started(SEL)} and on(${GROUP_BY}) (time() - push_time_seconds${SEL} > 120)`, undefined, instant)], HALF, 'dateTimeFromNow');
+  l.add(
+    'table',
+    'Last push of started attempts',
+    'Seconds since each started, unfinished attempt last pushed. More than a few push intervals (default 30 s) and no final push: the pod was SIGKILLed (OOM kill, lost node) and nothing took over (JobkitPodLost).',
+    [t('A', `(time() - push_time_seconds${SEL}) and on(${GROUP_BY}) ${started(SEL)}`, undefined, instant)],
+    HALF,
+    's',
+  );
   l.add('stat', 'Integrity failures', 'Stored checkpoints that failed verification on load in the dashboard range.', [t('A', `sum(increase(jobkit_checkpoint_verification_failures_total${SEL}[$__range]))`, undefined, instant)], HALF);
-  return dashboard('jobkit-on-call', 'jobkit: on call', 'What is failing, preempted or stuck now.', [namespaceVariable, jobsVariable], l);
+  return dashboard('jobkit-on-call', 'jobkit: on call', 'What is failing, preempted or stuck now.', [namespaceVariable, jobsVariable, stuckVariable], l);
 }
 
 /**

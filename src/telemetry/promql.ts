@@ -138,13 +138,16 @@ export function promqlDuration(seconds: number): string {
  * job without any of them would always look stuck. A pod that died without
  * its final push stops all signals, so it shows here too.
  *
+ * `seconds` may be a dashboard variable (`'${stuck}'`): it is then used as
+ * `[${stuck}s]` and `> ${stuck}`.
+ *
  * @example
  * ```ts
  * noProgress(900); // stuck for 15 minutes
  * ```
  */
-export function noProgress(seconds: number, sel = ''): string {
-  const window = promqlDuration(seconds);
+export function noProgress(seconds: number | string, sel = ''): string {
+  const window = typeof seconds === 'number' ? promqlDuration(seconds) : `${seconds}s`;
   const moved = [
     `(sum by (${GROUP_BY}) (changes(jobkit_items_total${sel}[${window}])) > 0)`,
     `(changes(jobkit_shard_position${sel}[${window}]) > 0)`,

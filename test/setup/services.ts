@@ -7,13 +7,15 @@
  * - S3-compatible server with conditional writes: moto server (default), or
  *   MinIO when JOBKIT_TEST_S3=minio and a `minio` binary is installed.
  * - Prometheus Pushgateway (Debian package prometheus-pushgateway).
+ * - Prometheus itself (Debian package prometheus) is started by the tests that
+ *   need one, with their own rules: startTestPrometheus.
  *
  * When JOBKIT_TEST_S3_ENDPOINT / JOBKIT_TEST_PUSHGATEWAY_URL are already set (an
  * outer setup started the servers), they are reused. scripts/install-test-services.sh
  * installs the binaries on a fresh machine.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -141,6 +143,54 @@ export async function startTestPushgateway(): Promise<TestPushgateway> {
   const child = launch('prometheus-pushgateway', pushgatewayArgs(port), 'prometheus-pushgateway');
   await waitForHttp(`${url}/-/ready`, child, 'prometheus-pushgateway');
   return { url, stop: async () => await stopChild(child) };
+}
+
+/** A running test Prometheus: its URL, and how to stop it. */
+export interface TestPrometheus {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a real Prometheus (Debian's package) on a free loopback port with a
+ * TSDB in a temp dir: it scrapes `scrapeUrl`'s /metrics with honor_labels
+ * (as a Pushgateway must be scraped) every `intervalMs`, and evaluates
+ * `ruleFiles` as often.
+ */
+export async function startTestPrometheus(options: { readonly scrapeUrl: string; readonly ruleFiles: readonly string[]; readonly intervalMs: number }): Promise<TestPrometheus> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'jobkit-prometheus-'));
+  tempDirs.push(dir);
+  const target = new URL(options.scrapeUrl);
+  const config = [
+    'global:',
+    `  scrape_interval: ${options.intervalMs}ms`,
+    `  evaluation_interval: ${options.intervalMs}ms`,
+    'rule_files:',
+    ...options.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`),
+    'scrape_configs:',
+    '  - job_name: pushgateway',
+    '    honor_labels: true',
+    `    scrape_timeout: ${options.intervalMs}ms`,
+    '    static_configs:',
+    `      - targets: [${JSON.stringify(target.host)}]`,
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, 'prometheus.yml'), config);
+  const url = `http://127.0.0.1:${port}`;
+  const child = launch(
+    'prometheus',
+    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    'prometheus',
+  );
+  await waitForHttp(`${url}/-/ready`, child, 'prometheus');
+  return {
+    url,
+    stop: async () => {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 async function startPushgateway(): Promise<void> {
