@@ -158,7 +158,7 @@ function legend(top: number): { svg: string; height: number } {
     ...OUTCOME_NAMES.map((o) => ({ key: o, label: OUTCOMES[o].legend, swatch: (x: number, y: number) => `<rect x="${px(x)}" y="${px(y - 7)}" width="22" height="14" rx="3" fill="${OUTCOMES[o].fill}"/>` })),
     ...(['preempt', 'kill', 'duplicate'] as const).map((k) => ({ key: `chaos-${k}`, label: `chaos ${k}`, swatch: (x: number, y: number) => chaosShape(k, x + 11, y) })),
     { key: 'checkpoint', label: 'checkpoint commit', swatch: (x: number, y: number) => checkpointShape(false, x + 11, y) },
-    { key: 'checkpoint-final', label: 'final checkpoint (shutdown)', swatch: (x: number, y: number) => checkpointShape(true, x + 11, y) },
+    { key: 'checkpoint-final', label: 'final checkpoint (at exit)', swatch: (x: number, y: number) => checkpointShape(true, x + 11, y) },
     { key: 'condition', label: 'Job condition', swatch: (x: number, y: number) => `<line x1="${px(x + 11)}" x2="${px(x + 11)}" y1="${px(y - 8)}" y2="${px(y + 8)}" stroke="#1b5e20" stroke-width="1.5" stroke-dasharray="4 3"/>` },
   ];
   let x = LEFT;
