@@ -6,13 +6,17 @@ import { parseArgs } from 'node:util';
 import { parseInteger, parseNumber } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { mergeChaosSpecs, parseChaosSpec } from '../local/chaos.ts';
-import { type Suspension, runLocalJob, stderrSink } from '../local/emulator.ts';
+import { type LocalJobResult, type Suspension, runObservedLocalJob, stderrSink } from '../local/emulator.ts';
+import { TimelineRecorder } from '../local/timeline/recorder.ts';
+import { renderTimeline } from '../local/timeline/render.ts';
+import type { RecordedOutcome } from '../local/timeline/types.ts';
 import { withInterrupts } from './interrupt.ts';
 import { lintManifest } from './lint.ts';
 import { formatLintProblems } from './lint-command.ts';
 import { CRONJOB_FLAGS, jobNameError, manifestKind, runCronJobCommand } from './run-cronjob-command.ts';
 import { RUN_EXIT, jobSummary, formatJob, reportRunError } from './run-output.ts';
 import { runOnKube } from './run-kube-command.ts';
+import { checkTimelinePath, writeTimelineFile } from './run-timeline.ts';
 import { RUN_USAGE } from './usage.ts';
 
 function optional<T>(text: string | undefined, parse: (text: string) => T): T | undefined {
@@ -64,6 +68,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         kubeconfig: { type: 'string' },
         'suspend-at': { type: 'string' },
         'resume-at': { type: 'string' },
+        timeline: { type: 'string' },
       },
       strict: true,
       allowPositionals: true,
@@ -78,6 +83,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   let manifest: string;
   let options;
+  let timeline: string | undefined;
   try {
     // `jobkit run job.yaml` is accepted as a shorthand for -f job.yaml.
     if (values.filename === undefined && positionals.length === 1) values.filename = positionals[0];
@@ -91,6 +97,10 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     const backend = values['control-plane'] ?? 'emulator';
     if (backend !== 'emulator' && backend !== 'kube') throw new ConfigurationError(`--control-plane must be emulator or kube, got "${backend}"`);
     if (values.kubeconfig !== undefined && backend !== 'kube') throw new ConfigurationError('--kubeconfig needs --control-plane kube');
+    if (values.timeline !== undefined && backend === 'kube') {
+      throw new ConfigurationError('--timeline draws a run of the emulator; it is not available with --control-plane kube (run the manifest without it to get the picture)');
+    }
+    timeline = optional(values.timeline, checkTimelinePath);
     options = {
       output,
       // The one number syntax of every setting: decimal digits, no 0x3 or 1e1.
@@ -113,6 +123,10 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const isCronJob = manifestKind(manifest) === 'CronJob';
   if (isCronJob && (values['suspend-at'] !== undefined || values['resume-at'] !== undefined)) {
     process.stderr.write(`jobkit run: --${values['suspend-at'] === undefined ? 'resume-at' : 'suspend-at'} applies to Job manifests; suspend a CronJob with --patch '<time>={"spec":{"suspend":true}}'\n`);
+    return RUN_EXIT.usage;
+  }
+  if (isCronJob && values.timeline !== undefined) {
+    process.stderr.write(`jobkit run: --timeline draws one Job run; ${values.filename} is a CronJob (a run of several Jobs): run its jobTemplate as a Job manifest to get the picture\n`);
     return RUN_EXIT.usage;
   }
   const cronJobFlags = CRONJOB_FLAGS.filter((flag) => values[flag] !== undefined);
@@ -159,24 +173,40 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     return await runCronJobCommand({ manifest, quiet: values.quiet === true, flags: values, common: options });
   }
 
-  return await withInterrupts(async (signal) => {
+  const recorder = timeline === undefined ? undefined : new TimelineRecorder();
+  // The picture is most useful when the run went wrong: written on failure and on Ctrl-C too.
+  const saveTimeline = (outcome: RecordedOutcome): void => {
+    if (recorder === undefined || timeline === undefined || !recorder.started) return;
+    const run = recorder.finish(outcome);
     try {
-      const result = await runLocalJob({
+      writeTimelineFile(timeline, renderTimeline(run));
+      if (values.quiet !== true) process.stderr.write(`jobkit run: timeline written to ${values.timeline} (${run.attempts.length} pod attempts)\n`);
+    } catch (err) {
+      process.stderr.write(`jobkit run: --timeline ${values.timeline}: cannot write the page: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+    }
+  };
+  return await withInterrupts(async (signal) => {
+    let result: LocalJobResult;
+    try {
+      result = await runObservedLocalJob({
         manifest,
         signal,
         sink: stderrSink({ quiet: values.quiet === true }),
+        ...(recorder === undefined ? {} : { onCreated: (job) => recorder.jobCreated(job) }),
         ...(options.backoffScale === undefined ? {} : { backoffScale: options.backoffScale }),
         ...(options.seed === undefined ? {} : { seed: options.seed }),
         ...(options.chaosMaxDelayMs === undefined ? {} : { chaosMaxDelayMs: options.chaosMaxDelayMs }),
         chaos: options.chaos,
         suspension: options.suspension,
-      });
-      if (options.output !== undefined) process.stdout.write(formatJob(result.job, options.output));
-      if (values.quiet !== true) process.stderr.write(`jobkit run: ${jobSummary(result)}\n`);
-      return result.outcome === 'Complete' ? RUN_EXIT.complete : RUN_EXIT.failed;
+      }, recorder);
     } catch (err) {
+      if (signal.aborted) saveTimeline('Interrupted');
       return reportRunError(err, signal);
     }
+    saveTimeline(result.outcome);
+    if (options.output !== undefined) process.stdout.write(formatJob(result.job, options.output));
+    if (values.quiet !== true) process.stderr.write(`jobkit run: ${jobSummary(result)}\n`);
+    return result.outcome === 'Complete' ? RUN_EXIT.complete : RUN_EXIT.failed;
   });
 }
 

@@ -61,6 +61,12 @@ Options:
       --kubeconfig <path>   With kube: the control plane of this kubeconfig
                             (its Job must not exist yet); without it a private
                             one is started and stopped (built on first use)
+      --timeline <path>     Write a picture of the run: one HTML file (inline
+                            SVG, no script, nothing loaded) with a lane per
+                            index, a bar per pod attempt coloured by how it
+                            ended, chaos, checkpoints and conditions; written
+                            also when the Job fails or on Ctrl-C (a Job
+                            manifest on the emulator only)
   -q, --quiet               Only pod output on stderr, no emulator events
   -h, --help                Show this help
 

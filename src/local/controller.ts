@@ -141,6 +141,11 @@ export class JobController {
     return this.conditions.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
   }
 
+  /** The conditions as written, each with its transition moment in ms (for observers: `status()` has only seconds). */
+  get timedConditions(): ReadonlyArray<JobCondition & { readonly at: number }> {
+    return this.conditions;
+  }
+
   /** Whether the Job has a terminal condition. */
   get isFinished(): boolean {
     return this.finishedCondition !== undefined;

@@ -11,6 +11,7 @@ import { type FieldError, OMIT_VALUE, invalid, required } from './field-errors.t
 import type { LocalPod } from './pod.ts';
 import { type PodRunnerSink, PodRunner } from './pod-runner.ts';
 import { parseManifestText, readJob } from './read-manifest.ts';
+import type { RunObserver } from './run-observer.ts';
 import { SeededRandom } from './rng.ts';
 import { RunTimers } from './timers.ts';
 import type { Job } from './types.ts';
@@ -158,6 +159,21 @@ export function stderrSink(options: { quiet?: boolean } = {}): PodRunnerSink {
  * ```
  */
 export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJobResult> {
+  return await runObservedLocalJob(options, undefined);
+}
+
+/**
+ * {@link runLocalJob}, telling `observer` what happens as it happens (pods,
+ * containers, output, chaos, conditions), for `jobkit run --timeline`. The
+ * observer only watches: the run is the same with or without it.
+ *
+ * @example
+ * ```ts
+ * const recorder = new TimelineRecorder();
+ * const result = await runObservedLocalJob({ manifest, backoffScale: 0.01 }, recorder);
+ * ```
+ */
+export async function runObservedLocalJob(options: RunLocalJobOptions, observer: RunObserver | undefined): Promise<LocalJobResult> {
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
   const random = new SeededRandom(seed);
   const chaosRandom = new SeededRandom(seed ^ 0x5bd1e995);
@@ -191,7 +207,13 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
 
   const controller: JobController = new JobController({
     job,
-    podControl: { startPod: (p) => runner.startPod(p), deletePod: (p) => runner.deletePod(p) },
+    podControl: {
+      startPod: (p) => {
+        observer?.podCreated(p, now(), 'controller');
+        runner.startPod(p);
+      },
+      deletePod: (p) => runner.deletePod(p),
+    },
     random,
     now,
     requeueAfter: (ms) => {
@@ -236,6 +258,7 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
     runningPods: () => runner.runningPods().filter((p) => p.deletionTime === undefined),
     hooks: {
       preempt: (pod) => {
+        observer?.chaosStruck('preempt', pod, now());
         pod.conditions.push({
           type: 'DisruptionTarget',
           status: 'True',
@@ -247,10 +270,15 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
         runner.deletePod(pod);
         requestSync();
       },
-      kill: (pod) => runner.killPod(pod),
+      kill: (pod) => {
+        observer?.chaosStruck('kill', pod, now());
+        runner.killPod(pod);
+      },
       duplicate: (pod) => {
         const dup = controller.newPod(now(), pod.index);
         Object.assign(dup.annotations, pod.annotations);
+        observer?.chaosStruck('duplicate', pod, now());
+        observer?.podCreated(dup, now(), 'duplicate');
         sink.event(`chaos: starting duplicate pod ${dup.name} for ${pod.index === undefined ? 'pod' : `index ${pod.index} of pod`} ${pod.name}`);
         hiddenDuplicates.add(dup);
         runner.startPod(dup);
@@ -264,6 +292,7 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
   const podSink: PodRunnerSink = {
     podLine: (pod, line) => {
       chaos.podLine(pod);
+      observer?.podLine(pod, line, now());
       sink.podLine(pod, line);
     },
     event: (message) => sink.event(message),
@@ -277,7 +306,12 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
     now,
     onChange: requestSync,
     backoffScale,
-    onStarted: (pod) => chaos.podStarted(pod),
+    onStarted: (pod) => {
+      observer?.containerStarted(pod, now());
+      chaos.podStarted(pod);
+    },
+    onExited: (pod) => observer?.containerExited(pod, now()),
+    onFinished: (pod) => observer?.podFinished(pod, now()),
   });
 
   const finish = (outcome: LocalJobResult['outcome']): void => {
@@ -307,6 +341,7 @@ export async function runLocalJob(options: RunLocalJobOptions): Promise<LocalJob
     for (const dup of hiddenDuplicates) if (dup.container.terminated !== undefined) reveal(dup);
     try {
       controller.sync();
+      observer?.synced(controller.timedConditions, now());
     } catch (err) {
       runner.shutdown();
       done = true;

@@ -72,6 +72,10 @@ export interface PodRunnerOptions {
   readonly backoffScale: number;
   /** Called when a pod's container process has started. */
   readonly onStarted?: (pod: LocalPod) => void;
+  /** Called when a pod's container has ended (`pod.container.terminated` is set), before any restart. */
+  readonly onExited?: (pod: LocalPod) => void;
+  /** Called when a pod reaches its final phase, whether its container ran or not. */
+  readonly onFinished?: (pod: LocalPod) => void;
 }
 
 interface Running {
@@ -185,6 +189,7 @@ export class PodRunner implements PodControl {
     const now = this.opts.now();
     pod.container.terminated = { exitCode, reason, finishedAt: now, ...(signal === undefined ? {} : { signal }) };
     pod.ready = false;
+    this.opts.onExited?.(pod);
     const how = signal === undefined ? `exit code ${exitCode}` : `${signal} (exit code ${exitCode})`;
     const restart = this.opts.job.spec.template.spec.restartPolicy === 'OnFailure' && exitCode !== 0 && pod.deletionTime === undefined;
     if (restart) {
@@ -213,6 +218,7 @@ export class PodRunner implements PodControl {
     if (state.restartTimer !== undefined) clearTimeout(state.restartTimer);
     pod.ready = false;
     pod.phase = exitCode === 0 ? 'Succeeded' : 'Failed';
+    this.opts.onFinished?.(pod);
     this.opts.onChange();
   }
 
