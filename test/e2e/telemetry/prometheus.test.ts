@@ -66,7 +66,7 @@ async function startRun(name: string, manifestArgs: readonly string[], env: Reco
   writeFileSync(file, generated.stdout);
   const child = spawn(process.execPath, [CLI, 'run', '-f', file, '--seed', '11', '--backoff-scale', '0.01', ...runArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
   const done = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stderr })));
   const run = { child, done, stderr: () => stderr };
   runs.set(name, run);
@@ -124,7 +124,7 @@ describe('alerts and dashboards on a real Prometheus scraping the Pushgateway', 
   it('fires JobkitJobFailed, JobkitPreemptionsHigh, JobkitNoProgress and JobkitCheckpointTooOld for the jobs that earn them, and only those', async () => {
     const failing = await startRun('failing', [], { FIXTURE_BEHAVIOUR: 'fail' });
     const preempted = await startRun('preempted', [], { FIXTURE_BEHAVIOUR: 'finish', FIXTURE_ITEM_MS: '500' }, ['--chaos', 'preempt=1', '--chaos-max-delay', '6000']);
-    const stuck = await startRun('stuck', ['--active-deadline', '150'], { FIXTURE_BEHAVIOUR: 'stall' });
+    await startRun('stuck', ['--active-deadline', '150'], { FIXTURE_BEHAVIOUR: 'stall' });
 
     const expected = [
       ['JobkitJobFailed', 'failing'],
