@@ -2,15 +2,18 @@
 /**
  * The `jobkit` command: `run` (local Job controller emulator), `manifest`
  * (Job manifest generator), `lint` (manifest checks), `gc` (store clean-up),
- * `pushgateway gc` (Pushgateway clean-up), `help`, `version`.
+ * `pushgateway gc` (Pushgateway clean-up), `status` and `checkpoint` (a job's
+ * state in the store), `help`, `version`.
  */
 import { readFileSync } from 'node:fs';
+import { checkpointCommand } from './checkpoint-command.ts';
 import { gcCommand } from './gc-command.ts';
 import { lintCommand } from './lint-command.ts';
 import { manifestCommand } from './manifest-command.ts';
 import { pushgatewayCommand } from './pushgateway-command.ts';
 import { runCommand } from './run-command.ts';
-import { GC_USAGE, LINT_USAGE, MAIN_USAGE, MANIFEST_USAGE, PUSHGATEWAY_USAGE, RUN_USAGE } from './usage.ts';
+import { statusCommand } from './status-command.ts';
+import { CHECKPOINT_USAGE, GC_USAGE, LINT_USAGE, MAIN_USAGE, MANIFEST_USAGE, PUSHGATEWAY_USAGE, RUN_USAGE, STATUS_USAGE } from './usage.ts';
 
 /** The package version, read from package.json (two levels up in src/ and dist/ alike). */
 export function jobkitVersion(): string {
@@ -39,6 +42,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       return await gcCommand(rest);
     case 'pushgateway':
       return await pushgatewayCommand(rest);
+    case 'status':
+      return await statusCommand(rest);
+    case 'checkpoint':
+      return await checkpointCommand(rest);
     case 'version':
     case '--version':
     case '-v':
@@ -49,7 +56,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     case '-h':
     case undefined: {
       const topic = rest[0];
-      const topics: Readonly<Record<string, string>> = { run: RUN_USAGE, manifest: MANIFEST_USAGE, lint: LINT_USAGE, gc: GC_USAGE, pushgateway: PUSHGATEWAY_USAGE };
+      const topics: Readonly<Record<string, string>> = { run: RUN_USAGE, manifest: MANIFEST_USAGE, lint: LINT_USAGE, gc: GC_USAGE, pushgateway: PUSHGATEWAY_USAGE, status: STATUS_USAGE, checkpoint: CHECKPOINT_USAGE };
       const text = (topic === undefined ? undefined : topics[topic]) ?? MAIN_USAGE;
       (command === undefined ? process.stderr : process.stdout).write(text);
       return command === undefined ? 2 : 0;

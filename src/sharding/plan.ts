@@ -399,6 +399,19 @@ export class FrozenShardPlan {
 }
 
 /**
+ * The `of` of a cursor over shard `index` of a plan: tells which plan and
+ * shard a checkpointed cursor belongs to (`jobkit status` matches them).
+ *
+ * @example
+ * ```ts
+ * planShardFingerprint(plan.manifest.planId, plan.manifest.count, 3) === files.cursor.of; // for shard 3
+ * ```
+ */
+export function planShardFingerprint(planId: string, count: number, index: number): string {
+  return fingerprint(['plan', planId, count, index]);
+}
+
+/**
  * The public view of a stored manifest: a fresh object, so no stored-only field leaks through it.
  *
  * @example
@@ -457,7 +470,7 @@ export class PlanShardIterator implements AsyncIterable<PlannedObject> {
     this.#start = manifest.shardStarts[index]!;
     this.size = manifest.shardStarts[index + 1]! - this.#start;
     this.bytes = manifest.shardBytes[index]!;
-    this.#of = fingerprint(['plan', manifest.planId, manifest.count, index]);
+    this.#of = planShardFingerprint(manifest.planId, manifest.count, index);
     this.#signal = signal;
     this.#position = resumePosition(resume, 'plan', this.#of, this.size);
   }
