@@ -141,7 +141,7 @@ export function formatAge(seconds: number): string {
  */
 export function table(rows: readonly (readonly string[])[], indent: string): string {
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => r[c]?.length ?? 0))) ?? [];
-  return rows.map((r) => `${indent}${r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join('  ')}\n`).join('');
+  return rows.map((r) => `${`${indent}${r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join('  ')}`.trimEnd()}\n`).join('');
 }
 
 const dash = '-';
