@@ -293,6 +293,19 @@ describe.each(TARGETS)('jobkit status on $name', (target) => {
     expect((await run(['checkpoint', 'verify', ...base(), '--index', '2', '--seq', '3'])).code).toBe(0);
   });
 
+  it('counts a job of 500 records with bounded reads (the time is printed, not asserted)', async () => {
+    const bulk: JobIdentity = { ...identity(0), jobName: 'bulk' };
+    const ledger = createIdempotency({ store, identity: bulk });
+    const keys = Array.from({ length: 500 }, (_, i) => `row-${i}`);
+    await ledger.runMany(keys, (k) => k, (k) => k.length, { concurrency: 16 });
+    const started = performance.now();
+    const res = await run(['status', '--store', url, '--namespace', 'data', '--job', 'bulk', '-o', 'json']);
+    const ms = performance.now() - started;
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ idempotency: { total: 500, completed: 500 } });
+    console.log(`jobkit status on ${target.name}, 500 idempotency records: ${Math.round(ms)} ms (process start included)`);
+  });
+
   it('a job without records: exit 1 with a clear message, the empty report still printed with -o json', async () => {
     const res = await run(['status', '--store', url, '--namespace', 'data', '--job', 'nothing', '-o', 'json']);
     expect(res.code).toBe(1);
