@@ -14,7 +14,6 @@ import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { checkChoiceOption, checkOption } from '../runtime/config.ts';
 import type { JobLogger } from '../runtime/types.ts';
-import { scopePrefix } from '../store/keys.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { canonicalJson } from '../util/canonical-json.ts';
 import { type Committed, HeadCommitter } from './commit.ts';
@@ -24,7 +23,7 @@ import { type DownloadSettings, removeSpooled } from './download.ts';
 import { CheckpointCorruptError, CheckpointStateError } from './errors.ts';
 import { type HeadState, readHead } from './fencing.ts';
 import { decodeManifest, type HeadEntry, type Manifest } from './format.ts';
-import { assertPartName, HEAD_KEY, resolveKey } from './layout.ts';
+import { assertPartName, checkpointRoot, HEAD_KEY, resolveKey } from './layout.ts';
 import { createSchedule, type SaveSchedule } from './policy.ts';
 import { downloadParts, readManifest, readState } from './read-checkpoint.ts';
 import { pruneCheckpoints } from './retention.ts';
@@ -143,7 +142,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
 
   constructor(options: CheckpointerOptions<S>) {
     this.#store = options.store;
-    this.root = resolveKey(scopePrefix(options.identity, { scope: options.scope, perIndex: options.perIndex ?? true }), 'checkpoints');
+    this.root = checkpointRoot(options.identity, { scope: options.scope, perIndex: options.perIndex ?? true });
     this.#headKey = resolveKey(this.root, HEAD_KEY);
     const { identity } = options;
     this.#log = options.log ?? silentLog;

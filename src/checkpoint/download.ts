@@ -48,7 +48,53 @@ export async function downloadPart(settings: DownloadSettings, name: string, rec
   }
 }
 
-async function downloadOnce(settings: DownloadSettings, name: string, record: PartRecord): Promise<LoadedPart> {
+/**
+ * Verify a part without keeping its bytes: streamed through the same checks
+ * as {@link downloadPart} (size, length, checksum; read once more before a
+ * verdict of corruption) and dropped, so a part of any size costs no memory
+ * or disk. For `jobkit checkpoint verify` and `jobkit status --verify`.
+ *
+ * @throws CheckpointCorruptError naming the part (and expected vs actual checksum) when it does not verify.
+ * @example
+ * ```ts
+ * await verifyPart({ store, root, signal: undefined }, 'weights', manifest.parts.weights);
+ * ```
+ */
+export async function verifyPart(settings: Pick<DownloadSettings, 'store' | 'root' | 'signal'>, name: string, record: PartRecord): Promise<void> {
+  const once = async (): Promise<void> => {
+    const part = await openVerified(settings, name, record);
+    try {
+      for await (const _chunk of part.chunks) {
+        // Hashed by openVerified's generator; the bytes themselves are not needed.
+      }
+    } catch (err) {
+      part.destroy();
+      throw err;
+    } finally {
+      part.done();
+    }
+    part.check();
+  };
+  try {
+    await once();
+  } catch (err) {
+    // As in downloadPart: a bad read is not a bad part at rest.
+    if (settings.signal?.aborted === true || !(err instanceof CheckpointCorruptError || err instanceof RetryableError)) throw err;
+    await once();
+  }
+}
+
+/** A part's body being read: chunks hashed on the way, and the verdict once they are all read. */
+interface VerifiedBody {
+  readonly chunks: AsyncGenerator<Buffer>;
+  /** Throw CheckpointCorruptError unless every byte arrived and the checksum matches. */
+  readonly check: () => void;
+  readonly destroy: () => void;
+  /** Detach from the signal. */
+  readonly done: () => void;
+}
+
+async function openVerified(settings: Pick<DownloadSettings, 'store' | 'root' | 'signal'>, name: string, record: PartRecord): Promise<VerifiedBody> {
   const { store, root, signal } = settings;
   const key = resolveKey(root, record.key);
   const algorithm = checksumAlgorithm(record.checksum);
@@ -72,30 +118,40 @@ async function downloadOnce(settings: DownloadSettings, name: string, record: Pa
       yield chunk;
     }
   };
-  const check = (): void => {
-    const sum = hasher.digest();
-    if (received !== record.size) throw new CheckpointCorruptError(key, `part "${name}" ended after ${received} of ${record.size} bytes`);
-    if (sum !== record.checksum) throw new CheckpointCorruptError(key, `part "${name}" fails its checksum: expected ${record.checksum}, got ${sum}`);
+  return {
+    chunks: verify(object.body as AsyncIterable<Buffer>),
+    check: () => {
+      const sum = hasher.digest();
+      if (received !== record.size) throw new CheckpointCorruptError(key, `part "${name}" ended after ${received} of ${record.size} bytes`);
+      if (sum !== record.checksum) throw new CheckpointCorruptError(key, `part "${name}" fails its checksum: expected ${record.checksum}, got ${sum}`);
+    },
+    destroy: () => object.body.destroy(),
+    done: () => signal?.removeEventListener('abort', onAbort),
   };
+}
+
+async function downloadOnce(settings: DownloadSettings, name: string, record: PartRecord): Promise<LoadedPart> {
+  const key = resolveKey(settings.root, record.key);
+  const part = await openVerified(settings, name, record);
 
   if (record.size <= settings.inMemoryMaxBytes) {
     // The size is known: fill one buffer instead of keeping chunks and concatenating them.
     const bytes = Buffer.allocUnsafe(record.size);
     let filled = 0;
     try {
-      for await (const chunk of verify(object.body as AsyncIterable<Buffer>)) {
+      for await (const chunk of part.chunks) {
         if (filled + chunk.byteLength > record.size) {
           throw new CheckpointCorruptError(key, `part "${name}" is longer than the ${record.size} bytes of its manifest`);
         }
         filled += chunk.copy(bytes, filled);
       }
     } catch (err) {
-      object.body.destroy();
+      part.destroy();
       throw err;
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      part.done();
     }
-    check();
+    part.check();
     return {
       name,
       size: record.size,
@@ -107,14 +163,14 @@ async function downloadOnce(settings: DownloadSettings, name: string, record: Pa
 
   const path = join(settings.spoolDir, `jobkit-part-${randomBytes(8).toString('hex')}`);
   try {
-    await spool(verify(object.body as AsyncIterable<Buffer>), path);
-    check();
+    await spool(part.chunks, path);
+    part.check();
   } catch (err) {
-    object.body.destroy();
+    part.destroy();
     await rm(path, { force: true });
     throw err;
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    part.done();
   }
   return {
     name,

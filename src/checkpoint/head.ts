@@ -45,3 +45,23 @@ export function committedHead(head: Head, entry: HeadEntry, keep: number): Head 
     nonce: nonce(),
   };
 }
+
+/**
+ * The head without the checkpoints of `seqs` (`jobkit checkpoint rm`): same
+ * epoch and owner, so the writer of that epoch keeps committing (its next CAS
+ * fails once, it re-reads the head and builds on this one) and older writers
+ * stay fenced; a fresh nonce, as every head write has.
+ *
+ * @example
+ * ```ts
+ * const next = headWithout(head, new Set([3]));
+ * ```
+ */
+export function headWithout(head: Head, seqs: ReadonlySet<number>): Head {
+  return {
+    ...head,
+    checkpoints: head.checkpoints.filter((e) => !seqs.has(e.seq)),
+    updatedAt: new Date().toISOString(),
+    nonce: nonce(),
+  };
+}

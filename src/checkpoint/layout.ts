@@ -13,9 +13,11 @@
  * and manifest hold is format.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { joinKey, keySegment } from '../store/keys.ts';
+import type { JobIdentity } from '../runtime/types.ts';
+import { joinKey, keySegment, type ScopeOptions, scopePrefix } from '../store/keys.ts';
 
 export const HEAD_KEY = 'head.json';
+const ROOT_DIR = 'checkpoints';
 const MANIFEST_DIR = 'manifests';
 export const DATA_DIR = 'data';
 const EPOCH_DIGITS = 10;
@@ -62,6 +64,19 @@ export function dataKey(epoch: number, partName: string): string {
  */
 export function resolveKey(root: string, relativeKey: string): string {
   return joinKey(...root.split('/'), ...relativeKey.split('/'));
+}
+
+/**
+ * The root of a checkpoint line: `<scope prefix>/checkpoints`, e.g.
+ * `jobs/<namespace>/<job>/index-<n>/checkpoints` for the default scope.
+ *
+ * @example
+ * ```ts
+ * checkpointRoot(identity, { perIndex: true }); // 'jobs/default/etl/index-0/checkpoints'
+ * ```
+ */
+export function checkpointRoot(identity: JobIdentity, scope: ScopeOptions): string {
+  return resolveKey(scopePrefix(identity, scope), ROOT_DIR);
 }
 
 /**

@@ -28,6 +28,10 @@ export interface PruneContext {
   readonly readManifest: (relativeKey: string) => Promise<Manifest>;
   readonly log: JobLogger;
   readonly signal?: AbortSignal | undefined;
+  /** Told each key before it is deleted (`jobkit checkpoint rm` lists them). */
+  readonly onDelete?: ((key: string) => void) | undefined;
+  /** Decide and report (`onDelete`) without deleting: the dry run of `jobkit checkpoint rm`. */
+  readonly dryRun?: boolean | undefined;
 }
 
 /** Data keys (relative) a manifest references. */
@@ -67,7 +71,8 @@ export async function pruneCheckpoints(ctx: PruneContext, dropped: readonly Head
   const absolute = (rel: string): string => resolveKey(root, rel);
   let deleted = 0;
   const remove = async (rel: string): Promise<void> => {
-    await store.delete(absolute(rel), { signal });
+    ctx.onDelete?.(absolute(rel));
+    if (ctx.dryRun !== true) await store.delete(absolute(rel), { signal });
     deleted++;
   };
 

@@ -3,16 +3,19 @@
  * The `jobkit` command: `run` (local Job controller emulator), `manifest`
  * (Job manifest generator), `lint` (manifest checks), `gc` (store clean-up),
  * `pushgateway gc` (Pushgateway clean-up), `alerts` and `dashboards`
- * (Prometheus rules and Grafana dashboards), `help`, `version`.
+ * (Prometheus rules and Grafana dashboards), `status` and `checkpoint` (a
+ * job's state in the store), `help`, `version`.
  */
 import { alertsCommand } from './alerts-command.ts';
+import { checkpointCommand } from './checkpoint-command.ts';
 import { dashboardsCommand } from './dashboards-command.ts';
 import { gcCommand } from './gc-command.ts';
 import { lintCommand } from './lint-command.ts';
 import { manifestCommand } from './manifest-command.ts';
 import { pushgatewayCommand } from './pushgateway-command.ts';
 import { runCommand } from './run-command.ts';
-import { ALERTS_USAGE, DASHBOARDS_USAGE, GC_USAGE, LINT_USAGE, MAIN_USAGE, MANIFEST_USAGE, PUSHGATEWAY_USAGE, RUN_USAGE } from './usage.ts';
+import { statusCommand } from './status-command.ts';
+import { ALERTS_USAGE, CHECKPOINT_USAGE, DASHBOARDS_USAGE, GC_USAGE, LINT_USAGE, MAIN_USAGE, MANIFEST_USAGE, PUSHGATEWAY_USAGE, RUN_USAGE, STATUS_USAGE } from './usage.ts';
 import { jobkitVersion } from './version.ts';
 
 /**
@@ -40,6 +43,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       return alertsCommand(rest);
     case 'dashboards':
       return dashboardsCommand(rest);
+    case 'status':
+      return await statusCommand(rest);
+    case 'checkpoint':
+      return await checkpointCommand(rest);
     case 'version':
     case '--version':
     case '-v':
@@ -50,7 +57,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     case '-h':
     case undefined: {
       const topic = rest[0];
-      const topics: Readonly<Record<string, string>> = { run: RUN_USAGE, manifest: MANIFEST_USAGE, lint: LINT_USAGE, gc: GC_USAGE, pushgateway: PUSHGATEWAY_USAGE, alerts: ALERTS_USAGE, dashboards: DASHBOARDS_USAGE };
+      const topics: Readonly<Record<string, string>> = {
+        run: RUN_USAGE,
+        manifest: MANIFEST_USAGE,
+        lint: LINT_USAGE,
+        gc: GC_USAGE,
+        pushgateway: PUSHGATEWAY_USAGE,
+        alerts: ALERTS_USAGE,
+        dashboards: DASHBOARDS_USAGE,
+        status: STATUS_USAGE,
+        checkpoint: CHECKPOINT_USAGE,
+      };
       const text = (topic === undefined ? undefined : topics[topic]) ?? MAIN_USAGE;
       (command === undefined ? process.stderr : process.stdout).write(text);
       return command === undefined ? 2 : 0;

@@ -9,6 +9,9 @@ Commands:
   manifest   Write a Job manifest for a jobkit program
   lint       Check a Job manifest against jobkit's env contract and exit codes
   gc         Delete expired idempotency records (and, with --plans, shard plans) from the store
+  status     Show where a job stands: checkpoints, idempotency records, plans, work queues
+  checkpoint ls|verify|rm
+             List, verify or delete one index's checkpoints
   pushgateway gc
              Delete Pushgateway groups whose last push is older than a bound
   alerts     Write Prometheus alerting rules (rules file and PrometheusRule)
@@ -266,4 +269,54 @@ Options:
   -h, --help        Show this help
 
 Exit status: 0 written, 2 wrong options (nothing written).
+`;
+
+export const STATUS_USAGE = `Usage: jobkit status --job <name> [--namespace <ns>] [--store <url>] [--verify] [-o json]
+
+Shows where a job stands, from its store: per index the latest checkpoint
+(seq, age, size, parts, epochs taken, the pod of the latest attempt, the items
+done by its shard cursor), the idempotency records by state (in progress with
+owner and lease expiry, failed, partial), the frozen shard plans and the work
+queues by chunk state. Reads only: never writes, locks or deletes.
+
+Options:
+      --job <name>          The Job (JOBKIT_JOB_NAME)
+      --namespace <ns>      Its namespace (default: default)
+      --store <url>         The store (default: JOBKIT_STORE; required when unset)
+      --verify              Also download every part of each index's latest
+                            checkpoint and check its checksum (costs its bytes);
+                            without it checkpoints show "not verified"
+  -o, --output json         Print the status as JSON
+  -h, --help                Show this help
+
+Exit status: 0 shown; 1 no records of the job in the store; 2 usage error;
+65 with --verify, a latest checkpoint failed verification; 75 the store
+failed (retry); 78 the store refused access or a record is of a newer jobkit.
+`;
+
+export const CHECKPOINT_USAGE = `Usage: jobkit checkpoint ls|verify|rm --job <name> [--namespace <ns>] --index <n> [--store <url>] [options]
+
+  ls        The checkpoints the head keeps for the index (seq, epoch, time,
+            size, parts; the latest is the one a restarted pod resumes from)
+  verify    Download a checkpoint (default the latest) and check every part's
+            size and checksum; names each broken part, expected vs actual
+  rm        Delete kept checkpoints: a dry run unless --yes. The latest is
+            refused unless --force (a pod restarting now resumes from it)
+
+Options:
+      --job <name>          The Job (JOBKIT_JOB_NAME)
+      --namespace <ns>      Its namespace (default: default)
+      --index <n>           The index (0..99999)
+      --store <url>         The store (default: JOBKIT_STORE; required when unset)
+      --seq <s>             verify: this checkpoint; rm: this one (repeatable)
+      --all                 rm: every kept checkpoint (needs --force: it includes the latest)
+      --yes                 rm: delete (default: list what would be deleted)
+      --force               rm: also the latest checkpoint
+  -o, --output json         Print the result as JSON
+  -h, --help                Show this help
+
+Exit status: 0 done; 1 nothing to act on (no checkpoints for the index, a
+seq the head does not keep, rm of the latest refused); 2 usage error; 65
+verify found a corrupt checkpoint; 75 the store failed, or the head changed
+during rm (run it again); 78 the store refused access.
 `;

@@ -122,3 +122,28 @@ function safeJson(value: unknown): string {
     return String(value);
   }
 }
+
+const CURSOR_KINDS: readonly ShardCursor['kind'][] = ['range', 'items', 'plan'];
+
+/**
+ * The shard cursor a checkpoint's state carries, by the documented
+ * convention (`{ cursor: files.cursor }`, or the cursor as the whole state),
+ * or undefined when the state holds none. Only reads: a malformed value is
+ * simply not a cursor. `jobkit status` shows its position as the items done.
+ *
+ * @example
+ * ```ts
+ * findCursor({ cursor: { v: 1, kind: 'plan', of: '9f2c', position: 1200 } })?.position; // 1200
+ * findCursor({ next: 3 }); // undefined
+ * ```
+ */
+export function findCursor(state: unknown): ShardCursor | undefined {
+  const asCursor = (value: unknown): ShardCursor | undefined => {
+    if (typeof value !== 'object' || value === null) return undefined;
+    const c = value as Record<string, unknown>;
+    const kind = CURSOR_KINDS.find((k) => k === c.kind);
+    if (c.v !== 1 || kind === undefined || typeof c.of !== 'string' || !Number.isSafeInteger(c.position) || (c.position as number) < 0) return undefined;
+    return { v: 1, kind, of: c.of, position: c.position as number };
+  };
+  return asCursor(state) ?? (typeof state === 'object' && state !== null ? asCursor((state as Record<string, unknown>).cursor) : undefined);
+}

@@ -19,7 +19,7 @@ import { sha256Hex } from '../util/hash.ts';
 import { fingerprint, resumePosition } from './cursor.ts';
 import { ShardPlanError } from './errors.ts';
 import { type ResolvedSource, type ShardInput, normalizeSource, resolveSource, withInputStore } from './input.ts';
-import { childKey, moduleDir } from './keys.ts';
+import { childKey, moduleDir, PLAN_FILE, PLANS_AREA } from './keys.ts';
 import {
   PLAN_FORMAT,
   PLAN_VERSION,
@@ -144,11 +144,11 @@ export interface FreezeShardPlanOptions extends ShardPlanLocation {
  * ```
  */
 export function shardPlanKey(location: ShardPlanLocation): string {
-  return childKey(planDir(location, normalizeSource(location.prefix, location.input)), 'plan.json');
+  return childKey(planDir(location, normalizeSource(location.prefix, location.input)), PLAN_FILE);
 }
 
 function planDir(location: ShardPlanLocation, source: ResolvedSource): string {
-  return moduleDir(location.identity, location.scope, 'shard-plans', location.name ?? defaultPlanName(source));
+  return moduleDir(location.identity, location.scope, PLANS_AREA, location.name ?? defaultPlanName(source));
 }
 
 /** `prefix:<prefix>` for the job's store (as before input stores), `input:<url>/<prefix>` for another store. */
@@ -398,8 +398,28 @@ export class FrozenShardPlan {
   }
 }
 
-/** The public view of a stored manifest: a fresh object, so no stored-only field leaks through it. */
-function planInfo(m: ShardPlanManifest): ShardPlanInfo {
+/**
+ * The `of` of a cursor over shard `index` of a plan: tells which plan and
+ * shard a checkpointed cursor belongs to (`jobkit status` matches them).
+ *
+ * @example
+ * ```ts
+ * planShardFingerprint(plan.manifest.planId, plan.manifest.count, 3) === files.cursor.of; // for shard 3
+ * ```
+ */
+export function planShardFingerprint(planId: string, count: number, index: number): string {
+  return fingerprint(['plan', planId, count, index]);
+}
+
+/**
+ * The public view of a stored manifest: a fresh object, so no stored-only field leaks through it.
+ *
+ * @example
+ * ```ts
+ * const info = planInfo(decodeManifest(obj.body, key));
+ * ```
+ */
+export function planInfo(m: ShardPlanManifest): ShardPlanInfo {
   return {
     planId: m.planId,
     name: m.name,
@@ -450,7 +470,7 @@ export class PlanShardIterator implements AsyncIterable<PlannedObject> {
     this.#start = manifest.shardStarts[index]!;
     this.size = manifest.shardStarts[index + 1]! - this.#start;
     this.bytes = manifest.shardBytes[index]!;
-    this.#of = fingerprint(['plan', manifest.planId, manifest.count, index]);
+    this.#of = planShardFingerprint(manifest.planId, manifest.count, index);
     this.#signal = signal;
     this.#position = resumePosition(resume, 'plan', this.#of, this.size);
   }

@@ -29,7 +29,7 @@ import { type ConditionalPut, tryPut } from '../store/conditional.ts';
 import { requireConditionalWrites } from '../store/probe.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { LeaseLostError } from './errors.ts';
-import { childKey, moduleDir } from './keys.ts';
+import { CHUNKS_DIR, childKey, moduleDir, QUEUE_FILE, QUEUES_AREA } from './keys.ts';
 import {
   CHUNK_RECORD_VERSION,
   type ChunkRecord,
@@ -218,12 +218,12 @@ export class WorkQueue {
     validateShardSpec(options.identity, 'identity');
     this.workerId = options.workerId ?? `${options.identity.podName ?? hostname()}/${randomUUID().slice(0, 8)}`;
     this.#signal = options.signal ?? options.lifecycle?.signal;
-    this.dir = moduleDir(options.identity, options.scope, 'work-queues', options.name ?? DEFAULT_WORK_QUEUE_NAME);
+    this.dir = moduleDir(options.identity, options.scope, QUEUES_AREA, options.name ?? DEFAULT_WORK_QUEUE_NAME);
   }
 
   /** Store key of a chunk's record. */
   chunkKey(chunk: number): string {
-    return childKey(this.dir, 'chunks', `${String(chunk).padStart(8, '0')}.json`);
+    return childKey(this.dir, CHUNKS_DIR, `${String(chunk).padStart(8, '0')}.json`);
   }
 
   /**
@@ -262,7 +262,7 @@ export class WorkQueue {
   /** Read every chunk's record (missing chunks are unclaimed), for status and tests. */
   async status(): Promise<Map<number, ChunkStatus>> {
     const out = new Map<number, ChunkStatus>();
-    for await (const info of this.#o.store.list(childKey(this.dir, 'chunks') + '/')) {
+    for await (const info of this.#o.store.list(childKey(this.dir, CHUNKS_DIR) + '/')) {
       const obj = await this.#o.store.get(info.key);
       if (obj !== undefined) {
         const { version: _version, ...status } = decodeChunkRecord(obj.body, info.key);
@@ -273,7 +273,7 @@ export class WorkQueue {
   }
 
   async #ensureQueue(): Promise<void> {
-    const key = childKey(this.dir, 'queue.json');
+    const key = childKey(this.dir, QUEUE_FILE);
     const count = this.#o.identity.count;
     // `count` (the job's JOBKIT_COUNT) was added later: records without it are accepted.
     const body = encodeQueueRecord({ version: QUEUE_RECORD_VERSION, chunks: this.chunks, count, createdAtMs: Date.now(), createdBy: this.workerId });
@@ -303,7 +303,7 @@ export class WorkQueue {
   async #claimNext(): Promise<Held | 'all-done' | undefined> {
     const store = this.#o.store;
     const etags = new Map<number, string>();
-    for await (const info of store.list(childKey(this.dir, 'chunks') + '/', { signal: this.#signal })) {
+    for await (const info of store.list(childKey(this.dir, CHUNKS_DIR) + '/', { signal: this.#signal })) {
       const chunk = Number(info.key.slice(info.key.lastIndexOf('/') + 1, -'.json'.length));
       if (Number.isSafeInteger(chunk) && chunk >= 0 && chunk < this.chunks) etags.set(chunk, info.etag);
     }

@@ -9,6 +9,10 @@ import type { JobIdentity } from '../runtime/types.ts';
 
 const SAFE = /^[A-Za-z0-9_-]$/;
 
+/** The segment a per-index prefix adds: `index-<n>`. */
+const INDEX_SEGMENT = 'index-';
+const INDEX_KEY = /^index-(0|[1-9][0-9]{0,8})\//;
+
 /**
  * Encode any non-empty string as one key segment: characters outside
  * `[A-Za-z0-9_-]` become `%XX` (UTF-8 bytes). Injective, so distinct inputs never
@@ -107,7 +111,7 @@ export function scopePrefix(identity: JobIdentity, options: ScopeOptions): strin
         ? [...cronJobSegments(identity, scope), 'runs', String(Math.floor(scheduled.getTime() / 1000))]
         : job;
   } else base = ['scopes', keySegment(scope)];
-  if (options.perIndex) base.push(`index-${identity.index}`);
+  if (options.perIndex) base.push(`${INDEX_SEGMENT}${identity.index}`);
   return joinKey(...base);
 }
 
@@ -122,4 +126,34 @@ export function scopePrefix(identity: JobIdentity, options: ScopeOptions): strin
  */
 export function isScopeKeyword(scope: string | undefined): scope is ScopeKeyword {
   return (SCOPE_KEYWORDS as readonly string[]).includes(scope ?? '');
+}
+
+/**
+ * The list prefix under which every per-index prefix of `base` (a
+ * {@link scopePrefix} with `perIndex: false`) lies: `<base>/index-`. Listing it
+ * finds the indexes that wrote something without knowing their count.
+ *
+ * @example
+ * ```ts
+ * perIndexListPrefix('jobs/data/etl'); // 'jobs/data/etl/index-'
+ * ```
+ */
+export function perIndexListPrefix(base: string): string {
+  return `${base}/${INDEX_SEGMENT}`;
+}
+
+/**
+ * The index of a key listed under {@link perIndexListPrefix}, or undefined
+ * when the key is not under a per-index prefix of `base`.
+ *
+ * @example
+ * ```ts
+ * indexOfKey('jobs/data/etl', 'jobs/data/etl/index-3/checkpoints/head.json'); // 3
+ * indexOfKey('jobs/data/etl', 'jobs/data/etl/idempotency/ab12'); // undefined
+ * ```
+ */
+export function indexOfKey(base: string, key: string): number | undefined {
+  if (!key.startsWith(`${base}/`)) return undefined;
+  const m = INDEX_KEY.exec(key.slice(base.length + 1));
+  return m === null ? undefined : Number(m[1]);
 }
