@@ -128,6 +128,7 @@ export {
   type ShardCursor,
   type ShardHelpers,
   type WorkQueueSummary,
+  type WorkQueueProgress,
 } from './sharding/index.ts';
 
 // Telemetry: `job.log` and `job.metrics` (the logger, metrics, Pushgateway and tracing APIs: jobkit/telemetry).

@@ -26,6 +26,7 @@ import { withSpan } from '../telemetry/span.ts';
 import { type JobTracing, type TracingOptions, resolveTracingConfig, startTracing } from '../telemetry/tracing.ts';
 import { resolveSettings } from '../idempotency/settings.ts';
 import { type Env, readString, unknownJobkitVariables } from '../runtime/config.ts';
+import { integrityKindOf } from './integrity-kind.ts';
 import { type NamedValue, checkKeyLengths } from './key-lengths.ts';
 import { retry, type RetryOptions } from '../runtime/retry.ts';
 import type { JobIdentity, Lifecycle } from '../runtime/types.ts';
@@ -230,6 +231,7 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
       lifecycle,
       log,
       onShare: (share) => metrics.trackShare(share),
+      onQueueProgress: (progress) => metrics.trackQueue(progress),
       // A getter: ranges and lists need no store, so none is opened for them.
       get store() {
         return store();
@@ -274,7 +276,16 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
   };
   return {
     modules,
-    wrapMain: (main) => (tracing === undefined ? main() : tracing.inJobSpan(main)),
+    wrapMain: async (main) => {
+      try {
+        return await (tracing === undefined ? main() : tracing.inJobSpan(main));
+      } catch (err) {
+        // A corrupt plan or record ends the run: counted, so the final push carries it.
+        const kind = integrityKindOf(err);
+        if (kind !== undefined) metrics.integrityFailure(kind);
+        throw err;
+      }
+    },
     finished: (exitCode) => metrics.finished({ exitCode }),
   };
 }

@@ -18,7 +18,7 @@ import {
 } from './strategies.ts';
 import type { RangeStrategy, ShardCursor } from './types.ts';
 import { validateShardSpec } from './validate.ts';
-import { type WorkQueue, type WorkQueueOptions, createWorkQueue } from './work-queue.ts';
+import { type WorkQueue, type WorkQueueOptions, type WorkQueueProgress, createWorkQueue } from './work-queue.ts';
 
 /** Dependencies of {@link createShardHelpers}. */
 export interface ShardHelperDeps {
@@ -30,6 +30,8 @@ export interface ShardHelperDeps {
   readonly log?: JobLogger;
   /** Told of every resumable share handed out (range, items, objects), for the work-remaining metrics. */
   readonly onShare?: (share: ShareProgress) => void;
+  /** Told of every work queue's progress (chunks left), for the work-remaining metrics. */
+  readonly onQueueProgress?: (progress: WorkQueueProgress) => void;
 }
 
 /** A share's progress: items in it, and items finished so far. */
@@ -133,6 +135,16 @@ export function createShardHelpers(deps: ShardHelperDeps): ShardHelpers {
     plan,
     objects: async (prefix, options = {}) => told((await plan(prefix, { ...options, count: spec.count })).shard(spec.index, options)),
     workQueue: (options) =>
-      createWorkQueue({ ...options, store: requireStore('workQueue'), identity, lifecycle: deps.lifecycle, log: deps.log }),
+      createWorkQueue({
+        ...options,
+        store: requireStore('workQueue'),
+        identity,
+        lifecycle: deps.lifecycle,
+        log: deps.log,
+        onProgress: (p) => {
+          options.onProgress?.(p);
+          deps.onQueueProgress?.(p);
+        },
+      }),
   };
 }

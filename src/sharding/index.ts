@@ -40,6 +40,7 @@ export {
   WorkQueue,
   type WorkQueueOptions,
   type WorkQueueSummary,
+  type WorkQueueProgress,
   chunkBounds,
   createWorkQueue,
 } from './work-queue.ts';

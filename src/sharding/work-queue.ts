@@ -116,9 +116,24 @@ export interface WorkQueueOptions {
   readonly workerId?: string;
   /** When given, a lease still held at shutdown is released in the `release` phase. */
   readonly lifecycle?: Lifecycle;
+  /**
+   * Told after every scan and every chunk this worker finishes: the queue's
+   * chunks and how many of them are not known to be done or failed (as this
+   * worker last saw them: an upper bound that tightens as it scans).
+   */
+  readonly onProgress?: (progress: WorkQueueProgress) => void;
   /** Stops the worker (default: the lifecycle's signal). */
   readonly signal?: AbortSignal;
   readonly log?: JobLogger;
+}
+
+/** A work queue's progress, as one worker sees it. */
+export interface WorkQueueProgress {
+  /** The queue's name (`WorkQueueOptions.name`). */
+  readonly name: string;
+  readonly chunks: number;
+  /** Chunks not known to be done or failed. */
+  readonly left: number;
 }
 
 /** What {@link WorkQueue.run} returns. */
@@ -193,6 +208,8 @@ export class WorkQueue {
   readonly workerId: string;
   /** Store key prefix of the queue. */
   readonly dir: string;
+  /** The queue's name (default {@link DEFAULT_WORK_QUEUE_NAME}). */
+  readonly name: string;
   readonly #o: WorkQueueOptions;
   readonly #signal: AbortSignal | undefined;
   readonly #maxFailures: number;
@@ -218,7 +235,8 @@ export class WorkQueue {
     validateShardSpec(options.identity, 'identity');
     this.workerId = options.workerId ?? `${options.identity.podName ?? hostname()}/${randomUUID().slice(0, 8)}`;
     this.#signal = options.signal ?? options.lifecycle?.signal;
-    this.dir = moduleDir(options.identity, options.scope, QUEUES_AREA, options.name ?? DEFAULT_WORK_QUEUE_NAME);
+    this.name = options.name ?? DEFAULT_WORK_QUEUE_NAME;
+    this.dir = moduleDir(options.identity, options.scope, QUEUES_AREA, this.name);
   }
 
   /** Store key of a chunk's record. */
@@ -312,6 +330,7 @@ export class WorkQueue {
       const seen = this.#seen.get(chunk);
       if (seen === undefined || seen.listedEtag !== etag) this.#seen.set(chunk, { listedEtag: etag, sinceMs: now });
     }
+    this.#told();
     if (this.#terminal.size === this.chunks) return 'all-done';
 
     const order = this.#preferredOrder();
@@ -340,7 +359,13 @@ export class WorkQueue {
       const held = await this.#tryTake(chunk, etag, record);
       if (held !== undefined) return held;
     }
+    this.#told();
     return this.#terminal.size === this.chunks ? 'all-done' : undefined;
+  }
+
+  /** Tells `onProgress` how many chunks are left. */
+  #told(): void {
+    this.#o.onProgress?.({ name: this.name, chunks: this.chunks, left: this.chunks - this.#terminal.size });
   }
 
   /** Start at this index's own contiguous region (locality, fewer collisions), then wrap around. */
@@ -441,6 +466,7 @@ export class WorkQueue {
     const done = await this.#cas(held, { ...held.record, state: 'done', completedAtMs: Date.now(), renewedAtMs: Date.now() });
     if (done.ok) {
       this.#terminal.set(chunk, 'done');
+      this.#told();
       return 'completed';
     }
     held.lost = true;

@@ -176,9 +176,9 @@ export function jobkitAlertRules(options: AlertRulesOptions): AlertRuleGroup[] {
     rule(
       'JobkitIntegrityFailure',
       'critical',
-      `sum by (namespace, job) (increase(jobkit_checkpoint_verification_failures_total[${window}])) > 0`,
-      `${where} found stored data that failed verification`,
-      'A stored checkpoint (manifest, state or part) failed its checksum on load: the job fell back to an older checkpoint. Find the damaged object with `jobkit checkpoint verify`.',
+      `sum by (namespace, job, kind) (increase(jobkit_integrity_failures_total[${window}])) > 0`,
+      `${where} found corrupt stored data ({{ $labels.kind }})`,
+      'Stored data of this job failed verification: a checkpoint (manifest, state or part) whose checksum is wrong (the job fell back to an older one), or a shard plan, work-queue, idempotency or single-run record that could not be read (the run failed). Find the damaged object with `jobkit status --verify` and `jobkit checkpoint verify`.',
     ),
     rule(
       'JobkitPushgatewayGroupStale',

@@ -274,7 +274,7 @@ export function onCallDashboard(): Dashboard {
     HALF,
     's',
   );
-  l.add('stat', 'Integrity failures', 'Stored checkpoints that failed verification on load in the dashboard range.', [t('A', `sum(increase(jobkit_checkpoint_verification_failures_total${SEL}[$__range]))`, undefined, instant)], HALF);
+  l.add('stat', 'Integrity failures', 'Stored data found corrupt in the dashboard range (checkpoints that failed verification, unreadable plans and records), by kind.', [t('A', `sum by (kind) (increase(jobkit_integrity_failures_total${SEL}[$__range]))`, '{{kind}}', instant)], HALF);
   return dashboard('jobkit-on-call', 'jobkit: on call', 'What is failing, preempted or stuck now.', [namespaceVariable, jobsVariable, stuckVariable], l);
 }
 
@@ -298,6 +298,13 @@ export function jobDashboard(): Dashboard {
     'percentunit',
   );
   l.add('timeseries', 'Items processed per index', 'Items the latest attempt of each index has processed.', [t('A', `sum by (index) (jobkit_items_total{outcome="processed",namespace=~"$namespace",job=~"$job",index=~"$index"})`, 'index {{index}}')], HALF);
+  l.add(
+    'timeseries',
+    'Work queue chunks left',
+    'Chunks of each work queue not yet known to be finished, as the pods last saw them (the lowest count over the pods is the closest).',
+    [t('A', `min by (queue) (jobkit_queue_chunks_left${one})`, '{{queue}}')],
+    HALF,
+  );
   l.add('table', 'Attempts', 'Who pushed each group: pod, node and attempt of the latest attempt per index.', [t('A', `max by (index, pod, node, attempt, job_name) (jobkit_job_info${one})`, undefined, instant)], HALF);
   l.add('timeseries', 'New attempts per index', 'Attempts started per index in the last hour.', [t('A', `changes(jobkit_job_start_time_seconds${one}[1h])`, 'index {{index}}')], HALF);
   l.add('timeseries', 'Checkpoint size', 'Size of the latest checkpoint save per index.', [t('A', `max by (index) (jobkit_checkpoint_last_save_bytes${one})`, 'index {{index}}')], HALF, 'bytes');

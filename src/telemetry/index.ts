@@ -29,6 +29,7 @@ export {
   type ItemOutcome,
   type IdempotencyResult,
   type InterruptionReason,
+  type IntegrityKind,
 } from './metrics.ts';
 export {
   createMetricsPusher,

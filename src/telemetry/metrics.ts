@@ -85,8 +85,15 @@ export interface JobMetrics {
   checkpointSaved(bytes: number, durationMs: number): void;
   /** Record a checkpoint load: bytes read and how long it took in milliseconds. */
   checkpointLoaded(bytes: number, durationMs: number): void;
-  /** Count a stored checkpoint that failed verification on load. */
+  /** Count a stored checkpoint that failed verification on load (`integrityFailure('checkpoint')`). */
   checkpointCorrupt(): void;
+  /** Count a stored record of the job found unreadable: corrupt, truncated, failing its checksum. */
+  integrityFailure(kind: IntegrityKind): void;
+  /**
+   * Report a work queue's progress from now on: `jobkit_queue_chunks{queue}`
+   * and `jobkit_queue_chunks_left{queue}`. `job.shard.workQueue` calls it.
+   */
+  trackQueue(progress: { readonly name: string; readonly chunks: number; readonly left: number }): void;
   /**
    * Report this index's share from now on (the latest one given wins): its
    * size and position are read at each push as `jobkit_shard_items` and
@@ -126,6 +133,15 @@ export interface JobMetrics {
   histogram<T extends string>(config: Omit<HistogramConfiguration<T>, 'registers'>): Histogram<T>;
 }
 
+/**
+ * What kind of stored data failed verification: a checkpoint (manifest,
+ * state or part), a frozen shard plan (or a page of it), a work-queue record,
+ * an idempotency record, a single-run guard record.
+ */
+export type IntegrityKind = 'checkpoint' | 'shard_plan' | 'work_queue' | 'idempotency_record' | 'exclusive_record';
+
+const INTEGRITY_KINDS: readonly IntegrityKind[] = ['checkpoint', 'shard_plan', 'work_queue', 'idempotency_record', 'exclusive_record'];
+
 /** Why a run was interrupted: `signal` (SIGTERM/SIGINT: preemption, eviction, drain) or `deadline`. */
 export type InterruptionReason = 'signal' | 'deadline';
 
@@ -164,8 +180,9 @@ const EXIT_CODE_BY_REASON: Readonly<Record<ShutdownReason, number | undefined>> 
  * | `jobkit_checkpoint_saved_bytes_total` / `_loaded_` | counter | checkpoint bytes |
  * | `jobkit_checkpoint_last_save_bytes` | gauge | size of the latest save |
  * | `jobkit_checkpoint_last_success_time_seconds` | gauge | when the latest save committed (checkpoint age = time() - it) |
- * | `jobkit_checkpoint_verification_failures_total` | counter | stored checkpoints that failed verification on load |
+ * | `jobkit_integrity_failures_total{kind}` | counter | stored data found corrupt: checkpoints that failed verification on load, plans and records that could not be read |
  * | `jobkit_shard_items`, `jobkit_shard_position` | gauge | this index's share: its size, and how far it got |
+ * | `jobkit_queue_chunks{queue}`, `jobkit_queue_chunks_left{queue}` | gauge | a work queue's chunks, and those not known to be finished |
  * | `jobkit_idempotency_results_total{result}` | counter | hit / miss / conflict / takeover |
  * | `jobkit_job_interruptions_total{reason}` | counter | signal / deadline interruptions of this run |
  * | `jobkit_process_cpu_seconds`, `jobkit_process_peak_rss_bytes` | gauge | CPU used and peak memory so far |
@@ -301,10 +318,32 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
       if (share !== undefined) this.set(share.position);
     },
   });
-  const corruptCheckpoints = new Counter({
-    name: 'jobkit_checkpoint_verification_failures_total',
-    help: 'Stored checkpoints that failed verification on load (a manifest, the state or a part): data integrity failures.',
+  const integrityFailures = new Counter({
+    name: 'jobkit_integrity_failures_total',
+    help: 'Stored data found corrupt, by kind: checkpoints that failed verification on load (load fell back to an older one), shard plans, work-queue, idempotency and single-run records that could not be read.',
+    labelNames: ['kind'] as const,
     registers,
+  });
+  for (const kind of INTEGRITY_KINDS) integrityFailures.labels(kind).inc(0);
+  // Work remaining in the work queues this run uses: one series per queue name. Absent until a queue scans.
+  const queues = new Map<string, { chunks: number; left: number }>();
+  const queueChunks = new Gauge({
+    name: 'jobkit_queue_chunks',
+    help: 'Chunks of a work queue this run works on.',
+    labelNames: ['queue'] as const,
+    registers: [],
+    collect() {
+      for (const [queue, q] of queues) this.labels(queue).set(q.chunks);
+    },
+  });
+  const queueLeft = new Gauge({
+    name: 'jobkit_queue_chunks_left',
+    help: 'Chunks of a work queue not known to this run to be done or failed (an upper bound that tightens as it scans).',
+    labelNames: ['queue'] as const,
+    registers: [],
+    collect() {
+      for (const [queue, q] of queues) this.labels(queue).set(q.left);
+    },
   });
   const idempotencyResults = new Counter({
     name: 'jobkit_idempotency_results_total',
@@ -345,7 +384,17 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
       loadedBytes.inc(bytes);
     },
     checkpointCorrupt() {
-      corruptCheckpoints.inc();
+      integrityFailures.labels('checkpoint').inc();
+    },
+    integrityFailure(kind) {
+      integrityFailures.labels(kind).inc();
+    },
+    trackQueue(progress) {
+      if (queues.size === 0) {
+        registry.registerMetric(queueChunks);
+        registry.registerMetric(queueLeft);
+      }
+      queues.set(progress.name, { chunks: progress.chunks, left: progress.left });
     },
     trackShare(next) {
       if (share === undefined) {

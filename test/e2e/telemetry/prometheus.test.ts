@@ -152,7 +152,10 @@ describe('alerts and dashboards on a real Prometheus scraping the Pushgateway', 
       await new Promise((r) => setTimeout(r, 500));
     }
     expect(wrong).toEqual([]);
-    const context = [...runs].map(([name, r]) => `--- ${name}\n${r.stderr().split('\n').filter((l) => !l.includes('"level":"debug"')).slice(-15).join('\n')}`).join('\n');
+    const interruptions = await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>('/api/v1/query', {
+      query: 'max_over_time(jobkit_job_interruptions_total{reason="signal"}[10m])',
+    });
+    const context = `interruptions seen: ${JSON.stringify(interruptions.result.map((r) => [r.metric.job, r.value[1]]))}\n` + [...runs].map(([name, r]) => `--- ${name}\n${r.stderr().split('\n').filter((l) => !l.includes('"level":"debug"')).slice(-15).join('\n')}`).join('\n');
     expect([...seen].sort(), context).toEqual(expect.arrayContaining(expected.map(([name, job]) => `${name} ${job}`)));
     const failed = await failing.done;
     expect(failed.code, failed.stderr).toBe(1);

@@ -136,7 +136,7 @@ describe.each(TARGETS)('checkpoints on the $name store', (target) => {
     const loaded = await createCheckpointer<State>({ store, identity, log, metrics }).load();
     expect(loaded?.state).toEqual({ step: 1 });
     expect(log.lines.find((l) => l.level === 'warn')?.msg).toContain('falling back to the previous one');
-    expect(await metrics.registry.metrics()).toMatch(/^jobkit_checkpoint_verification_failures_total 1$/m);
+    expect(await metrics.registry.metrics()).toMatch(/^jobkit_integrity_failures_total\{kind="checkpoint"\} 1$/m);
   });
 
   it('keeps the last N checkpoints', async () => {

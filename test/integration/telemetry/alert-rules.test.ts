@@ -175,12 +175,13 @@ const CASES: readonly Case[] = [
   {
     what: 'a checkpoint that failed verification on load; a job without',
     series: [
-      s('jobkit_checkpoint_verification_failures_total', '0x9 1x20'),
-      s('jobkit_checkpoint_verification_failures_total', '0x30', { ...G, job: 'clean' }),
+      s('jobkit_integrity_failures_total', '0x9 1x20', { ...G, kind: 'checkpoint' }),
+      s('jobkit_integrity_failures_total', '0x30', { ...G, kind: 'shard_plan' }),
+      s('jobkit_integrity_failures_total', '0x30', { ...G, job: 'clean', kind: 'checkpoint' }),
     ],
     expect: [
       { at: '5m', alert: 'JobkitIntegrityFailure', firing: [] },
-      { at: '15m', alert: 'JobkitIntegrityFailure', firing: [{ namespace: 'data', job: 'etl' }] },
+      { at: '15m', alert: 'JobkitIntegrityFailure', firing: [{ namespace: 'data', job: 'etl', kind: 'checkpoint' }] },
     ],
   },
   {

@@ -30,6 +30,28 @@ describe('work queue', () => {
     expect([...status.values()].every((r) => r.state === 'done')).toBe(true);
   });
 
+  it('tells onProgress how many chunks are left, never more than before, down to 0 at the end', async () => {
+    const store = new MemoryStore();
+    const seen: { name: string; chunks: number; left: number }[] = [];
+    const other = createWorkQueue({ store, identity, chunks: 6, name: 'reindex', workerId: 'other', ...FAST });
+    // Another worker finished two chunks before this one starts: the first scan already counts them once read.
+    let n = 0;
+    await other
+      .run(async () => {
+        await Promise.resolve();
+        if (++n > 2) throw new Error('stop after two');
+      })
+      .catch(() => undefined);
+    const summary = await createWorkQueue({ store, identity, chunks: 6, name: 'reindex', workerId: 'me', ...FAST, onProgress: (p) => seen.push({ ...p }) }).run(async () => {
+      await Promise.resolve();
+    });
+    expect(summary.completed.length).toBeGreaterThan(0);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((p) => p.name === 'reindex' && p.chunks === 6)).toBe(true);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!.left).toBeLessThanOrEqual(seen[i - 1]!.left);
+    expect(seen.at(-1)!.left).toBe(0);
+  });
+
   it("takes over a dead worker's expired lease by compare-and-swap", async () => {
     const store = new MemoryStore();
     const queue = createWorkQueue({ store, identity, chunks: 2, workerId: 'survivor', ...FAST });

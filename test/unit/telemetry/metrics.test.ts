@@ -97,6 +97,33 @@ describe('createJobMetrics', () => {
     expect(sample(text, 'jobkit_shard_position')).toBe(7);
   });
 
+  it('reports each work queue\'s chunks and chunks left by queue name; absent before any queue scans', async () => {
+    const metrics = createJobMetrics({ identity: testIdentity() });
+    expect(await metrics.registry.metrics()).not.toContain('jobkit_queue_');
+    metrics.trackQueue({ name: 'default', chunks: 100, left: 100 });
+    metrics.trackQueue({ name: 'reindex', chunks: 8, left: 3 });
+    metrics.trackQueue({ name: 'default', chunks: 100, left: 61 });
+    const text = await metrics.registry.metrics();
+    expect(sample(text, 'jobkit_queue_chunks{queue="default"}')).toBe(100);
+    expect(sample(text, 'jobkit_queue_chunks_left{queue="default"}')).toBe(61);
+    expect(sample(text, 'jobkit_queue_chunks_left{queue="reindex"}')).toBe(3);
+  });
+
+  it('counts integrity failures by kind, every kind present from the start at 0', async () => {
+    const metrics = createJobMetrics({ identity: testIdentity() });
+    let text = await metrics.registry.metrics();
+    for (const kind of ['checkpoint', 'shard_plan', 'work_queue', 'idempotency_record', 'exclusive_record']) {
+      expect(sample(text, `jobkit_integrity_failures_total{kind="${kind}"}`), kind).toBe(0);
+    }
+    metrics.checkpointCorrupt();
+    metrics.integrityFailure('shard_plan');
+    metrics.integrityFailure('shard_plan');
+    text = await metrics.registry.metrics();
+    expect(sample(text, 'jobkit_integrity_failures_total{kind="checkpoint"}')).toBe(1);
+    expect(sample(text, 'jobkit_integrity_failures_total{kind="shard_plan"}')).toBe(2);
+    expect(sample(text, 'jobkit_integrity_failures_total{kind="work_queue"}')).toBe(0);
+  });
+
   it('counts interruptions by reason, both series present from the start at 0', async () => {
     const metrics = createJobMetrics({ identity: testIdentity() });
     let text = await metrics.registry.metrics();
