@@ -4,7 +4,9 @@
  * and lifecycle, so a job that never touches a module pays nothing for it
  * (no store is opened, no OpenTelemetry SDK is loaded).
  *
- * Metrics and tracing are the exceptions that start eagerly when configured:
+ * The attempt lineage (job.attempts, job.item) starts eagerly when a store is
+ * configured: the start record must be written before main runs.
+ * Metrics and tracing are the other exceptions that start eagerly when configured:
  * the Pushgateway's final push and the trace flush must be registered as
  * shutdown hooks before main runs, whatever main does.
  */
