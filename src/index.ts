@@ -29,6 +29,7 @@
 // Runtime: runJob, identity, exit codes, errors, retries, lifecycle.
 export { runJob, executeJob, type JobContext, type JobMain, type RunJobOptions } from './job/run-job.ts';
 export type { JobModuleOptions, JobModules } from './job/job-modules.ts';
+export type { AttemptOutcome, AttemptsOptions, ItemOptions, ItemRun, JobAttempts, PastAttempt, QuarantineMode } from './job/attempts/types.ts';
 export { resolveIdentity, detectPlatform, PLATFORMS, TRIGGERS, scheduledTimeFromJobName, type IdentityOptions } from './runtime/identity.ts';
 export {
   EXIT_CODE_TABLE,
@@ -133,4 +134,4 @@ export {
 
 // Telemetry: `job.log` and `job.metrics` (the logger, metrics, Pushgateway and tracing APIs: jobkit/telemetry).
 export type { Logger } from './telemetry/logger.ts';
-export type { JobMetrics } from './telemetry/metrics.ts';
+export type { JobMetrics, MetricsProgress } from './telemetry/metrics.ts';

@@ -2,14 +2,17 @@
  * `jobkit gc`: the clean-up path for what runs leave in the store. Expired
  * idempotency records of a job (or scope) are deleted with conditional
  * deletes; with `--plans`, its frozen shard plans and work-queue records too
- * (only once the Job has finished: running pods read them).
+ * (only once the Job has finished: running pods read them); with
+ * `--attempts`, every index's attempt records and dead letters (same rule:
+ * a running attempt reads them at start).
  */
 import { parseArgs } from 'node:util';
 import { collectExpiredRecords, type CollectExpiredResult } from '../idempotency/gc.ts';
 import { recordsPrefix } from '../idempotency/keys.ts';
 import { exitCodeOf } from '../runtime/classify.ts';
 import type { JobIdentity } from '../runtime/types.ts';
-import { scopePrefix } from '../store/keys.ts';
+import { indexOfKey, perIndexListPrefix, scopePrefix } from '../store/keys.ts';
+import { isLineageKey } from '../job/attempts/inspect.ts';
 import { openStore } from '../store/open.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { GC_USAGE } from './usage.ts';
@@ -25,6 +28,19 @@ export interface GcReport {
   readonly records: CollectExpiredResult;
   /** Objects of shard plans and work queues deleted (`--plans`), else undefined. */
   readonly shardingObjects: number | undefined;
+  /** Attempt records and dead letters deleted (`--attempts`), else undefined. */
+  readonly attemptObjects: number | undefined;
+}
+
+async function deleteLineage(store: ObjectStore, base: string, dryRun: boolean): Promise<number> {
+  let n = 0;
+  for await (const info of store.list(perIndexListPrefix(base))) {
+    const index = indexOfKey(base, info.key);
+    if (index === undefined || !isLineageKey(`${base}/index-${index}`, info.key)) continue;
+    if (!dryRun) await store.delete(info.key);
+    n++;
+  }
+  return n;
 }
 
 async function deleteUnder(store: ObjectStore, prefix: string, dryRun: boolean): Promise<number> {
@@ -55,6 +71,7 @@ export async function gcCommand(argv: readonly string[]): Promise<number> {
         scope: { type: 'string' },
         store: { type: 'string' },
         plans: { type: 'boolean' },
+        attempts: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
@@ -96,7 +113,12 @@ export async function gcCommand(argv: readonly string[]): Promise<number> {
       shardingObjects = 0;
       for (const area of SHARDING_AREAS) shardingObjects += await deleteUnder(store, `${base}/${area}`, dryRun);
     }
-    const report: GcReport = { store: store.url, prefix, dryRun, records, shardingObjects };
+    let attemptObjects: number | undefined;
+    if (values.attempts === true) {
+      if (values.scope !== undefined) throw new Error('--attempts needs --job: attempt records belong to a Job, not a scope');
+      attemptObjects = await deleteLineage(store, scopePrefix(identity, { perIndex: false }), dryRun);
+    }
+    const report: GcReport = { store: store.url, prefix, dryRun, records, shardingObjects, attemptObjects };
     if (values.output === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else process.stdout.write(describeReport(report));
     return 0;
@@ -125,5 +147,6 @@ export function describeReport(report: GcReport): string {
     `jobkit gc: ${report.store} ${report.prefix}: ${r.scanned} records read, ${verb} ${r.deleted} (${kib} KiB); ` +
     `kept ${r.live} live, ${r.partial} partial, ${r.unreadable} unreadable, ${r.changed} changed\n`;
   if (report.shardingObjects !== undefined) out += `jobkit gc: shard plans and work queues: ${verb} ${report.shardingObjects} objects\n`;
+  if (report.attemptObjects !== undefined) out += `jobkit gc: attempt records and dead letters: ${verb} ${report.attemptObjects} objects\n`;
   return out;
 }

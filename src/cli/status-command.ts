@@ -146,6 +146,38 @@ export function table(rows: readonly (readonly string[])[], indent: string): str
 
 const dash = '-';
 
+function ended(a: JobStatus['attempts'][number]['recent'][number]): string {
+  switch (a.outcome) {
+    case 'completed':
+      return 'completed';
+    case 'failed':
+      return `failed (${a.exitClass ?? `exit ${a.exitCode ?? '?'}`})`;
+    case 'stopped':
+      return `stopped (${a.reason ?? a.exitClass ?? '?'})`;
+    case 'crashed':
+      return a.inProgress.length === 0 ? 'crashed' : `crashed on ${a.inProgress.slice(0, 3).map((k) => JSON.stringify(k)).join(', ')}${a.inProgress.length > 3 ? ', ...' : ''}`;
+  }
+}
+
+/** The attempts and quarantined items of each index (only indexes that recorded attempts). */
+function describeAttempts(status: JobStatus): string {
+  let out = `\nAttempts: ${status.attempts.length} index${status.attempts.length === 1 ? '' : 'es'} recorded attempts\n`;
+  for (const i of status.attempts) {
+    out += `  index ${i.index}: ${i.total} attempt${i.total === 1 ? '' : 's'} kept, ${i.quarantinedTotal} item${i.quarantinedTotal === 1 ? '' : 's'} quarantined\n`;
+    const rows = [['started', 'attempt', 'pod', 'duration', 'items done', 'ended']];
+    for (const a of i.recent) {
+      rows.push([a.startedAt, String(a.attempt), a.pod ?? dash, formatAge(Math.round(a.durationMs / 1000)), String(a.position ?? a.itemsDone), ended(a)]);
+    }
+    if (i.recent.length > 0) out += table(rows, '    ');
+    for (const q of i.quarantined) {
+      out += `    quarantined ${JSON.stringify(q.key)}: ${q.cause === 'crashed' ? `${q.attempts.length} attempts died on it` : `${q.lastErrorClass}: ${q.lastError}`}, at ${q.quarantinedAt}\n`;
+    }
+    if (i.quarantinedTotal > i.quarantined.length) out += `    ... and ${i.quarantinedTotal - i.quarantined.length} more quarantined\n`;
+    for (const p of i.problems) out += `    ${p}\n`;
+  }
+  return out;
+}
+
 function verification(i: IndexStatus): string {
   switch (i.latest?.verification) {
     case undefined:
@@ -239,6 +271,8 @@ export function describeStatus(status: JobStatus): string {
       `  ${p.plan.name}: ${p.plan.strategy}, ${p.plan.count} shards, ${p.plan.objects} objects (${formatBytes(p.plan.bytes)}) of ${source}, ` +
       `frozen ${new Date(p.plan.createdAtMs).toISOString()} by ${p.plan.createdBy}\n`;
   }
+
+  out += describeAttempts(status);
 
   out += `\nWork queues: ${status.queues.length}\n`;
   for (const q of status.queues) {

@@ -181,6 +181,8 @@ Options:
       --store <url>         The store (default: JOBKIT_STORE, else ./.jobkit/store)
       --plans               Also delete the job's shard plans and work-queue records;
                             only once the Job has finished (running pods read them)
+      --attempts            Also delete every index's attempt records and dead
+                            letters (quarantined items); only once the Job has finished
       --dry-run             Count what would be deleted, delete nothing
   -o, --output json         Print the report as JSON
   -h, --help                Show this help
@@ -277,7 +279,8 @@ Shows where a job stands, from its store: per index the latest checkpoint
 (seq, age, size, parts, epochs taken, the pod of the latest attempt, the items
 done by its shard cursor), the idempotency records by state (in progress with
 owner and lease expiry, failed, partial), the frozen shard plans and the work
-queues by chunk state. Reads only: never writes, locks or deletes.
+queues by chunk state, and per index its last attempts (how each ended) and
+its quarantined items. Reads only: never writes, locks or deletes.
 
 Options:
       --job <name>          The Job (JOBKIT_JOB_NAME)

@@ -4,7 +4,9 @@
  * and lifecycle, so a job that never touches a module pays nothing for it
  * (no store is opened, no OpenTelemetry SDK is loaded).
  *
- * Metrics and tracing are the exceptions that start eagerly when configured:
+ * The attempt lineage (job.attempts, job.item) starts eagerly when a store is
+ * configured: the start record must be written before main runs.
+ * Metrics and tracing are the other exceptions that start eagerly when configured:
  * the Pushgateway's final push and the trace flush must be registered as
  * shutdown hooks before main runs, whatever main does.
  */
@@ -30,6 +32,9 @@ import { integrityKindOf } from './integrity-kind.ts';
 import { type NamedValue, checkKeyLengths } from './key-lengths.ts';
 import { retry, type RetryOptions } from '../runtime/retry.ts';
 import type { JobIdentity, Lifecycle } from '../runtime/types.ts';
+import { type AttemptsEnvOptions, type AttemptsSettings, attemptsOptionsFromEnv, resolveAttemptsSettings } from './attempts/config.ts';
+import { startAttempts } from './attempts/start.ts';
+import type { AttemptsOptions, ItemOptions, ItemRun, JobAttempts } from './attempts/types.ts';
 
 /** The ledger events that `jobkit_idempotency_results_total` counts, by result. */
 const RESULT_OF_IDEMPOTENCY_EVENT: Partial<Record<IdempotencyEvent['type'], IdempotencyResult>> = {
@@ -67,6 +72,13 @@ export interface JobModuleOptions<S = unknown> {
    * JOBKIT_EXCLUSIVE_LEASE_MS.
    */
   readonly exclusive?: string | ExclusiveMainOptions;
+  /**
+   * The attempt lineage (`job.attempts`, `job.item`, docs/attempts.md): on
+   * when the job has a store configured (option `store` or JOBKIT_STORE) or
+   * this option is an object; `false` records nothing. Env:
+   * JOBKIT_ATTEMPTS_KEEP, JOBKIT_QUARANTINE_AFTER.
+   */
+  readonly attempts?: false | AttemptsOptions;
 }
 
 /** runJob's `exclusive` option in full: the guard's name and its options. */
@@ -123,6 +135,33 @@ export interface JobModules<S = unknown> {
    * ```
    */
   exclusive<T>(name: string, fn: (ctx: ExclusiveContext) => Promise<T> | T, options?: ExclusiveOptions): Promise<ExclusiveResult<T>>;
+  /**
+   * This attempt and the previous ones of this index, read at start (empty
+   * when attempts are not recorded): how each ended, what a crashed one was on.
+   *
+   * @example
+   * ```ts
+   * const batchSize = Math.max(1, 1_000 >> job.attempts.consecutiveCrashes); // halve after each crash
+   * ```
+   */
+  readonly attempts: JobAttempts;
+  /**
+   * Run `fn` for one item, marked in progress in this attempt's record
+   * (durably, before fn runs) and counted in `jobkit_items_total` (do not
+   * also call `metrics.itemProcessed`). An item that earlier attempts died on
+   * `quarantineAfter` times (default 2) is skipped and recorded as a dead
+   * letter instead of crashing the index again; with `{ quarantine:
+   * 'permanent' }` so is an item that throws a permanent error.
+   *
+   * @example
+   * ```ts
+   * for (const i of job.shard.range(10_000)) {
+   *   const r = await job.item(`row-${i}`, () => handle(i));
+   *   if (r.quarantined) job.log.warn({ i }, 'skipped a poison row');
+   * }
+   * ```
+   */
+  item<T>(key: string, fn: (signal: AbortSignal) => Promise<T> | T, options?: ItemOptions): Promise<ItemRun<T>>;
   /** This index's share of ranges, lists, streams, store prefixes; the work queue. */
   readonly shard: ShardHelpers;
   /** The job's metrics registry and batch metrics (pushed when a Pushgateway is configured). */
@@ -225,6 +264,15 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
       },
     }),
   );
+  const recordAttempts = options.attempts !== false && (options.store !== undefined || readString(env, 'JOBKIT_STORE') !== undefined || typeof options.attempts === 'object');
+  const lineage = await startAttempts({
+    store: recordAttempts ? store : undefined,
+    identity,
+    log,
+    lifecycle,
+    metrics,
+    settings: settings.attempts,
+  });
   const shard = once(() =>
     createShardHelpers({
       identity,
@@ -271,6 +319,8 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
     get shard() {
       return shard();
     },
+    attempts: lineage.attempts,
+    item: (key, fn, itemOptions) => lineage.items.run(key, fn, itemOptions),
     metrics,
     trace: tracing?.trace ?? withSpan,
   };
@@ -286,7 +336,10 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
         throw err;
       }
     },
-    finished: (exitCode) => metrics.finished({ exitCode }),
+    finished: (exitCode) => {
+      lineage.finished(exitCode);
+      metrics.finished({ exitCode });
+    },
   };
 }
 
@@ -295,6 +348,7 @@ export interface ModuleSettings {
   readonly checkpoint: CheckpointEnvOptions;
   readonly idempotency: IdempotencyEnvOptions;
   readonly exclusive: Pick<ExclusiveOptions, 'waitMs' | 'leaseMs'>;
+  readonly attempts: AttemptsSettings;
   /** Where the store URL in effect points; undefined for a store given as an object, or the default directory. */
   readonly store: StoreLocation | undefined;
 }
@@ -327,7 +381,8 @@ export function validateModuleSettings<S>(deps: Pick<JobModulesDeps<S>, 'identit
       `not jobkit settings, ignored: ${described.join(', ')}`,
     );
   }
-  const { checkpoint, idempotency, exclusive } = checkModuleEnv(env);
+  const { checkpoint, idempotency, exclusive, attempts: attemptsEnv } = checkModuleEnv(env);
+  const attempts = resolveAttemptsSettings(attemptsEnv, options.attempts === false ? undefined : options.attempts);
   // Cross-setting rules with the code options too (a lease shorter than its renewal interval...).
   resolveSettings(idempotency, options.idempotency);
   const guard = mainGuard(options.exclusive);
@@ -353,7 +408,7 @@ export function validateModuleSettings<S>(deps: Pick<JobModulesDeps<S>, 'identit
     ...(options.checkpoint?.perIndex === undefined ? {} : { checkpointPerIndex: options.checkpoint.perIndex }),
     idempotencyScope: named(options.idempotency?.scope, 'idempotency.scope', 'JOBKIT_IDEMPOTENCY_SCOPE'),
   });
-  return { checkpoint, idempotency, exclusive, store };
+  return { checkpoint, idempotency, exclusive, attempts, store };
 }
 
 /**
@@ -372,13 +427,15 @@ export function validateModuleSettings<S>(deps: Pick<JobModulesDeps<S>, 'identit
  * checkModuleEnv({ JOBKIT_IDEMPOTENCY_TTL_SECONDS: 'abc' }); // throws: JOBKIT_IDEMPOTENCY_TTL_SECONDS must be a number > 0, got "abc"
  * ```
  */
-export function checkModuleEnv(env: Env): Pick<ModuleSettings, 'checkpoint' | 'idempotency' | 'exclusive'> {
+export function checkModuleEnv(env: Env): Pick<ModuleSettings, 'checkpoint' | 'idempotency' | 'exclusive'> & { readonly attempts: AttemptsEnvOptions } {
   const checkpoint = checkpointOptionsFromEnv(env);
   const idempotency = idempotencyOptionsFromEnv(env);
   const exclusive = exclusiveOptionsFromEnv(env);
+  const attempts = attemptsOptionsFromEnv(env);
+  resolveAttemptsSettings(attempts);
   resolveSettings(idempotency);
   // Every JOBKIT_S3_* value is checked even for another store: a bad value is
   // a mistake in the manifest either way, and the store may change later.
   storeOptionsFromEnv(env);
-  return { checkpoint, idempotency, exclusive };
+  return { checkpoint, idempotency, exclusive, attempts };
 }

@@ -8,8 +8,8 @@
  *
  * Each module's records are read by that module's inspector (checkpoint/,
  * idempotency/, sharding/ `inspect.ts`), so no key layout or format is known
- * here. Poison-item quarantine records do not exist yet: when they do, their
- * module's inspector adds a section here.
+ * here. Attempt records and dead letters (quarantined items) are read by
+ * attempts/inspect.ts.
  */
 import { type CheckpointSummary, type CheckpointVerdict, inspectCheckpointLine, readLineHead, verifyCheckpoint } from '../checkpoint/inspect.ts';
 import { CheckpointCorruptError, CheckpointFormatError } from '../checkpoint/errors.ts';
@@ -23,6 +23,7 @@ import { planShardFingerprint, type ShardPlanInfo } from '../sharding/plan.ts';
 import { indexOfKey, perIndexListPrefix, scopePrefix } from '../store/keys.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { mapBounded } from '../util/bounded.ts';
+import { type IndexAttempts, inspectIndexAttempts, isLineageKey } from './attempts/inspect.ts';
 
 /** Options of {@link collectJobStatus}. */
 export interface JobStatusOptions {
@@ -33,6 +34,10 @@ export interface JobStatusOptions {
   readonly verify?: boolean;
   /** Records and chunks kept per sample (default 5). */
   readonly sample?: number;
+  /** Attempts shown per index, newest first (default 5). */
+  readonly recentAttempts?: number;
+  /** Quarantined items read per index (default 20; all are counted). */
+  readonly quarantinedSample?: number;
   /** Now, ms since the epoch (default `Date.now()`). */
   readonly nowMs?: number;
   readonly signal?: AbortSignal;
@@ -110,6 +115,8 @@ export interface JobStatus {
   readonly idempotency: RecordsSummary;
   readonly plans: readonly PlanStatus[];
   readonly queues: readonly StoredQueueSummary[];
+  /** Per index that recorded attempts: the newest attempts and how each ended, and the quarantined items (docs/attempts.md). */
+  readonly attempts: readonly IndexAttempts[];
 }
 
 /** Checkpoint lines read at once. */
@@ -120,17 +127,27 @@ function identityOf(namespace: string, job: string, index = 0): JobIdentity {
 }
 
 /** Objects and bytes of each index that stored anything, from one streamed listing. */
-async function indexesOf(store: ObjectStore, base: string, signal: AbortSignal | undefined): Promise<Map<number, { objects: number; bytes: number }>> {
+async function indexesOf(
+  store: ObjectStore,
+  base: string,
+  signal: AbortSignal | undefined,
+): Promise<{ lines: Map<number, { objects: number; bytes: number }>; lineage: Set<number> }> {
   const out = new Map<number, { objects: number; bytes: number }>();
+  const lineage = new Set<number>();
   for await (const info of store.list(perIndexListPrefix(base), { signal })) {
     const index = indexOfKey(base, info.key);
     if (index === undefined) continue;
+    // Attempt records and dead letters are not part of the checkpoint line.
+    if (isLineageKey(`${base}/index-${index}`, info.key)) {
+      lineage.add(index);
+      continue;
+    }
     const seen = out.get(index) ?? { objects: 0, bytes: 0 };
     seen.objects++;
     seen.bytes += info.size;
     out.set(index, seen);
   }
-  return out;
+  return { lines: out, lineage };
 }
 
 function latestOf(c: CheckpointSummary | undefined, verdict: CheckpointVerdict | undefined, nowMs: number): LatestCheckpoint | null {
@@ -222,8 +239,15 @@ export async function collectJobStatus(options: JobStatusOptions): Promise<JobSt
   for await (const q of storedQueues({ store, identity, signal }, { sample, nowMs })) queues.push(q);
   const idempotency = await summarizeRecords({ store, prefix: recordsPrefix({ identity }), sample, nowMs, ...(signal === undefined ? {} : { signal }) });
 
-  const stored = [...(await indexesOf(store, base, signal)).entries()].sort(([a], [b]) => a - b);
+  const indexes = await indexesOf(store, base, signal);
+  const stored = [...indexes.lines.entries()].sort(([a], [b]) => a - b);
   const checkpoints = await mapBounded(stored, LINE_CONCURRENCY, ([index, s]) => indexStatus(options, index, s, plans, shardSizes, nowMs), signal);
+  const attempts = await mapBounded(
+    [...indexes.lineage].sort((a, b) => a - b),
+    LINE_CONCURRENCY,
+    (index) => inspectIndexAttempts(store, identityOf(options.namespace, options.job, index), { recent: options.recentAttempts ?? 5, sample: options.quarantinedSample ?? 20, ...(signal === undefined ? {} : { signal }) }),
+    signal,
+  );
 
   return {
     store: store.url,
@@ -231,11 +255,12 @@ export async function collectJobStatus(options: JobStatusOptions): Promise<JobSt
     job: options.job,
     prefix: base,
     generatedAt: new Date(nowMs).toISOString(),
-    found: checkpoints.length > 0 || idempotency.total > 0 || plans.length > 0 || queues.length > 0,
+    found: checkpoints.length > 0 || idempotency.total > 0 || plans.length > 0 || queues.length > 0 || attempts.length > 0,
     verified: options.verify === true,
     checkpoints,
     idempotency,
     plans,
     queues,
+    attempts,
   };
 }

@@ -290,6 +290,8 @@ function describeBounds({ min, max, minExclusive = false }: NumberBounds): strin
 export const JOBKIT_VARIABLES: ReadonlySet<string> = new Set([
   // identity: the one table of identity variables
   ...Object.values(IDENTITY_ENV).map((e) => e.env),
+  // attempt lineage
+  'JOBKIT_ATTEMPTS_KEEP', 'JOBKIT_QUARANTINE_AFTER',
   // single-run guard
   'JOBKIT_EXCLUSIVE_WAIT_MS', 'JOBKIT_EXCLUSIVE_LEASE_MS',
   // lifecycle

@@ -26,7 +26,13 @@ import { registerResourceMetrics } from './resource-metrics.ts';
 import type { JobIdentity, ShutdownReason } from '../runtime/types.ts';
 
 /** How an item ended, as counted by `jobkit_items_total{outcome}`. */
-export type ItemOutcome = 'processed' | 'failed' | 'skipped';
+export type ItemOutcome = 'processed' | 'failed' | 'skipped' | 'quarantined';
+
+/** What {@link JobMetrics.progress} reads: the item counts by outcome and this index's share, when one was handed out. */
+export interface MetricsProgress {
+  readonly items: Readonly<Record<ItemOutcome, number>>;
+  readonly share: { readonly size: number; readonly position: number } | undefined;
+}
 
 /** Every {@link IdempotencyResult}, each exported at 0 from the start. */
 const IDEMPOTENCY_RESULTS = ['hit', 'miss', 'conflict', 'takeover', 'wait'] as const;
@@ -79,6 +85,17 @@ export interface JobMetrics {
   itemSkipped(): void;
   /** Count `n` items of one outcome at once (batch processing). */
   items(outcome: ItemOutcome, n: number): void;
+  /**
+   * The counts so far (what `jobkit_items_total` and `jobkit_shard_position`
+   * would push now), for records that say how far a run got.
+   *
+   * @example
+   * ```ts
+   * const { items, share } = job.metrics.progress();
+   * console.log(items.processed, share?.position);
+   * ```
+   */
+  progress(): MetricsProgress;
   /** Count one in-process retry of an operation (`operation` must be low-cardinality: `s3.put`, not a key). */
   retry(operation: string): void;
   /** Record a checkpoint save: bytes written and how long it took in milliseconds. */
@@ -173,7 +190,7 @@ const EXIT_CODE_BY_REASON: Readonly<Record<ShutdownReason, number | undefined>> 
  * | `jobkit_job_last_success_time_seconds` | gauge | set only by a successful end |
  * | `jobkit_job_exit_code` | gauge | the exit code (absent while running) |
  * | `jobkit_job_exit_class_info{class}` | gauge | 1 for the exit code's class in the exit-code table (absent while running) |
- * | `jobkit_items_total{outcome}` | counter | items processed / failed / skipped |
+ * | `jobkit_items_total{outcome}` | counter | items processed / failed / skipped / quarantined |
  * | `jobkit_item_duration_seconds` | histogram | per-item time |
  * | `jobkit_retries_total{operation}` | counter | in-process retries |
  * | `jobkit_checkpoint_save_duration_seconds` / `_load_` | histogram | checkpoint I/O time |
@@ -260,7 +277,7 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
     name: 'jobkit_items_total',
     help: 'Items handled by this run, by outcome.',
     label: 'outcome',
-    values: ['processed', 'failed', 'skipped'],
+    values: ['processed', 'failed', 'skipped', 'quarantined'],
   }).counts;
   const itemDuration = createFastHistogram(registry, {
     name: 'jobkit_item_duration_seconds',
@@ -369,6 +386,9 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
     items(outcome, n) {
       if (!(Number.isFinite(n) && n >= 0)) throw new RangeError(`items(): n must be a finite number >= 0, got ${n}`);
       items[outcome] += n;
+    },
+    progress() {
+      return { items: { ...items }, share: share === undefined ? undefined : { size: share.size, position: share.position } };
     },
     retry(operation) {
       retries.labels(operation).inc();

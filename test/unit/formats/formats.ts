@@ -17,6 +17,17 @@ import {
   MANIFEST_VERSION,
 } from '../../../src/checkpoint/format.ts';
 import { ExclusiveRecordCorruptError, ExclusiveRecordVersionError } from '../../../src/exclusive/errors.ts';
+import { AttemptRecordCorruptError, AttemptRecordVersionError } from '../../../src/job/attempts/errors.ts';
+import {
+  ATTEMPT_RECORD_VERSION,
+  type AttemptRecord,
+  DEAD_LETTER_VERSION,
+  type DeadLetterRecord,
+  decodeAttemptRecord,
+  decodeDeadLetter,
+  encodeAttemptRecord,
+  encodeDeadLetter,
+} from '../../../src/job/attempts/format.ts';
 import { decodeExclusiveRecord, encodeExclusiveRecord, EXCLUSIVE_RECORD_VERSION, type ExclusiveRecord } from '../../../src/exclusive/format.ts';
 import { IdempotencyRecordCorruptError, IdempotencyRecordVersionError } from '../../../src/idempotency/errors.ts';
 import { decodeRecord, encodeRecord, type IdempotencyRecord, RECORD_VERSION } from '../../../src/idempotency/format.ts';
@@ -164,6 +175,26 @@ export const FORMATS: readonly StoredFormat[] = [
     store: json,
     versionError: ExclusiveRecordVersionError,
     damageError: ExclusiveRecordCorruptError,
+  },
+  {
+    name: 'attempt-record',
+    current: ATTEMPT_RECORD_VERSION,
+    versionField: 'v',
+    decode: decodeAttemptRecord,
+    encode: (v) => encodeAttemptRecord(v as AttemptRecord),
+    store: json,
+    versionError: AttemptRecordVersionError,
+    damageError: AttemptRecordCorruptError,
+  },
+  {
+    name: 'dead-letter',
+    current: DEAD_LETTER_VERSION,
+    versionField: 'v',
+    decode: decodeDeadLetter,
+    encode: (v) => encodeDeadLetter(v as DeadLetterRecord),
+    store: json,
+    versionError: AttemptRecordVersionError,
+    damageError: AttemptRecordCorruptError,
   },
   {
     name: 'shard-plan',
@@ -351,6 +382,44 @@ export const GOLDEN_VALUES: Readonly<Record<string, unknown>> = {
     ['file-1.csv', 11, '"dcb740b2c2836cb11f707d63e6ac664f"'],
     ['file-4.csv', 14, '"4e619f5b28df4a9744963e6700abe7ca"'],
   ] satisfies PlanEntry[],
+  // Written by the encoders of src/job/attempts/format.ts when the formats were added (branch lineage).
+  'attempt-record-v1.json': {
+    v: 1,
+    phase: 'start',
+    id: '1767225661000-6f1c0b3e-1111-2222-3333-444455556666',
+    attempt: 2,
+    attemptSource: 'platform',
+    pod: 'etl-3-x7k2p',
+    podUid: '6f1c0b3e-1111-2222-3333-444455556666',
+    node: 'node-a',
+    startedAt: 1_767_225_661_000,
+    writtenAt: 1_767_226_501_000,
+    progress: { items: 1200, position: 1200 },
+    inProgress: ['row-1200'],
+  } satisfies AttemptRecord,
+  'attempt-record-v1.end.json': {
+    v: 1,
+    phase: 'end',
+    id: '1767225661000-6f1c0b3e-1111-2222-3333-444455556666',
+    endedAt: 1_767_226_502_000,
+    durationMs: 841_000,
+    exitCode: 143,
+    exitClass: 'interrupted',
+    reason: 'signal',
+    progress: { items: 1200, position: 1200 },
+    quarantined: 1,
+  } satisfies AttemptRecord,
+  'dead-letter-v1.json': {
+    v: 1,
+    key: 'row-900',
+    index: 3,
+    cause: 'crashed',
+    attempts: ['1767224000000-aaaa', '1767224600000-bbbb'],
+    lastErrorClass: 'crash',
+    lastError: 'the process died with the item in progress in 2 attempts (no end record: OOM kill, SIGKILL, abort, node loss)',
+    quarantinedAt: 1_767_225_662_000,
+    by: '1767225661000-6f1c0b3e-1111-2222-3333-444455556666',
+  } satisfies DeadLetterRecord,
   'exclusive-record-v1.json': exclusiveRecord('HELD'),
   'exclusive-record-v1.released.json': exclusiveRecord('RELEASED'),
   'work-queue-v1.json': {

@@ -52,9 +52,12 @@ describe('job modules', () => {
     const dir = await mkdtemp(join(tmpdir(), 'jobkit-unopened-'));
     try {
       const url = `file://${join(dir, 'store')}`;
-      expect(await run((job) => void [...job.shard.range(4)], {}, { JOBKIT_STORE: url })).toBe(0);
+      expect(await run((job) => void [...job.shard.range(4)], { attempts: false }, { JOBKIT_STORE: url })).toBe(0);
       // Only parsed, never opened: the fs store would have made its directory on first write.
       await expect(stat(join(dir, 'store'))).rejects.toThrow('ENOENT');
+      // With a store configured, the attempt lineage (docs/attempts.md) writes its records at start.
+      expect(await run((job) => void [...job.shard.range(4)], {}, { JOBKIT_STORE: url })).toBe(0);
+      await expect(stat(join(dir, 'store'))).resolves.toBeDefined();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
