@@ -123,7 +123,9 @@ afterAll(async () => {
 describe('alerts and dashboards on a real Prometheus scraping the Pushgateway', () => {
   it('fires JobkitJobFailed, JobkitPreemptionsHigh, JobkitNoProgress and JobkitCheckpointTooOld for the jobs that earn them, and only those', async () => {
     const failing = await startRun('failing', [], { FIXTURE_BEHAVIOUR: 'fail' });
-    const preempted = await startRun('preempted', [], { FIXTURE_BEHAVIOUR: 'finish', FIXTURE_ITEM_MS: '500' }, ['--chaos', 'preempt=1', '--chaos-max-delay', '6000']);
+    // 20 items of 1 s, preempted 4 to 16 s after the pod starts: late enough that a loaded machine has started
+    // the program (a SIGTERM before runJob installs its handlers pushes nothing), early enough to land mid-work.
+    const preempted = await startRun('preempted', [], { FIXTURE_BEHAVIOUR: 'finish', FIXTURE_ITEM_MS: '1000' }, ['--chaos', 'preempt=1', '--chaos-max-delay', '16000']);
     await startRun('stuck', ['--active-deadline', '150'], { FIXTURE_BEHAVIOUR: 'stall' });
 
     const expected = [
