@@ -63,7 +63,7 @@ describe('Argo Workflows identity', () => {
 
   it('the generated Workflow passes exactly those variables', () => {
     const wf = generateArgoWorkflow({ name: 'etl', image: 'acme/etl:1', completions: 4 });
-    const work = wf.spec.templates.find((t) => t.name === 'work') as { container: { env: Array<{ name: string; value?: string }> } };
+    const work = wf.spec.templates.find((t) => t.name === 'work') as unknown as { container: { env: Array<{ name: string; value?: string }> } };
     const env = Object.fromEntries(work.container.env.map((e) => [e.name, e.value ?? 'fieldRef']));
     expect(env).toMatchObject({
       JOBKIT_JOB_NAME: '{{workflow.name}}',
