@@ -14,6 +14,7 @@ bash scripts/install-test-services.sh
 # outside the repository on first use (about 5 minutes on 2 cores), then reused.
 echo "== control plane binaries" >&2
 bash scripts/control-plane/install.sh >/dev/null
+bash scripts/fetch-platform-schemas.sh >/dev/null
 
 echo "== lint" >&2
 npm run --silent lint

@@ -13,6 +13,8 @@ import type { JobIdentity } from '../runtime/types.ts';
 import { generateCronJobManifest } from '../local/cronjob/manifest.ts';
 import { CONCURRENCY_POLICIES } from '../local/cronjob/types.ts';
 import { type ManifestOptions, generateJobManifest } from '../local/manifest-generator.ts';
+import { generatePlatformManifest } from '../local/platforms/index.ts';
+import { MANIFEST_PLATFORMS, type ManifestPlatform, type PlatformManifestOptions } from '../local/platforms/options.ts';
 import type { Job } from '../local/types.ts';
 import { parseStoreUrl } from '../store/schemes.ts';
 import { LOG_LEVELS, resolveLogLevel } from '../telemetry/logger.ts';
@@ -25,6 +27,34 @@ function int(option: string, text: string | undefined): number | undefined {
   // The one integer syntax (decimal digits: no 0x3, 1e1 or -1); each
   // option's own minimum is checked by the generator.
   return parseInteger(option, text);
+}
+
+/** Other names `--platform` accepts for a platform. */
+const PLATFORM_ALIASES: Readonly<Record<string, ManifestPlatform>> = { 'gcp-batch': 'cloud-batch' };
+
+function parsePlatform(text: string | undefined): ManifestPlatform {
+  if (text === undefined) return 'kubernetes';
+  return PLATFORM_ALIASES[text] ?? parseChoice('--platform', text, MANIFEST_PLATFORMS);
+}
+
+/**
+ * Writes the manifest of a platform other than plain Kubernetes (or a
+ * Kubernetes one with a platform-only option, which is refused). Every
+ * refusal happens before anything is written.
+ */
+function writePlatformManifest(platform: ManifestPlatform, options: PlatformManifestOptions, output: 'json' | 'yaml'): number {
+  const manifest = generatePlatformManifest(platform, options);
+  // The runtime's start-up checks of the literal env, as for a Kubernetes Job (the options were checked above).
+  const { maxRestarts: _maxRestarts, activeDeadlineSeconds: _active, ttlSecondsAfterFinished: _ttl, ...common } = options;
+  checkContainerEnv(generateJobManifest(common));
+  const completions = options.completions ?? 1;
+  if (platform === 'aws-batch' && completions > 1) {
+    process.stderr.write(
+      `jobkit manifest: note: AWS Batch sets the array size at SubmitJob: submit with --array-properties size=${completions} (each child reads AWS_BATCH_JOB_ARRAY_INDEX)\n`,
+    );
+  }
+  process.stdout.write(formatJob(manifest, output));
+  return 0;
 }
 
 /** The flags that only a CronJob (--schedule) takes. */
@@ -120,6 +150,8 @@ export function manifestCommand(argv: readonly string[]): number {
         'starting-deadline': { type: 'string' },
         'successful-jobs-history-limit': { type: 'string' },
         'failed-jobs-history-limit': { type: 'string' },
+        platform: { type: 'string' },
+        'max-restarts': { type: 'string' },
         output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -153,7 +185,8 @@ export function manifestCommand(argv: readonly string[]): number {
       ...(values['log-level'] === undefined ? {} : { logLevel: parseChoice('--log-level', values['log-level'], LOG_LEVELS) }),
       ...(values['container-name'] === undefined ? {} : { containerName: values['container-name'] }),
     };
-    const numeric: Array<[keyof ManifestOptions, string, string | undefined]> = [
+    const platform = parsePlatform(values.platform);
+    const numeric: Array<[keyof PlatformManifestOptions, string, string | undefined]> = [
       ['completions', '--completions', values.completions],
       ['parallelism', '--parallelism', values.parallelism],
       ['gracePeriodSeconds', '--grace-period', values['grace-period']],
@@ -163,6 +196,7 @@ export function manifestCommand(argv: readonly string[]): number {
       ['activeDeadlineSeconds', '--active-deadline', values['active-deadline']],
       ['deadlineSeconds', '--deadline', values.deadline],
       ['ttlSecondsAfterFinished', '--ttl', values.ttl],
+      ['maxRestarts', '--max-restarts', values['max-restarts']],
     ];
     const withNumbers: Record<string, unknown> = { ...options };
     for (const [key, flag, text] of numeric) {
@@ -170,13 +204,20 @@ export function manifestCommand(argv: readonly string[]): number {
       if (n !== undefined) withNumbers[key] = n;
     }
     const cronFlag = CRONJOB_ONLY_FLAGS.find((f) => values[f] !== undefined);
+    if (platform !== 'kubernetes' && values.schedule !== undefined) {
+      throw new ConfigurationError(`--schedule is not supported with --platform ${platform}: it writes a Kubernetes CronJob`);
+    }
     if (values.schedule === undefined) {
       if (cronFlag !== undefined) throw new ConfigurationError(`--${cronFlag} needs --schedule (it is a CronJob setting)`);
+      if (platform !== 'kubernetes' || withNumbers['maxRestarts'] !== undefined) {
+        return writePlatformManifest(platform, withNumbers as unknown as PlatformManifestOptions, output);
+      }
       const job = generateJobManifest(withNumbers as unknown as ManifestOptions);
       checkContainerEnv(job);
       process.stdout.write(formatJob(job, output));
       return 0;
     }
+    if (withNumbers['maxRestarts'] !== undefined) throw new ConfigurationError('--max-restarts is not supported with --schedule: it is a JobSet setting');
     const cronJob = generateCronJobManifest({
       ...(withNumbers as unknown as ManifestOptions),
       schedule: values.schedule,

@@ -127,6 +127,11 @@ Options:
       --log-level <level>           JOBKIT_LOG_LEVEL
       --env <K=V>                   Extra env literal (repeatable)
       --container-name <name>       Container name (default main)
+      --platform <p>                kubernetes (default), aws-batch, cloud-batch
+                                    (alias gcp-batch), argo or jobset: the same
+                                    exit-code table as that platform's retry
+                                    rules (docs/platforms.md)
+      --max-restarts <N>            jobset: spec.failurePolicy.maxRestarts (default 0)
   -o, --output <format>             yaml (default) or json
   -h, --help                        Show this help
 

@@ -20,5 +20,26 @@ export { type LocalJobResult, type RunLocalJobOptions, loadJobManifest, runLocal
 export { InvalidManifestError } from './errors.ts';
 export { type FieldError, formatInvalidJob } from './field-errors.ts';
 export { type ManifestOptions, generateJobManifest, podFailurePolicyForExitCodes } from './manifest-generator.ts';
+export {
+  type ArgoTemplate,
+  type ArgoWorkflow,
+  type AwsBatchEvaluateOnExit,
+  type AwsBatchJobDefinition,
+  type CloudBatchJob,
+  type CloudBatchLifecyclePolicy,
+  type JobSet,
+  type JobSetFailurePolicyRule,
+  MANIFEST_PLATFORMS,
+  type ManifestPlatform,
+  type PlatformManifestOptions,
+  argoRetryExpression,
+  awsBatchEvaluateOnExit,
+  cloudBatchLifecyclePolicies,
+  generateArgoWorkflow,
+  generateAwsBatchJobDefinition,
+  generateCloudBatchJob,
+  generateJobSet,
+  generatePlatformManifest,
+} from './platforms/index.ts';
 export type { PodRunnerSink } from './pod-runner.ts';
 export type { Job, JobCondition, JobSpec, JobStatus, PodFailurePolicy, PodFailurePolicyRule, SuccessPolicy } from './types.ts';

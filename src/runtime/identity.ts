@@ -81,7 +81,7 @@ interface PlatformValues {
 
 /** Every platform jobkit knows, as accepted by JOBKIT_PLATFORM. */
 export const PLATFORMS: readonly Platform[] = Object.freeze(
-  Object.keys({ kubernetes: true, 'aws-batch': true, 'cloud-run': true, 'cloud-batch': true, slurm: true, local: true } satisfies Record<Platform, true>) as Platform[],
+  Object.keys({ kubernetes: true, 'aws-batch': true, 'cloud-run': true, 'cloud-batch': true, slurm: true, argo: true, jobset: true, local: true } satisfies Record<Platform, true>) as Platform[],
 );
 
 const DEFAULT_JOB_NAME = 'job';
@@ -91,7 +91,10 @@ const DEFAULT_NAMESPACE = 'default';
  * The platform this process runs on, from the variables each one sets.
  * Batch services that may themselves run on Kubernetes (AWS Batch on EKS) are
  * checked before the generic Kubernetes markers, but an Indexed Job's
- * JOB_COMPLETION_INDEX always means Kubernetes.
+ * JOB_COMPLETION_INDEX means Kubernetes unless the pod is a JobSet's
+ * (JOBSET_NAME, which `jobkit manifest --platform jobset` sets from the
+ * JobSet's label). An Argo Workflows pod is known by ARGO_NODE_ID, which the
+ * Argo controller sets in every container of the pods it creates.
  *
  * @example
  * ```ts
@@ -99,7 +102,9 @@ const DEFAULT_NAMESPACE = 'default';
  * ```
  */
 export function detectPlatform(env: Env): Platform {
+  if (readString(env, 'JOBSET_NAME') !== undefined) return 'jobset';
   if (readString(env, 'JOB_COMPLETION_INDEX') !== undefined) return 'kubernetes';
+  if (readString(env, 'ARGO_NODE_ID') !== undefined) return 'argo';
   if (readString(env, 'AWS_BATCH_JOB_ID') !== undefined) return 'aws-batch';
   if (readString(env, 'CLOUD_RUN_JOB') !== undefined) return 'cloud-run';
   if (readString(env, 'BATCH_TASK_INDEX') !== undefined) return 'cloud-batch';
@@ -212,6 +217,13 @@ function readPlatformValues(platform: Platform, env: Env): PlatformValues {
       };
     case 'slurm':
       return readSlurm(env);
+    case 'argo':
+      return readArgo(env);
+    case 'jobset': {
+      // The pods of a JobSet's Jobs are Indexed Job pods; the job is the JobSet.
+      const kubernetes = readKubernetes(env);
+      return { ...kubernetes, jobName: readString(env, 'JOBSET_NAME') ?? kubernetes.jobName };
+    }
     case 'local':
       return {};
   }
@@ -248,6 +260,15 @@ function readAwsBatch(env: Env): PlatformValues {
     countFrom: 'AWS_BATCH_JOB_ARRAY_SIZE',
     attempt: attempt === undefined ? undefined : attempt - 1,
   };
+}
+
+function readArgo(env: Env): PlatformValues {
+  // The node id is `<workflow>-<fnv32a of the node name>` (Workflow.NodeID),
+  // or the workflow's name for its root node. Argo injects neither the index
+  // nor the retry number: the generated Workflow passes JOBKIT_INDEX and
+  // JOBKIT_ATTEMPT ({{retries}}).
+  const nodeId = readString(env, 'ARGO_NODE_ID');
+  return { jobName: nodeId?.replace(/-\d+$/, ''), podName: readString(env, 'HOSTNAME') };
 }
 
 function readSlurm(env: Env): PlatformValues {

@@ -28,7 +28,7 @@ export interface JobLogger {
 }
 
 /** Where the process runs, as detected from the environment. */
-export type Platform = 'kubernetes' | 'aws-batch' | 'cloud-run' | 'cloud-batch' | 'slurm' | 'local';
+export type Platform = 'kubernetes' | 'aws-batch' | 'cloud-run' | 'cloud-batch' | 'slurm' | 'argo' | 'jobset' | 'local';
 
 /**
  * Who this process is: read once at start, then passed to logs, metrics,

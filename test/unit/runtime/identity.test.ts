@@ -160,7 +160,7 @@ describe('resolveIdentity: bad values stop the job with a message naming the var
     [{ JOBKIT_COUNT: 'ten' }, 'JOBKIT_COUNT must be a non-negative integer, got "ten"'],
     [{ JOBKIT_COUNT: '0' }, 'JOBKIT_COUNT must be an integer >= 1, got "0"'],
     [{ JOBKIT_ATTEMPT: 'x' }, 'JOBKIT_ATTEMPT must be a non-negative integer, got "x"'],
-    [{ JOBKIT_PLATFORM: 'nomad' }, 'JOBKIT_PLATFORM must be one of kubernetes, aws-batch, cloud-run, cloud-batch, slurm, local, got "nomad"'],
+    [{ JOBKIT_PLATFORM: 'nomad' }, 'JOBKIT_PLATFORM must be one of kubernetes, aws-batch, cloud-run, cloud-batch, slurm, argo, jobset, local, got "nomad"'],
     [{ JOB_COMPLETION_INDEX: 'three' }, 'JOB_COMPLETION_INDEX must be a non-negative integer, got "three"'],
     [{ AWS_BATCH_JOB_ID: 'j', AWS_BATCH_JOB_ARRAY_INDEX: '-2' }, 'AWS_BATCH_JOB_ARRAY_INDEX must be a non-negative integer, got "-2"'],
     [{ AWS_BATCH_JOB_ID: 'j', AWS_BATCH_JOB_ARRAY_SIZE: '0' }, 'AWS_BATCH_JOB_ARRAY_SIZE must be an integer >= 1, got "0"'],
