@@ -45,6 +45,7 @@ export {
   PermanentError,
   ConfigurationError,
   InterruptedError,
+  InterruptionNoticeError,
   DeadlineExceededError,
   FencedError,
   type JobkitErrorOptions,
@@ -60,6 +61,8 @@ export {
   type HookReport,
   type ShutdownReport,
 } from './runtime/lifecycle.ts';
+export type { InterruptionNotice, InterruptionProvider, NoticeKind } from './runtime/interruption/types.ts';
+export type { InterruptionNoticeMode, InterruptionNoticeOptions } from './runtime/interruption/config.ts';
 export type {
   JobIdentity,
   JobTrigger,

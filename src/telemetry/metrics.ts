@@ -176,6 +176,7 @@ const EXIT_CODE_BY_REASON: Readonly<Record<ShutdownReason, number | undefined>> 
  * | `jobkit_checkpoint_saved_bytes_total` / `_loaded_` | counter | checkpoint bytes |
  * | `jobkit_checkpoint_last_save_bytes` | gauge | size of the latest save |
  * | `jobkit_checkpoint_last_success_time_seconds` | gauge | when the latest save committed (checkpoint age = time() - it) |
+ * | `jobkit_checkpoint_age_seconds` | gauge | seconds since the latest save committed, at collect time (absent before it) |
  * | `jobkit_checkpoint_verification_failures_total` | counter | stored checkpoints that failed verification on load |
  * | `jobkit_shard_items`, `jobkit_shard_position` | gauge | this index's share: its size, and how far it got |
  * | `jobkit_idempotency_results_total{result}` | counter | hit / miss / conflict / takeover |
@@ -289,6 +290,16 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
     name: 'jobkit_checkpoint_last_success_time_seconds',
     help: 'When the latest checkpoint save committed, in seconds since the epoch.',
   });
+  // Computed at collect time, so each push says what a preemption at that moment would redo.
+  let lastSaveAtMs: number | undefined;
+  const checkpointAge = new Gauge({
+    name: 'jobkit_checkpoint_age_seconds',
+    help: 'Seconds since the latest durable checkpoint of this run: the work a preemption now would redo (absent before the first).',
+    registers: [],
+    collect() {
+      if (lastSaveAtMs !== undefined) this.set(Math.max(0, (now() - lastSaveAtMs) / 1000));
+    },
+  });
   const interruptions = new Counter({
     name: 'jobkit_job_interruptions_total',
     help: 'Interruptions of this run, by reason: signal (SIGTERM/SIGINT: preemption, eviction, drain), notice (the cloud\'s interruption notice, before the SIGTERM) or deadline.',
@@ -358,6 +369,8 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
       savedBytes.inc(bytes);
       lastSaveBytes.set(bytes);
       lastSaveTime.set(now() / 1000);
+      if (lastSaveAtMs === undefined) registry.registerMetric(checkpointAge);
+      lastSaveAtMs = now();
     },
     checkpointLoaded(bytes, durationMs) {
       loadDuration.observe(durationMs / 1000);
