@@ -46,6 +46,7 @@ export {
   PermanentError,
   ConfigurationError,
   InterruptedError,
+  InterruptionNoticeError,
   DeadlineExceededError,
   FencedError,
   type JobkitErrorOptions,
@@ -61,6 +62,8 @@ export {
   type HookReport,
   type ShutdownReport,
 } from './runtime/lifecycle.ts';
+export type { InterruptionNotice, InterruptionProvider, NoticeKind } from './runtime/interruption/types.ts';
+export type { InterruptionNoticeMode, InterruptionNoticeOptions } from './runtime/interruption/config.ts';
 export type {
   JobIdentity,
   JobTrigger,

@@ -138,6 +138,10 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
   readonly #autosave: boolean;
   /** Each reason progress() cannot save is logged once, not once per item. */
   readonly #progressWarned = new Set<'untracked' | 'no-state'>();
+  /** progress() was called at least once: a requested save waits for its next call. */
+  #reportsProgress = false;
+  /** The reason of a save asked for by requestSave(), taken at the next progress(). */
+  #requested: string | undefined;
   #unregister: (() => void) | undefined;
 
   constructor(options: CheckpointerOptions<S>) {
@@ -281,6 +285,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     this.#throwIfFailed();
     if (!this.#autosave) return;
     const now = performance.now();
+    this.#reportsProgress = true;
     const due = this.#schedule.record(items, now);
     if (this.#snapshot === undefined) {
       // Said at the first call, not when the first save would be due: a job
@@ -288,14 +293,63 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
       this.#warnProgress('untracked', 'checkpoint progress() cannot save: nothing is tracked (call checkpoint.track()); a restart redoes the work since the last save()');
       return;
     }
-    if (!due) return;
+    const requested = this.#requested;
+    if (!due && requested === undefined) return;
+    this.#requested = undefined;
     this.#schedule.reset(now);
+    if (requested !== undefined) {
+      await this.#saveRequested(requested);
+      return;
+    }
     const snapshot: Snapshot<S> | undefined = await this.#snapshot();
     if (snapshot?.state === undefined) {
       this.#warnProgress('no-state', 'checkpoint progress() cannot save: the tracked snapshot returned no state; a restart redoes the work since the last save()');
       return;
     }
     await this.saveInBackground(snapshot.state, snapshot.parts, { snapshot: this.#copyTracked });
+  }
+
+  requestSave(reason = 'requested'): boolean {
+    if (this.#committer.fenced !== undefined) {
+      this.#log.warn({ reason }, 'checkpoint requested, but this writer was fenced by a newer one: not saving');
+      return false;
+    }
+    if (this.#snapshot === undefined) {
+      this.#log.warn({ reason, root: this.root }, 'checkpoint requested, but nothing is tracked (call checkpoint.track()): cannot save');
+      return false;
+    }
+    if (this.#autosave && this.#reportsProgress) {
+      this.#requested = reason;
+      this.#log.info({ reason }, 'checkpoint requested: saving at the next progress()');
+    } else {
+      this.#log.info({ reason }, 'checkpoint requested: saving the tracked state now');
+      void this.#saveRequested(reason);
+    }
+    return true;
+  }
+
+  /** A save asked for by requestSave(): from the tracked snapshot, in the background, logged when durable. */
+  async #saveRequested(reason: string): Promise<void> {
+    const started = performance.now();
+    try {
+      const snapshot = await this.#snapshot?.();
+      if (snapshot?.state === undefined) {
+        this.#log.warn({ reason }, 'checkpoint requested, but the tracked snapshot returned no state: cannot save');
+        return;
+      }
+      const { durable } = await this.saveInBackground(snapshot.state, snapshot.parts, { snapshot: this.#copyTracked });
+      // A failure is logged (and rethrown at the next call) by saveInBackground.
+      durable.then(
+        (info) =>
+          this.#log.info(
+            { reason, seq: info.seq, uploadedBytes: info.uploadedBytes, durationMs: Math.round(performance.now() - started) },
+            'requested checkpoint durable',
+          ),
+        () => undefined,
+      );
+    } catch (err) {
+      this.#log.error({ err, reason }, 'requested checkpoint could not start; the previous checkpoint stays the latest');
+    }
   }
 
   #warnProgress(reason: 'untracked' | 'no-state', msg: string): void {

@@ -15,7 +15,7 @@
  */
 import { type Env, readChoice, readInteger, readNumber, readString } from '../runtime/config.ts';
 import { CHECKSUM_ALGORITHMS } from './checksum.ts';
-import { FINAL_SAVE_SHARE, MAX_CONCURRENCY, MAX_PART_SIZE_MB, MIN_DERIVED_FINAL_SAVE_MS, MIN_PART_SIZE } from './constants.ts';
+import { CHECKPOINT_SIGNALS, DEFAULT_CHECKPOINT_SIGNAL, FINAL_SAVE_SHARE, MAX_CONCURRENCY, MAX_PART_SIZE_MB, MIN_DERIVED_FINAL_SAVE_MS, MIN_PART_SIZE } from './constants.ts';
 import type { CheckpointerOptions, SavePolicy } from './types.ts';
 
 const MiB = 2 ** 20;
@@ -64,4 +64,23 @@ export function checkpointOptionsFromEnv(env: Env): CheckpointEnvOptions {
   };
   // Absent variables must not override options given in code with `undefined`.
   return Object.fromEntries(Object.entries(found).filter(([, v]) => v !== undefined));
+}
+
+/** What JOBKIT_CHECKPOINT_SIGNAL can say: a signal to listen to, or `off`. */
+export type CheckpointSignal = (typeof CHECKPOINT_SIGNALS)[number];
+
+/**
+ * The signal that asks for a checkpoint now (JOBKIT_CHECKPOINT_SIGNAL:
+ * `SIGUSR1`, `SIGUSR2` or `off`); the code option `checkpointSignal` of
+ * runJob wins.
+ *
+ * @throws ConfigurationError naming the variable on another value.
+ * @example
+ * ```ts
+ * checkpointSignalFromEnv({}); // 'SIGUSR1'
+ * checkpointSignalFromEnv({ JOBKIT_CHECKPOINT_SIGNAL: 'off' }); // 'off'
+ * ```
+ */
+export function checkpointSignalFromEnv(env: Env): CheckpointSignal {
+  return readChoice(env, 'JOBKIT_CHECKPOINT_SIGNAL', CHECKPOINT_SIGNALS) ?? DEFAULT_CHECKPOINT_SIGNAL;
 }

@@ -109,3 +109,15 @@ export const MAX_PART_SIZE_MB = 5 * 1024;
 
 /** Most parts in flight JOBKIT_CHECKPOINT_CONCURRENCY accepts (beyond that, memory and sockets, not speed, grow). */
 export const MAX_CONCURRENCY = 64;
+
+/** The values of JOBKIT_CHECKPOINT_SIGNAL: the signal that asks for a checkpoint now, or `off`. */
+export const CHECKPOINT_SIGNALS = ['SIGUSR1', 'SIGUSR2', 'off'] as const;
+
+/**
+ * The signal that asks a running job for a checkpoint now (a scheduler
+ * preempting cooperatively). Listening to it also stops Node's own use of
+ * SIGUSR1, which would start the inspector on 127.0.0.1:9229.
+ *
+ * @default 'SIGUSR1'
+ */
+export const DEFAULT_CHECKPOINT_SIGNAL = 'SIGUSR1';

@@ -4,7 +4,7 @@
  */
 export { createCheckpointer } from './checkpointer.ts';
 export { CHECKPOINT_DEFAULTS, DEFAULT_SAVE_EVERY } from './constants.ts';
-export { checkpointOptionsFromEnv, type CheckpointEnvOptions } from './config.ts';
+export { checkpointOptionsFromEnv, checkpointSignalFromEnv, type CheckpointEnvOptions, type CheckpointSignal } from './config.ts';
 export { CheckpointCorruptError, CheckpointFormatError, CheckpointSourceChangedError, CheckpointStateError } from './errors.ts';
 export type {
   BackgroundSave,

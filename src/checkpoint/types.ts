@@ -329,6 +329,20 @@ export interface Checkpointer<S> {
    * waits for a save still in flight). Logs one warning when nothing is tracked.
    */
   progress(items?: number): Promise<void>;
+  /**
+   * Ask for a checkpoint soon, from the tracked snapshot (what `SIGUSR1`
+   * does under runJob): at the next `progress()` call, the job's safe point
+   * between items, when the job reports progress with autosave on; else at
+   * once, as the final save does. Logs the request and, once durable, the
+   * save. Returns false (and logs why) when it cannot save: nothing is tracked,
+   * or this writer was fenced.
+   *
+   * @example
+   * ```ts
+   * process.on('SIGUSR2', () => void job.checkpoint.requestSave('SIGUSR2'));
+   * ```
+   */
+  requestSave(reason?: string): boolean;
   /** Wait for the background save in flight, if any; rethrows its error. */
   flush(): Promise<void>;
   /** Committed checkpoints, newest first (does not take an epoch). */

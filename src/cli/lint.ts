@@ -21,6 +21,7 @@ import { ConfigurationError } from '../runtime/errors.ts';
 import { EXIT_CODE_TABLE, type PolicyAction } from '../runtime/exit-codes.ts';
 import { checkModuleEnv } from '../job/job-modules.ts';
 import { resolveLifecycleSettings } from '../runtime/lifecycle.ts';
+import { resolveInterruptionSettings } from '../runtime/interruption/config.ts';
 import { telemetryOptionsFromEnv } from '../telemetry/config.ts';
 import { MIN_GRACE_PERIOD_SECONDS } from '../local/manifest-generator.ts';
 import { isObj, parseManifestText, readJob } from '../local/read-manifest.ts';
@@ -129,6 +130,8 @@ function lintContainer(job: Job, container: Container, path: string, options: Li
   // The values the runtime would refuse at start (exit 78 on every pod).
   const checks: Array<() => unknown> = [
     () => resolveLifecycleSettings(frozen),
+    // The platform only matters to `auto`, which refuses nothing.
+    () => resolveInterruptionSettings(frozen, 'kubernetes'),
     () => checkModuleEnv(frozen),
     // Log level, Pushgateway (when JOBKIT_PUSHGATEWAY_URL is set) and tracing: read by runJob itself at start.
     () => telemetryOptionsFromEnv(frozen),

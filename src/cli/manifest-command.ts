@@ -9,6 +9,7 @@ import { ConfigurationError } from '../runtime/errors.ts';
 import { type Env, parseChoice, parseInteger, unknownJobkitVariables } from '../runtime/config.ts';
 import { checkModuleEnv } from '../job/job-modules.ts';
 import { resolveLifecycleSettings } from '../runtime/lifecycle.ts';
+import { resolveInterruptionSettings } from '../runtime/interruption/config.ts';
 import type { JobIdentity } from '../runtime/types.ts';
 import { generateCronJobManifest } from '../local/cronjob/manifest.ts';
 import { CONCURRENCY_POLICIES } from '../local/cronjob/types.ts';
@@ -106,6 +107,7 @@ function checkContainerEnv(job: Job): void {
     attempt: 0,
   };
   resolveLifecycleSettings(frozen);
+  resolveInterruptionSettings(frozen, identity.platform);
   resolveLogLevel(frozen);
   resolvePushgatewayConfig(identity, frozen);
   checkModuleEnv(frozen);

@@ -13,6 +13,9 @@
 import { exclusiveOptionsFromEnv } from '../exclusive/config.ts';
 import { checkExclusiveOptions, type ExclusiveContext, exclusiveKey, type ExclusiveOptions, type ExclusiveResult, runExclusive } from '../exclusive/guard.ts';
 import { type Checkpointer, type CheckpointEnvOptions, type CheckpointerOptions, checkpointOptionsFromEnv, createCheckpointer } from '../checkpoint/index.ts';
+import { type CheckpointSignal, checkpointSignalFromEnv } from '../checkpoint/config.ts';
+import { CHECKPOINT_SIGNALS } from '../checkpoint/constants.ts';
+import { listenForCheckpointSignal } from './checkpoint-signal.ts';
 import { type IdempotencyEnvOptions, idempotencyOptionsFromEnv } from '../idempotency/config.ts';
 import { type IdempotencyLedger, createIdempotency } from '../idempotency/index.ts';
 import type { IdempotencyEvent, IdempotencyOptions, IdempotentFunction, RunOptions } from '../idempotency/types.ts';
@@ -27,7 +30,7 @@ import { type PushgatewayOptions, createMetricsPusher } from '../telemetry/pushg
 import { withSpan } from '../telemetry/span.ts';
 import { type JobTracing, type TracingOptions, resolveTracingConfig, startTracing } from '../telemetry/tracing.ts';
 import { resolveSettings } from '../idempotency/settings.ts';
-import { type Env, readString, unknownJobkitVariables } from '../runtime/config.ts';
+import { type Env, checkChoiceOption, readString, unknownJobkitVariables } from '../runtime/config.ts';
 import { integrityKindOf } from './integrity-kind.ts';
 import { type NamedValue, checkKeyLengths } from './key-lengths.ts';
 import { retry, type RetryOptions } from '../runtime/retry.ts';
@@ -58,6 +61,13 @@ export interface JobModuleOptions<S = unknown> {
   readonly storeOptions?: OpenStoreOptions;
   /** Options of `job.checkpoint` (retention, save policy, part size, scope...). */
   readonly checkpoint?: Omit<CheckpointerOptions<S>, 'store' | 'identity' | 'lifecycle' | 'log' | 'metrics'>;
+  /**
+   * The signal that asks for a checkpoint now (`job.checkpoint.requestSave`),
+   * or `off`. Env: JOBKIT_CHECKPOINT_SIGNAL. Listening to SIGUSR1 keeps Node
+   * from starting its inspector on it.
+   * @default 'SIGUSR1'
+   */
+  readonly checkpointSignal?: CheckpointSignal;
   /** Options of `job.idempotent` / `job.idempotency` (lease, TTL, scope, cache...). */
   readonly idempotency?: Omit<IdempotencyOptions, 'store' | 'identity' | 'lifecycle' | 'log' | 'onEvent' | 'signal'>;
   /** Pushgateway settings. Env: JOBKIT_PUSHGATEWAY_URL and JOBKIT_PUSHGATEWAY_*. */
@@ -245,9 +255,18 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
     lifecycle.onShutdown({ name: 'store.close', phase: 'logs', budgetMs: 1_000, run: () => opened.close() });
     return opened;
   });
-  const checkpoint = once(() =>
-    createCheckpointer<S>({ ...settings.checkpoint, ...options.checkpoint, store: store(), identity, lifecycle, log, metrics }),
-  );
+  let checkpointBuilt = false;
+  const checkpoint = once(() => {
+    checkpointBuilt = true;
+    return createCheckpointer<S>({ ...settings.checkpoint, ...options.checkpoint, store: store(), identity, lifecycle, log, metrics });
+  });
+  listenForCheckpointSignal({
+    signal: settings.checkpointSignal,
+    log,
+    lifecycle,
+    // A snapshot given in code is tracked before the first use of job.checkpoint.
+    request: (reason) => (checkpointBuilt || options.checkpoint?.snapshot !== undefined ? checkpoint().requestSave(reason) : undefined),
+  });
   const idempotency = once(() =>
     createIdempotency({
       ...settings.idempotency,
@@ -346,6 +365,8 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
 /** The env forms of the lazy modules' options, read and checked at start. */
 export interface ModuleSettings {
   readonly checkpoint: CheckpointEnvOptions;
+  /** The checkpoint-now signal, option over env. */
+  readonly checkpointSignal: CheckpointSignal;
   readonly idempotency: IdempotencyEnvOptions;
   readonly exclusive: Pick<ExclusiveOptions, 'waitMs' | 'leaseMs'>;
   readonly attempts: AttemptsSettings;
@@ -381,8 +402,9 @@ export function validateModuleSettings<S>(deps: Pick<JobModulesDeps<S>, 'identit
       `not jobkit settings, ignored: ${described.join(', ')}`,
     );
   }
-  const { checkpoint, idempotency, exclusive, attempts: attemptsEnv } = checkModuleEnv(env);
+  const { checkpoint, idempotency, exclusive, attempts: attemptsEnv, checkpointSignal: envSignal } = checkModuleEnv(env);
   const attempts = resolveAttemptsSettings(attemptsEnv, options.attempts === false ? undefined : options.attempts);
+  const checkpointSignal = checkChoiceOption('checkpointSignal', options.checkpointSignal, CHECKPOINT_SIGNALS) ?? envSignal;
   // Cross-setting rules with the code options too (a lease shorter than its renewal interval...).
   resolveSettings(idempotency, options.idempotency);
   const guard = mainGuard(options.exclusive);
@@ -408,7 +430,7 @@ export function validateModuleSettings<S>(deps: Pick<JobModulesDeps<S>, 'identit
     ...(options.checkpoint?.perIndex === undefined ? {} : { checkpointPerIndex: options.checkpoint.perIndex }),
     idempotencyScope: named(options.idempotency?.scope, 'idempotency.scope', 'JOBKIT_IDEMPOTENCY_SCOPE'),
   });
-  return { checkpoint, idempotency, exclusive, attempts, store };
+  return { checkpoint, checkpointSignal, idempotency, exclusive, attempts, store };
 }
 
 /**
@@ -427,8 +449,9 @@ export function validateModuleSettings<S>(deps: Pick<JobModulesDeps<S>, 'identit
  * checkModuleEnv({ JOBKIT_IDEMPOTENCY_TTL_SECONDS: 'abc' }); // throws: JOBKIT_IDEMPOTENCY_TTL_SECONDS must be a number > 0, got "abc"
  * ```
  */
-export function checkModuleEnv(env: Env): Pick<ModuleSettings, 'checkpoint' | 'idempotency' | 'exclusive'> & { readonly attempts: AttemptsEnvOptions } {
+export function checkModuleEnv(env: Env): Pick<ModuleSettings, 'checkpoint' | 'checkpointSignal' | 'idempotency' | 'exclusive'> & { readonly attempts: AttemptsEnvOptions } {
   const checkpoint = checkpointOptionsFromEnv(env);
+  const checkpointSignal = checkpointSignalFromEnv(env);
   const idempotency = idempotencyOptionsFromEnv(env);
   const exclusive = exclusiveOptionsFromEnv(env);
   const attempts = attemptsOptionsFromEnv(env);
@@ -437,5 +460,5 @@ export function checkModuleEnv(env: Env): Pick<ModuleSettings, 'checkpoint' | 'i
   // Every JOBKIT_S3_* value is checked even for another store: a bad value is
   // a mistake in the manifest either way, and the store may change later.
   storeOptionsFromEnv(env);
-  return { checkpoint, idempotency, exclusive, attempts };
+  return { checkpoint, checkpointSignal, idempotency, exclusive, attempts };
 }

@@ -26,6 +26,8 @@ import {
   resolveLifecycleSettings,
 } from '../runtime/lifecycle.ts';
 import type { JobIdentity, Lifecycle, ShutdownReason } from '../runtime/types.ts';
+import { type InterruptionNoticeOptions, type InterruptionSettings, resolveInterruptionSettings } from '../runtime/interruption/config.ts';
+import { watchInterruptionNotice } from './interruption-notice.ts';
 
 /**
  * What `main` receives: identity, log, signal and lifecycle, plus the modules
@@ -71,6 +73,12 @@ export interface RunJobOptions<S = unknown> extends LifecycleSettingsOptions, Jo
   readonly logger?: Omit<LoggerOptions, 'identity' | 'env'>;
   /** Signals that stop the job. Default SIGTERM and SIGINT. */
   readonly signals?: readonly NodeJS.Signals[];
+  /**
+   * Poll the cloud's metadata service for an interruption notice and stop
+   * before the SIGTERM (docs/configuration.md). Env: JOBKIT_INTERRUPTION_NOTICE and the
+   * others of its table.
+   */
+  readonly interruptionNotice?: InterruptionNoticeOptions;
 }
 
 /** The job's code. Returning (or resolving) means the work of this index is done. */
@@ -111,12 +119,14 @@ export async function executeJob<S = unknown>(main: JobMain<S>, options: RunJobO
   let identity: JobIdentity;
   let log: Logger;
   let settings: LifecycleSettings;
+  let notice: InterruptionSettings;
   try {
     identity = resolveIdentity(env, options.identity);
     // Trace ids on log lines only when tracing is on: the mixin costs on every line.
     const mixin = options.logger?.mixin ?? (tracingEnabled(env, options.tracing) ? traceLogMixin : undefined);
     log = createLogger({ ...options.logger, ...(mixin === undefined ? {} : { mixin }), identity, env });
     settings = resolveLifecycleSettings(env, options);
+    notice = resolveInterruptionSettings(env, identity.platform, options.interruptionNotice);
   } catch (error) {
     return reportSetupFailure(error, options);
   }
@@ -141,7 +151,7 @@ export async function executeJob<S = unknown>(main: JobMain<S>, options: RunJobO
   const guard = mainGuard(options.exclusive);
   // Under the guard, main runs only while this pod holds it; a skipped run (onBusy: 'skip') ends with 0.
   const guarded: JobMain<S> = guard === undefined ? main : async (j) => void (await j.exclusive(guard.name, () => main(j)));
-  return await supervise(guarded, job, modules, lifecycle, settings, options.signals);
+  return await supervise(guarded, job, modules, lifecycle, { ...settings, notice }, options.signals);
 }
 
 interface StopRequest {
@@ -167,7 +177,7 @@ async function supervise<S>(
   job: JobContext<S>,
   modules: JobModulesController<S>,
   lifecycle: LifecycleController,
-  settings: LifecycleSettings,
+  settings: LifecycleSettings & { readonly notice: InterruptionSettings },
   signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'],
 ): Promise<number> {
   const { log } = job;
@@ -244,6 +254,12 @@ async function supervise<S>(
   process.on('unhandledRejection', onUncaught);
   process.on('beforeExit', onBeforeExit);
   const deadlineTimer = settings.deadlineMs === undefined ? undefined : setTimeout(onDeadline, settings.deadlineMs);
+  const watcher = watchInterruptionNotice({
+    settings: settings.notice,
+    log,
+    metrics: job.metrics,
+    stop: (error) => requestStop({ exitClass: 'interrupted', reason: 'notice', error }),
+  });
 
   try {
     const settled = Promise.resolve()
@@ -255,6 +271,7 @@ async function supervise<S>(
     const result = await Promise.race([settled, uncaught, forced.then((code): MainResult => ({ kind: 'forced', code }))]);
     if (result.kind === 'forced') return result.code;
     clearTimeout(deadlineTimer);
+    watcher.stop();
 
     outcome = decideOutcome(stop, result, log);
     modules.finished(outcome.code);
@@ -265,6 +282,7 @@ async function supervise<S>(
     flushLoggerSync(log);
     clearTimeout(deadlineTimer);
     clearTimeout(budgetTimer);
+    watcher.stop();
     for (const signal of signals) process.off(signal, onSignal);
     process.off('uncaughtException', onUncaught);
     process.off('unhandledRejection', onUncaught);

@@ -4,6 +4,7 @@
  * else goes through the classifier (classify.ts).
  */
 import { type ExitClass, exitCodeFor } from './exit-codes.ts';
+import type { InterruptionNotice } from './interruption/types.ts';
 
 /** Options shared by every jobkit error. */
 export interface JobkitErrorOptions {
@@ -86,6 +87,32 @@ export class ConfigurationError extends JobkitError {
  */
 export class InterruptedError extends JobkitError {
   readonly exitClass = 'interrupted';
+}
+
+/**
+ * The cloud announced that this machine is about to be taken away (a spot
+ * interruption notice, a preemption, a scheduled termination), before the
+ * kubelet's SIGTERM. `job.signal.reason` is one of these when the job was
+ * stopped by a notice; it is an {@link InterruptedError}, so it exits 143 like
+ * a SIGTERM, and the real SIGTERM that follows does not change that.
+ *
+ * @example
+ * ```ts
+ * job.signal.addEventListener('abort', () => {
+ *   const reason: unknown = job.signal.reason;
+ *   if (reason instanceof InterruptionNoticeError) job.log.warn({ at: reason.notice.time }, 'preempted soon');
+ * });
+ * ```
+ */
+export class InterruptionNoticeError extends InterruptedError {
+  /** What the metadata service announced. */
+  readonly notice: InterruptionNotice;
+
+  constructor(notice: InterruptionNotice, options?: JobkitErrorOptions) {
+    const at = notice.time === undefined ? '' : ` for ${notice.time.toISOString()}`;
+    super(`${notice.provider} interruption notice (${notice.kind}: ${notice.action}${at})`, options);
+    this.notice = notice;
+  }
 }
 
 /**

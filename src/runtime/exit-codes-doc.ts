@@ -38,7 +38,7 @@ ${rows.join('\n')}
 ## How the code is chosen
 
 1. \`main\` returned and nothing stopped it: **0**.
-2. SIGTERM/SIGINT or the deadline arrived first: **${codeOf(table, 'interrupted')}** / **${codeOf(table, 'deadline')}**,
+2. SIGTERM/SIGINT (or the cloud's interruption notice) or the deadline arrived first: **${codeOf(table, 'interrupted')}** / **${codeOf(table, 'deadline')}**,
    even if \`main\` then returns normally. After an early stop the work is only
    checkpointed, and 0 would mark the index complete.
 3. \`main\` threw, or an exception or promise rejection went uncaught: the

@@ -102,7 +102,7 @@ export const EXIT_CODE_TABLE: readonly ExitCodeEntry[] = [
     code: 143,
     action: 'Count',
     errorName: 'InterruptedError',
-    meaning: 'Stopped by SIGTERM/SIGINT after saving progress; the work is not finished.',
+    meaning: 'Stopped by SIGTERM/SIGINT, or by the cloud\'s interruption notice ahead of it, after saving progress; the work is not finished.',
     remedy: 'None; a preemption carries DisruptionTarget and is ignored, other stops count as a retry.',
   },
   {

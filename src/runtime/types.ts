@@ -86,8 +86,12 @@ export interface JobIdentity {
 /** What started a run: see {@link JobIdentity.trigger}. */
 export type JobTrigger = 'schedule' | 'manual' | 'none';
 
-/** Why the lifecycle is shutting down. */
-export type ShutdownReason = 'completed' | 'failed' | 'signal' | 'deadline';
+/**
+ * Why the lifecycle is shutting down: `completed`, `failed`, `signal`
+ * (SIGTERM/SIGINT), `notice` (the cloud's interruption notice, ahead of the
+ * SIGTERM) or `deadline`.
+ */
+export type ShutdownReason = 'completed' | 'failed' | 'signal' | 'notice' | 'deadline';
 
 /** What a shutdown hook is told. */
 export interface ShutdownContext {
@@ -129,7 +133,7 @@ export interface ShutdownHook {
  * ```
  */
 export interface Lifecycle {
-  /** Aborted on SIGTERM/SIGINT or when the deadline passes. */
+  /** Aborted on SIGTERM/SIGINT, on an interruption notice, or when the deadline passes. */
   readonly signal: AbortSignal;
   /** Register a hook; returns a function that unregisters it. */
   onShutdown(hook: ShutdownHook): () => void;

@@ -148,9 +148,9 @@ export function jobkitAlertRules(options: AlertRulesOptions): AlertRuleGroup[] {
     rule(
       'JobkitPreemptionsHigh',
       'warning',
-      `sum by (namespace, job) (increase(jobkit_job_interruptions_total{reason="signal"}[${window}])) >= ${o.maxPreemptions}`,
+      `sum by (namespace, job) (increase(jobkit_job_interruptions_total{reason=~"signal|notice"}[${window}])) >= ${o.maxPreemptions}`,
       `${where} is preempted too often`,
-      'Pods of this job got SIGTERM (a spot preemption, an eviction, a node drain) that often: the work is redone from the last checkpoint each time.',
+      'Pods of this job were stopped that often by a SIGTERM (a spot preemption, an eviction, a node drain) or by the cloud\'s interruption notice before it: the work is redone from the last checkpoint each time.',
     ),
     rule(
       'JobkitNoProgress',

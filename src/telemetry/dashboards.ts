@@ -237,7 +237,7 @@ export function onCallDashboard(): Dashboard {
     'timeseries',
     'Preemptions and evictions',
     'SIGTERMs that interrupted the pods of each job in the last hour: spot reclaims, evictions, node drains.',
-    [t('A', `sum by (namespace, job) (increase(jobkit_job_interruptions_total{reason="signal",namespace=~"$namespace",job=~"$job"}[1h]))`, '{{namespace}}/{{job}}')],
+    [t('A', `sum by (namespace, job) (increase(jobkit_job_interruptions_total{reason=~"signal|notice",namespace=~"$namespace",job=~"$job"}[1h]))`, '{{namespace}}/{{job}}')],
     HALF,
   );
   l.add(

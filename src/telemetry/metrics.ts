@@ -23,6 +23,7 @@ import {
 import { exitClassOf, exitCodeFor } from '../runtime/exit-codes.ts';
 import { createFastHistogram, createTally } from './hot-path-metrics.ts';
 import { registerResourceMetrics } from './resource-metrics.ts';
+import type { NoticeKind } from '../runtime/interruption/types.ts';
 import type { JobIdentity, ShutdownReason } from '../runtime/types.ts';
 
 /** How an item ended, as counted by `jobkit_items_total{outcome}`. */
@@ -126,6 +127,12 @@ export interface JobMetrics {
    */
   interrupted(reason: InterruptionReason): void;
   /**
+   * Count a notice of the cloud that did not stop the run (AWS's rebalance
+   * recommendation, unless told to stop on it), in
+   * `jobkit_interruption_advisories_total{kind}`.
+   */
+  interruptionAdvisory(kind: NoticeKind): void;
+  /**
    * Record how the run ended: end time, exit code (when known), and on exit
    * code 0 the last success time. The first call wins; the runtime calls it
    * with the exit code before the final push, and the pusher calls it with
@@ -159,10 +166,14 @@ export type IntegrityKind = 'checkpoint' | 'shard_plan' | 'work_queue' | 'idempo
 
 const INTEGRITY_KINDS: readonly IntegrityKind[] = ['checkpoint', 'shard_plan', 'work_queue', 'idempotency_record', 'exclusive_record'];
 
-/** Why a run was interrupted: `signal` (SIGTERM/SIGINT: preemption, eviction, drain) or `deadline`. */
-export type InterruptionReason = 'signal' | 'deadline';
+/**
+ * Why a run was interrupted: `signal` (SIGTERM/SIGINT: preemption, eviction,
+ * drain), `notice` (the cloud's interruption notice, read before the SIGTERM)
+ * or `deadline`.
+ */
+export type InterruptionReason = 'signal' | 'notice' | 'deadline';
 
-const INTERRUPTION_REASONS: readonly InterruptionReason[] = ['signal', 'deadline'];
+const INTERRUPTION_REASONS: readonly InterruptionReason[] = ['signal', 'notice', 'deadline'];
 
 /** Item duration buckets, in seconds: 1 ms to 1 min. */
 export const DEFAULT_ITEM_BUCKETS: readonly number[] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -175,6 +186,7 @@ const EXIT_CODE_BY_REASON: Readonly<Record<ShutdownReason, number | undefined>> 
   completed: exitCodeFor('success'),
   failed: undefined,
   signal: exitCodeFor('interrupted'),
+  notice: exitCodeFor('interrupted'),
   deadline: exitCodeFor('deadline'),
 };
 
@@ -198,10 +210,12 @@ const EXIT_CODE_BY_REASON: Readonly<Record<ShutdownReason, number | undefined>> 
  * | `jobkit_checkpoint_last_save_bytes` | gauge | size of the latest save |
  * | `jobkit_checkpoint_last_success_time_seconds` | gauge | when the latest save committed (checkpoint age = time() - it) |
  * | `jobkit_integrity_failures_total{kind}` | counter | stored data found corrupt: checkpoints that failed verification on load, plans and records that could not be read |
+ * | `jobkit_checkpoint_age_seconds` | gauge | seconds since the latest save committed, at collect time (absent before it) |
  * | `jobkit_shard_items`, `jobkit_shard_position` | gauge | this index's share: its size, and how far it got |
  * | `jobkit_queue_chunks{queue}`, `jobkit_queue_chunks_left{queue}` | gauge | a work queue's chunks, and those not known to be finished |
  * | `jobkit_idempotency_results_total{result}` | counter | hit / miss / conflict / takeover |
- * | `jobkit_job_interruptions_total{reason}` | counter | signal / deadline interruptions of this run |
+ * | `jobkit_job_interruptions_total{reason}` | counter | signal / notice / deadline interruptions of this run |
+ * | `jobkit_interruption_advisories_total{kind}` | counter | cloud notices that did not stop the run (rebalance) |
  * | `jobkit_process_cpu_seconds`, `jobkit_process_peak_rss_bytes` | gauge | CPU used and peak memory so far |
  * | `jobkit_container_memory_limit_bytes`, `jobkit_container_cpu_limit_cores` | gauge | cgroup v2 limits, when there are |
  *
@@ -310,13 +324,29 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
     name: 'jobkit_checkpoint_last_success_time_seconds',
     help: 'When the latest checkpoint save committed, in seconds since the epoch.',
   });
+  // Computed at collect time, so each push says what a preemption at that moment would redo.
+  let lastSaveAtMs: number | undefined;
+  const checkpointAge = new Gauge({
+    name: 'jobkit_checkpoint_age_seconds',
+    help: 'Seconds since the latest durable checkpoint of this run: the work a preemption now would redo (absent before the first).',
+    registers: [],
+    collect() {
+      if (lastSaveAtMs !== undefined) this.set(Math.max(0, (now() - lastSaveAtMs) / 1000));
+    },
+  });
   const interruptions = new Counter({
     name: 'jobkit_job_interruptions_total',
-    help: 'Interruptions of this run, by reason: signal (SIGTERM/SIGINT: preemption, eviction, drain) or deadline.',
+    help: 'Interruptions of this run, by reason: signal (SIGTERM/SIGINT: preemption, eviction, drain), notice (the cloud\'s interruption notice, before the SIGTERM) or deadline.',
     labelNames: ['reason'] as const,
     registers,
   });
   for (const reason of INTERRUPTION_REASONS) interruptions.labels(reason).inc(0);
+  const advisories = new Counter({
+    name: 'jobkit_interruption_advisories_total',
+    help: "Notices of the cloud that did not stop this run, by kind: rebalance (AWS's rebalance recommendation, an elevated risk of interruption).",
+    labelNames: ['kind'] as const,
+    registers,
+  });
   // Work remaining: jobkit_shard_items - jobkit_shard_position. Absent until a share is handed out.
   let share: { readonly size: number; readonly position: number } | undefined;
   const shareItems = new Gauge({
@@ -398,6 +428,8 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
       savedBytes.inc(bytes);
       lastSaveBytes.set(bytes);
       lastSaveTime.set(now() / 1000);
+      if (lastSaveAtMs === undefined) registry.registerMetric(checkpointAge);
+      lastSaveAtMs = now();
     },
     checkpointLoaded(bytes, durationMs) {
       loadDuration.observe(durationMs / 1000);
@@ -428,6 +460,9 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
     },
     interrupted(reason) {
       interruptions.labels(reason).inc();
+    },
+    interruptionAdvisory(kind) {
+      advisories.labels(kind).inc();
     },
     finished(outcome) {
       if (endedAtMs !== undefined) return;

@@ -316,7 +316,7 @@ export function createMetricsPusher(options: MetricsPusherOptions): MetricsPushe
       // A periodic push still in flight could land after this one and leave the
       // group with stale values: cancel it first.
       inFlight?.abort();
-      if (ctx.reason === 'signal' || ctx.reason === 'deadline') metrics.interrupted(ctx.reason);
+      if (ctx.reason === 'signal' || ctx.reason === 'notice' || ctx.reason === 'deadline') metrics.interrupted(ctx.reason);
       if (!metrics.isFinished) metrics.finished({ exitCode: exitCodeForReason(ctx.reason) });
       // Give up just before the lifecycle would abandon the hook, so it ends cleanly.
       const timeoutMs = Math.min(config.timeoutMs, ctx.budgetMs - HOOK_MARGIN_MS);

@@ -122,9 +122,11 @@ const CASES: readonly Case[] = [
     ],
   },
   {
-    what: 'three SIGTERMs of one job within the hour; one of another',
+    what: 'three interruptions of one job within the hour (two SIGTERMs, one cloud notice); one of another',
     series: [
-      s('jobkit_job_interruptions_total', '0x4 1 0x4 1 0x4 1 0x30', { ...G, reason: 'signal' }),
+      s('jobkit_job_interruptions_total', '0x4 1 0x4 1 0x40', { ...G, reason: 'signal' }),
+      // the third one a cloud notice that stopped the pod before its SIGTERM
+      s('jobkit_job_interruptions_total', '0x16 1 0x30', { ...G, reason: 'notice' }),
       s('jobkit_job_interruptions_total', '0x4 1 0x40', { namespace: 'data', job: 'calm', index: '0', reason: 'signal' }),
       s('jobkit_job_interruptions_total', '0x4 1 1 1 1 1 1 1 1 1 1 1 0x30', { ...G, index: '1', reason: 'deadline' }),
     ],

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_GRACE_PERIOD_SECONDS } from '../../../src/runtime/lifecycle.ts';
 import { DEFAULT_STORE_DIR } from '../../../src/store/constants.ts';
 import { DEFAULT_LOG_LEVEL } from '../../../src/telemetry/constants.ts';
+import { DEFAULT_POLL_SECONDS } from '../../../src/runtime/interruption/constants.ts';
+import { DEFAULT_CHECKPOINT_SIGNAL } from '../../../src/checkpoint/constants.ts';
 
 // docs/configuration.md promises defaults in its tables; the constants are
 // where the code takes them from. This makes the promise a test: a default
@@ -26,6 +28,11 @@ describe('docs/configuration.md defaults', () => {
 
   it('JOBKIT_LOG_LEVEL matches DEFAULT_LOG_LEVEL', () => {
     expect(defaultOf('JOBKIT_LOG_LEVEL')).toBe(`\`${DEFAULT_LOG_LEVEL}\``);
+  });
+
+  it('JOBKIT_INTERRUPTION_POLL_SECONDS and JOBKIT_CHECKPOINT_SIGNAL match their constants', () => {
+    expect(defaultOf('JOBKIT_INTERRUPTION_POLL_SECONDS')).toBe(String(DEFAULT_POLL_SECONDS));
+    expect(defaultOf('JOBKIT_CHECKPOINT_SIGNAL')).toBe(`\`${DEFAULT_CHECKPOINT_SIGNAL}\``);
   });
 
   it('the modules table names DEFAULT_STORE_DIR as the store default', () => {

@@ -48,6 +48,9 @@ describe('settings checked before main', () => {
     ['JOBKIT_S3_MAX_ATTEMPTS', '1e1', 'JOBKIT_S3_MAX_ATTEMPTS must be an integer >= 1 and <= 20, got "1e1"'],
     ['JOBKIT_S3_SSE', 'rot13', 'JOBKIT_S3_SSE must be one of'],
     ['JOBKIT_IDEMPOTENCY_LEASE_SECONDS', '0.0001', 'option leaseMs must be an integer >= 1'],
+    ['JOBKIT_INTERRUPTION_NOTICE', 'ec2', 'JOBKIT_INTERRUPTION_NOTICE must be one of auto, aws, gce, azure, off, got "ec2"'],
+    ['JOBKIT_INTERRUPTION_POLL_SECONDS', '0', 'JOBKIT_INTERRUPTION_POLL_SECONDS must be a number >= 0.05 and <= 60, got "0"'],
+    ['AWS_EC2_METADATA_SERVICE_ENDPOINT', 'imds', 'AWS_EC2_METADATA_SERVICE_ENDPOINT must be an http:// or https:// URL'],
   ])('%s=%s stops the job with 78 before main', async (name, value, message) => {
     const { code, ran, lines } = await start({ [name]: value });
     expect(code).toBe(78);
