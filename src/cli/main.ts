@@ -49,10 +49,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       return await statusCommand(rest);
     case 'checkpoint':
       return await checkpointCommand(rest);
+    // The supervisor exits at once, as runJob does: an exporter retrying a backend that is down must not hold the exit.
     case 'exec':
-      return await execCommand(rest);
+      return process.exit(await execCommand(rest));
     case 'once':
-      return await onceCommand(rest);
+      return process.exit(await onceCommand(rest));
     case 'version':
     case '--version':
     case '-v':
