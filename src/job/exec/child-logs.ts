@@ -13,7 +13,16 @@ import type { LinePiece } from './line-splitter.ts';
 export type ChildStream = 'stdout' | 'stderr';
 
 /** Fields jobkit writes on every line itself: a child's value for one of them is dropped. */
-const RESERVED = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'message', 'job', 'namespace', 'pod', 'index', 'attempt', 'run', 'cronjob', 'scheduledTime', 'trigger', 'stream', 'linePart']);
+const RESERVED = new Set([
+  // pino's own
+  'level', 'time', 'pid', 'hostname', 'msg', 'message',
+  // the identity (telemetry/logger.ts), a CronJob's run included
+  'job', 'namespace', 'pod', 'index', 'attempt', 'cronJob', 'scheduledTime', 'trigger', 'runId',
+  // the tracing mixin's
+  'trace_id', 'span_id', 'trace_flags',
+  // the supervisor's
+  'stream', 'linePart',
+]);
 
 const PINO_NUMBERS: Readonly<Record<number, LogLevel>> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
