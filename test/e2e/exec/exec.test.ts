@@ -107,6 +107,36 @@ describe('jobkit exec: signals', () => {
     expect(alive(pid)).toBe(false);
   });
 
+  it('forwards SIGINT as SIGINT; exit 143', async () => {
+    const dir = tempDir();
+    const script = `trap 'echo int > ${dir}/child; exit 130' INT; trap 'echo term > ${dir}/child; exit 143' TERM; echo ready; while :; do sleep 0.05; done`;
+    const result = await runJobkit(['exec', '--signal-to', 'child', '--', 'sh', '-c', script], execEnv(), (line, child) => {
+      if (line.msg === 'ready') child.kill('SIGINT');
+    });
+    expect(result.code, result.stderr).toBe(143);
+    expect(readFileSync(join(dir, 'child'), 'utf8').trim()).toBe('int');
+  });
+
+  it('a second SIGTERM exits at once and SIGKILLs the group first', async () => {
+    let pid = 0;
+    let sentAt = 0;
+    const script = "trap '' TERM; echo \"pid=$$\"; while :; do sleep 0.05; done";
+    const result = await runJobkit(['exec', '--', 'sh', '-c', script], execEnv({ JOBKIT_GRACE_PERIOD_SECONDS: '60' }), (line, child) => {
+      const m = /^pid=(\d+)$/.exec(String(line.msg));
+      if (m?.[1] !== undefined) {
+        pid = Number(m[1]);
+        child.kill('SIGTERM');
+      }
+      if (line.msg === 'sent SIGTERM to the program') {
+        sentAt = performance.now();
+        child.kill('SIGTERM');
+      }
+    });
+    expect(result.code, result.stderr).toBe(143);
+    expect(result.exitedAt - sentAt).toBeLessThan(10_000);
+    expect(alive(pid)).toBe(false);
+  });
+
   it('SIGKILLs a child that ignores SIGTERM within the grace budget, and exits before the grace period ends', async () => {
     let sentAt = 0;
     const script = "trap '' TERM; echo ready; while :; do sleep 0.05; done";
