@@ -46,6 +46,8 @@ export async function runChild(job: JobContext, cmd: ChildCommand, options: Exec
   if (process.pid === 1) {
     job.log.warn('jobkit exec runs as PID 1: orphaned grandchildren are not reaped (Node cannot wait for them); run it under tini, see docs/exec.md');
   }
+  // Stopped before the start (a SIGTERM during start-up): the program is not started; runJob exits 143 / 124.
+  if (job.signal.aborted) throw job.signal.reason instanceof Error ? job.signal.reason : new InterruptedError('stopped before the program started');
   const child = await startChild({
     command: cmd.command,
     args: cmd.args,
