@@ -4,18 +4,20 @@
  * (Job manifest generator), `lint` (manifest checks), `gc` (store clean-up),
  * `pushgateway gc` (Pushgateway clean-up), `alerts` and `dashboards`
  * (Prometheus rules and Grafana dashboards), `status` and `checkpoint` (a
- * job's state in the store), `help`, `version`.
+ * job's state in the store), `exec` and `once` (the supervisor), `help`, `version`.
  */
 import { alertsCommand } from './alerts-command.ts';
 import { checkpointCommand } from './checkpoint-command.ts';
 import { dashboardsCommand } from './dashboards-command.ts';
+import { execCommand } from './exec-command.ts';
 import { gcCommand } from './gc-command.ts';
 import { lintCommand } from './lint-command.ts';
 import { manifestCommand } from './manifest-command.ts';
+import { onceCommand } from './once-command.ts';
 import { pushgatewayCommand } from './pushgateway-command.ts';
 import { runCommand } from './run-command.ts';
 import { statusCommand } from './status-command.ts';
-import { ALERTS_USAGE, CHECKPOINT_USAGE, DASHBOARDS_USAGE, GC_USAGE, LINT_USAGE, MAIN_USAGE, MANIFEST_USAGE, PUSHGATEWAY_USAGE, RUN_USAGE, STATUS_USAGE } from './usage.ts';
+import { ALERTS_USAGE, CHECKPOINT_USAGE, DASHBOARDS_USAGE, EXEC_USAGE, GC_USAGE, LINT_USAGE, MAIN_USAGE, MANIFEST_USAGE, ONCE_USAGE, PUSHGATEWAY_USAGE, RUN_USAGE, STATUS_USAGE } from './usage.ts';
 import { jobkitVersion } from './version.ts';
 
 /**
@@ -47,6 +49,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       return await statusCommand(rest);
     case 'checkpoint':
       return await checkpointCommand(rest);
+    // The supervisor exits at once, as runJob does: an exporter retrying a backend that is down must not hold the exit.
+    case 'exec':
+      return process.exit(await execCommand(rest));
+    case 'once':
+      return process.exit(await onceCommand(rest));
     case 'version':
     case '--version':
     case '-v':
@@ -67,6 +74,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         dashboards: DASHBOARDS_USAGE,
         status: STATUS_USAGE,
         checkpoint: CHECKPOINT_USAGE,
+        exec: EXEC_USAGE,
+        once: ONCE_USAGE,
       };
       const text = (topic === undefined ? undefined : topics[topic]) ?? MAIN_USAGE;
       (command === undefined ? process.stderr : process.stdout).write(text);

@@ -16,6 +16,8 @@ Commands:
              Delete Pushgateway groups whose last push is older than a bound
   alerts     Write Prometheus alerting rules (rules file and PrometheusRule)
   dashboards Write Grafana dashboards (overview, on-call, per job)
+  exec       Supervise a program in any language (identity, signals, exit codes, logs, metrics)
+  once       Run a program once per key across retries and duplicate pods
   help       Show help for a command
   version    Print the jobkit version
 
@@ -328,3 +330,38 @@ seq the head does not keep, rm of the latest refused); 2 usage error; 65
 verify found a corrupt checkpoint; 75 the store failed, or the head changed
 during rm (run it again); 78 the store refused access.
 `;
+
+const EXEC_OPTIONS = `Options:
+      --signal-to <group|child>  Where SIGTERM/SIGINT go: the program's process
+                            group (default) or the program alone
+      --logs <json|raw>     json (default): each output line becomes a jobkit
+                            JSON log line with the identity; raw: untouched
+      --pass-exit-codes     Exit with the program's own code when it is not in
+                            the exit-code table (default: 70, crash)
+      --grace-period <s>    Grace period (default JOBKIT_GRACE_PERIOD_SECONDS, 30)
+      --deadline <s>        SIGTERM the program after this long, exit 124
+                            (default JOBKIT_DEADLINE_SECONDS)
+      --cgroup-dir <dir>    cgroup v2 directory whose memory.events tells an
+                            OOM kill (default /sys/fs/cgroup)
+      --max-line-chars <n>  Longest log line; longer ones are split (65536)
+  -h, --help                Show this help
+`;
+
+export const EXEC_USAGE = `Usage: jobkit exec [options] -- <command> [args...]
+
+Runs a program in any language as a supervised child: the identity is passed
+as JOBKIT_* variables (and TRACEPARENT), SIGTERM/SIGINT are forwarded within
+the grace budget then SIGKILL, the deadline is enforced, the program's end is
+mapped to the exit-code table, its output becomes jobkit log lines, and
+metrics and traces are pushed as for runJob (docs/exec.md).
+
+${EXEC_OPTIONS}`;
+
+export const ONCE_USAGE = `Usage: jobkit once <key> [options] -- <command> [args...]
+
+Runs the program once per key across retries and duplicate pods, on the
+job's idempotency ledger (JOBKIT_STORE). A key already done logs
+"already done at <time>" and exits 0 without running the program
+(docs/exec.md).
+
+${EXEC_OPTIONS}`;

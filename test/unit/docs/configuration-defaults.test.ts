@@ -5,6 +5,7 @@ import { DEFAULT_STORE_DIR } from '../../../src/store/constants.ts';
 import { DEFAULT_LOG_LEVEL } from '../../../src/telemetry/constants.ts';
 import { DEFAULT_POLL_SECONDS } from '../../../src/runtime/interruption/constants.ts';
 import { DEFAULT_CHECKPOINT_SIGNAL } from '../../../src/checkpoint/constants.ts';
+import { DEFAULT_CGROUP_DIR, DEFAULT_MAX_LINE_CHARS } from '../../../src/job/exec/constants.ts';
 
 // docs/configuration.md promises defaults in its tables; the constants are
 // where the code takes them from. This makes the promise a test: a default
@@ -33,6 +34,11 @@ describe('docs/configuration.md defaults', () => {
   it('JOBKIT_INTERRUPTION_POLL_SECONDS and JOBKIT_CHECKPOINT_SIGNAL match their constants', () => {
     expect(defaultOf('JOBKIT_INTERRUPTION_POLL_SECONDS')).toBe(String(DEFAULT_POLL_SECONDS));
     expect(defaultOf('JOBKIT_CHECKPOINT_SIGNAL')).toBe(`\`${DEFAULT_CHECKPOINT_SIGNAL}\``);
+  });
+
+  it('the jobkit exec table matches the supervisor constants', () => {
+    expect(defaultOf('JOBKIT_EXEC_CGROUP_DIR')).toBe(`\`${DEFAULT_CGROUP_DIR}\``);
+    expect(defaultOf('JOBKIT_EXEC_MAX_LINE_CHARS')).toBe(String(DEFAULT_MAX_LINE_CHARS));
   });
 
   it('the modules table names DEFAULT_STORE_DIR as the store default', () => {
