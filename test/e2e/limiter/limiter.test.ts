@@ -1,7 +1,7 @@
 /**
  * job.limiter across real pods: an Indexed Job (completions 4, parallelism 4)
  * under `jobkit run`, each pod a jobkit program calling a local HTTP API that
- * answers 429 (Retry-After: 1) when more than THRESHOLD requests were served
+ * answers 429 (Retry-After: 1) when THRESHOLD requests were already served
  * in the last second. The server logs every request (arrival time, client,
  * status), and the assertions are on that log: the highest number of
  * requests received in any 1 s window, the 429s, the work done, and each
@@ -16,8 +16,17 @@ import { podFailurePolicyForExitCodes } from '../../../src/local/manifest-genera
 import { jobManifest, removeTempDirs, runManifest } from '../emulator/harness.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'api-client.ts');
-const THRESHOLD = 22;
 const PODS = 4;
+/** The Job-wide budget the pods share (scope 'job'). */
+const RATE = 20;
+/**
+ * The API's limit: requests served in any sliding second. A token bucket's
+ * bound over a window W is rate × W + burst (docs/limits.md), so 4 pods of
+ * burst 1 sharing 20/s may reach 24 in one second when delivery jitter lines
+ * their sends up; the limit is that bound, so the test checks the
+ * documented promise, and nothing looser.
+ */
+const THRESHOLD = RATE + PODS * 1;
 const REQUESTS_PER_POD = 30;
 const RETRY_AFTER_S = 1;
 
@@ -112,8 +121,8 @@ const done = (hits: readonly Hit[]): number => new Set(hits.filter((h) => h.stat
 afterAll(removeTempDirs);
 
 describe('job.limiter, scope job, across 4 pods under jobkit run', () => {
-  it(`4 pods sharing 20/s stay within the API's ${THRESHOLD}/s and finish all their work`, async () => {
-    const { code, hits, stderr } = await runPods('job', 20);
+  it(`4 pods sharing ${RATE}/s stay within the API's ${THRESHOLD}/s and finish all their work`, async () => {
+    const { code, hits, stderr } = await runPods('job', RATE);
     const figures = { maxPerSecond: maxPerSecond(hits), throttled: hits.filter((h) => h.status === 429).length, requests: hits.length };
     console.log(`limiter e2e, within budget: ${JSON.stringify(figures)}`);
     expect(code, stderr).toBe(0);
@@ -138,7 +147,7 @@ describe('job.limiter, scope job, across 4 pods under jobkit run', () => {
   });
 
   it('contrast: the same pods without the limiter exceed the threshold', async () => {
-    const { code, hits, stderr } = await runPods('off', 20);
+    const { code, hits, stderr } = await runPods('off', RATE);
     const figures = { maxPerSecond: maxPerSecond(hits), throttled: hits.filter((h) => h.status === 429).length, requests: hits.length };
     console.log(`limiter e2e, no limiter: ${JSON.stringify(figures)}`);
     expect(code, stderr).toBe(0);
