@@ -11,7 +11,14 @@ import { checkLimiterName, type LimiterOptions, podShare } from '../runtime/limi
 import type { JobIdentity, JobLogger } from '../runtime/types.ts';
 import type { JobMetrics } from '../telemetry/metrics.ts';
 
-/** What {@link createLimiters} needs from the run. */
+/**
+ * What {@link createLimiters} needs from the run.
+ *
+ * @example
+ * ```ts
+ * const deps: LimitersDeps = { identity, log, signal: lifecycle.signal, metrics, parallelism: undefined };
+ * ```
+ */
 export interface LimitersDeps {
   readonly identity: JobIdentity;
   readonly log: JobLogger;

@@ -172,7 +172,15 @@ export interface JobMetrics {
   histogram<T extends string>(config: Omit<HistogramConfiguration<T>, 'registers'>): Histogram<T>;
 }
 
-/** What a rate limiter records, from {@link JobMetrics.limiter}. */
+/**
+ * What a rate limiter records, from {@link JobMetrics.limiter}.
+ *
+ * @example
+ * ```ts
+ * const recorder: LimiterMetrics = job.metrics.limiter('api');
+ * recorder.waited(0.25);
+ * ```
+ */
 export interface LimiterMetrics {
   /** Add time spent waiting for tokens, in seconds. */
   waited(seconds: number): void;

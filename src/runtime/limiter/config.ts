@@ -1,7 +1,14 @@
 /** The env form of the limiter's settings. */
 import { type Env, readInteger } from '../config.ts';
 
-/** The limiter settings read from the environment. */
+/**
+ * The limiter settings read from the environment.
+ *
+ * @example
+ * ```ts
+ * const { parallelism } = limiterOptionsFromEnv(process.env);
+ * ```
+ */
 export interface LimiterEnvOptions {
   /** JOBKIT_PARALLELISM: how many pods of the Job run at once (its `spec.parallelism`). */
   readonly parallelism: number | undefined;

@@ -12,13 +12,27 @@ import { callOutcome } from './outcome.ts';
 import { retryAfterMs } from './retry-after.ts';
 import { abortableSleep } from './wait.ts';
 
-/** Options of one {@link RateLimiter.acquire} or {@link RateLimiter.run} call. */
+/**
+ * Options of one {@link RateLimiter.acquire} or {@link RateLimiter.run} call.
+ *
+ * @example
+ * ```ts
+ * await api.acquire(1, { signal: AbortSignal.timeout(5_000) }); // give up after 5 s
+ * ```
+ */
 export interface AcquireOptions {
   /** Also stop waiting when this aborts (the job's signal always stops it). */
   readonly signal?: AbortSignal;
 }
 
-/** Options of {@link RateLimiter.run}. */
+/**
+ * Options of {@link RateLimiter.run}.
+ *
+ * @example
+ * ```ts
+ * await api.run((signal) => fetch(batchUrl, { signal }), { tokens: 10 }); // a batch call costs 10
+ * ```
+ */
 export interface LimiterRunOptions extends AcquireOptions {
   /**
    * Tokens the call costs.
@@ -104,7 +118,14 @@ export interface RateLimiter {
   succeeded(): void;
 }
 
-/** What a limiter tells its owner (runJob turns these into metrics). */
+/**
+ * What a limiter tells its owner (runJob turns these into metrics).
+ *
+ * @example
+ * ```ts
+ * const hooks: RateLimiterHooks = { onThrottled: () => throttles.inc(), onRate: (r) => rate.set(r) };
+ * ```
+ */
 export interface RateLimiterHooks {
   /** A wait ended (or was aborted) after `ms` milliseconds. */
   onWait?(ms: number): void;
@@ -114,7 +135,14 @@ export interface RateLimiterHooks {
   onRate?(ratePerSecond: number): void;
 }
 
-/** Options of {@link createRateLimiter}. */
+/**
+ * Options of {@link createRateLimiter}.
+ *
+ * @example
+ * ```ts
+ * const options: CreateRateLimiterOptions = { name: 'api', limit: podShare('api', { ratePerSecond: 5 }, identity), log };
+ * ```
+ */
 export interface CreateRateLimiterOptions {
   readonly name: string;
   /** This pod's share (from `podShare`). */

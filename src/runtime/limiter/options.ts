@@ -6,10 +6,24 @@ import { ConfigurationError } from '../errors.ts';
 import { checkChoiceOption, checkOption } from '../config.ts';
 import { DEFAULT_LIMITER_BURST, DEFAULT_LIMITER_MIN_RATE_FRACTION, LIMITER_NAME_PATTERN } from './constants.ts';
 
-/** Who shares a limiter's budget: this pod alone, or every pod of the Job running at once. */
+/**
+ * Who shares a limiter's budget: this pod alone, or every pod of the Job running at once.
+ *
+ * @example
+ * ```ts
+ * const scope: LimiterScope = 'job';
+ * ```
+ */
 export type LimiterScope = 'pod' | 'job';
 
-/** Every {@link LimiterScope}. */
+/**
+ * Every {@link LimiterScope}.
+ *
+ * @example
+ * ```ts
+ * LIMITER_SCOPES.includes('job'); // true
+ * ```
+ */
 export const LIMITER_SCOPES: readonly LimiterScope[] = ['pod', 'job'];
 
 /**
@@ -49,7 +63,14 @@ export interface LimiterOptions {
   readonly minRatePerSecond?: number;
 }
 
-/** A limiter's options after the split: what one pod's bucket runs on. */
+/**
+ * A limiter's options after the split: what one pod's bucket runs on.
+ *
+ * @example
+ * ```ts
+ * const { ratePerSecond, sharedBy } = job.limiter('api', { ratePerSecond: 20, scope: 'job' }).limit;
+ * ```
+ */
 export interface PodLimit {
   /** This pod's configured rate, tokens per second. */
   readonly ratePerSecond: number;

@@ -4,10 +4,24 @@
  */
 import { retryAfterMs } from './retry-after.ts';
 
-/** The statuses a limiter counts as "slow down": 429 Too Many Requests, 503 Service Unavailable. */
+/**
+ * The statuses a limiter counts as "slow down": 429 Too Many Requests, 503 Service Unavailable.
+ *
+ * @example
+ * ```ts
+ * THROTTLE_STATUSES.has(res.status);
+ * ```
+ */
 export const THROTTLE_STATUSES: ReadonlySet<number> = new Set([429, 503]);
 
-/** How a call through a limiter went, as the limiter adapts to it. */
+/**
+ * How a call through a limiter went, as the limiter adapts to it.
+ *
+ * @example
+ * ```ts
+ * const outcome: CallOutcome = { kind: 'throttled', retryAfterMs: 1_000 };
+ * ```
+ */
 export type CallOutcome = { readonly kind: 'success' } | { readonly kind: 'throttled'; readonly retryAfterMs: number | undefined } | { readonly kind: 'other' };
 
 /**
