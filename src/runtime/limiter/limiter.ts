@@ -11,6 +11,7 @@ import type { PodLimit } from './options.ts';
 import { callOutcome } from './outcome.ts';
 import { retryAfterMs } from './retry-after.ts';
 import { abortableSleep } from './wait.ts';
+import { createWaitQueue } from './wait-queue.ts';
 
 /**
  * Options of one {@link RateLimiter.acquire} or {@link RateLimiter.run} call.
@@ -177,6 +178,7 @@ export function createRateLimiter(options: CreateRateLimiterOptions): RateLimite
   const wallNow = options.wallNow ?? Date.now;
   const sleep = options.sleep ?? abortableSleep;
   const bucket = new TokenBucket({ ratePerSecond: limit.ratePerSecond, burst: limit.burst, nowMs: now() });
+  const queue = createWaitQueue({ bucket, now, sleep });
   let rate = limit.ratePerSecond;
   let lastDecreaseMs = -Infinity;
   let slowed = false;
@@ -194,17 +196,12 @@ export function createRateLimiter(options: CreateRateLimiterOptions): RateLimite
     if (!(Number.isFinite(n) && n > 0)) throw new ConfigurationError(`limiter ${name}: acquire(n) needs a number > 0, got ${String(n)}`);
     if (n > limit.burst) throw new ConfigurationError(`limiter ${name}: acquire(${n}) asks for more than the burst (${limit.burst}); raise the limiter's burst`);
     const signal = anySignal(options.signal, callOptions.signal);
-    if (signal?.aborted === true) return abortableSleep(0, signal); // rejects with the reason
     const started = now();
+    const queued = queue.length > 0 || bucket.tokens(started) < n;
     try {
-      for (;;) {
-        const wait = bucket.tryTake(n, now());
-        if (wait === 0) return;
-        await sleep(wait, signal);
-      }
+      await queue.take(n, signal);
     } finally {
-      const waited = now() - started;
-      if (waited > 0) hooks.onWait?.(waited);
+      if (queued) hooks.onWait?.(now() - started);
     }
   };
 

@@ -41,6 +41,7 @@ describe('createLimiters', () => {
     expect(text).toContain('jobkit_limiter_throttled_total{limiter="api"} 0');
     expect(text).toContain('jobkit_limiter_rate_per_second{limiter="api"} 1000');
     await api.acquire();
+    await api.acquire(); // the bucket is empty now: this one waits about 1 ms
     api.throttled();
     text = await metrics.registry.metrics();
     expect(text).toContain('jobkit_limiter_throttled_total{limiter="api"} 1');
