@@ -53,6 +53,9 @@ export {
 } from './runtime/errors.ts';
 export { classifyError, exitCodeOf, isTransientError } from './runtime/classify.ts';
 export { retry, type RetryOptions, type RetryInfo } from './runtime/retry.ts';
+export { createRateLimiter, type RateLimiter, type RateLimiterHooks, type CreateRateLimiterOptions, type AcquireOptions, type LimiterRunOptions } from './runtime/limiter/limiter.ts';
+export { podShare, LIMITER_SCOPES, type LimiterOptions, type LimiterScope, type PodLimit } from './runtime/limiter/options.ts';
+export { retryAfterMs } from './runtime/limiter/retry-after.ts';
 export {
   createLifecycle,
   resolveLifecycleSettings,
@@ -137,4 +140,4 @@ export {
 
 // Telemetry: `job.log` and `job.metrics` (the logger, metrics, Pushgateway and tracing APIs: jobkit/telemetry).
 export type { Logger } from './telemetry/logger.ts';
-export type { JobMetrics, MetricsProgress } from './telemetry/metrics.ts';
+export type { JobMetrics, LimiterMetrics, MetricsProgress } from './telemetry/metrics.ts';

@@ -37,6 +37,10 @@ import { retry, type RetryOptions } from '../runtime/retry.ts';
 import type { JobIdentity, Lifecycle } from '../runtime/types.ts';
 import { type AttemptsEnvOptions, type AttemptsSettings, attemptsOptionsFromEnv, resolveAttemptsSettings } from './attempts/config.ts';
 import { startAttempts } from './attempts/start.ts';
+import { createLimiters } from './limiters.ts';
+import { limiterOptionsFromEnv, type LimiterEnvOptions } from '../runtime/limiter/config.ts';
+import type { LimiterOptions } from '../runtime/limiter/options.ts';
+import type { RateLimiter } from '../runtime/limiter/limiter.ts';
 import type { AttemptsOptions, ItemOptions, ItemRun, JobAttempts } from './attempts/types.ts';
 
 /** The ledger events that `jobkit_idempotency_results_total` counts, by result. */
@@ -190,6 +194,20 @@ export interface JobModules<S = unknown> {
    * ```
    */
   retry<T>(operation: string, fn: (attempt: number) => Promise<T> | T, options?: Omit<RetryOptions, 'signal'>): Promise<T>;
+  /**
+   * The rate limiter `name` of this run (docs/limits.md): a token bucket of
+   * `ratePerSecond` for this pod, or with `scope: 'job'` this pod's share of
+   * a Job-wide budget; slowed by 429/503 and paused by `Retry-After`; waits
+   * stop on SIGTERM. The same name returns the same limiter; `name` is a
+   * metric label (`api`, not a URL).
+   *
+   * @example
+   * ```ts
+   * const api = job.limiter('api', { ratePerSecond: 20, scope: 'job' });
+   * const res = await api.run((signal) => fetch(url, { signal }));
+   * ```
+   */
+  limiter(name: string, options: LimiterOptions): RateLimiter;
 }
 
 /** What runJob needs to drive the modules. */
@@ -306,7 +324,10 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
     }),
   );
 
+  const limiter = createLimiters({ identity, log, signal: lifecycle.signal, metrics, parallelism: settings.limiter.parallelism });
+
   const modules: JobModules<S> = {
+    limiter,
     get store() {
       return store();
     },
@@ -370,6 +391,7 @@ export interface ModuleSettings {
   readonly idempotency: IdempotencyEnvOptions;
   readonly exclusive: Pick<ExclusiveOptions, 'waitMs' | 'leaseMs'>;
   readonly attempts: AttemptsSettings;
+  readonly limiter: LimiterEnvOptions;
   /** Where the store URL in effect points; undefined for a store given as an object, or the default directory. */
   readonly store: StoreLocation | undefined;
 }
@@ -402,7 +424,7 @@ export function validateModuleSettings<S>(deps: Pick<JobModulesDeps<S>, 'identit
       `not jobkit settings, ignored: ${described.join(', ')}`,
     );
   }
-  const { checkpoint, idempotency, exclusive, attempts: attemptsEnv, checkpointSignal: envSignal } = checkModuleEnv(env);
+  const { checkpoint, idempotency, exclusive, attempts: attemptsEnv, checkpointSignal: envSignal, limiter } = checkModuleEnv(env);
   const attempts = resolveAttemptsSettings(attemptsEnv, options.attempts === false ? undefined : options.attempts);
   const checkpointSignal = checkChoiceOption('checkpointSignal', options.checkpointSignal, CHECKPOINT_SIGNALS) ?? envSignal;
   // Cross-setting rules with the code options too (a lease shorter than its renewal interval...).
@@ -430,7 +452,7 @@ export function validateModuleSettings<S>(deps: Pick<JobModulesDeps<S>, 'identit
     ...(options.checkpoint?.perIndex === undefined ? {} : { checkpointPerIndex: options.checkpoint.perIndex }),
     idempotencyScope: named(options.idempotency?.scope, 'idempotency.scope', 'JOBKIT_IDEMPOTENCY_SCOPE'),
   });
-  return { checkpoint, checkpointSignal, idempotency, exclusive, attempts, store };
+  return { checkpoint, checkpointSignal, idempotency, exclusive, attempts, limiter, store };
 }
 
 /**
@@ -449,16 +471,17 @@ export function validateModuleSettings<S>(deps: Pick<JobModulesDeps<S>, 'identit
  * checkModuleEnv({ JOBKIT_IDEMPOTENCY_TTL_SECONDS: 'abc' }); // throws: JOBKIT_IDEMPOTENCY_TTL_SECONDS must be a number > 0, got "abc"
  * ```
  */
-export function checkModuleEnv(env: Env): Pick<ModuleSettings, 'checkpoint' | 'checkpointSignal' | 'idempotency' | 'exclusive'> & { readonly attempts: AttemptsEnvOptions } {
+export function checkModuleEnv(env: Env): Pick<ModuleSettings, 'checkpoint' | 'checkpointSignal' | 'idempotency' | 'exclusive' | 'limiter'> & { readonly attempts: AttemptsEnvOptions } {
   const checkpoint = checkpointOptionsFromEnv(env);
   const checkpointSignal = checkpointSignalFromEnv(env);
   const idempotency = idempotencyOptionsFromEnv(env);
   const exclusive = exclusiveOptionsFromEnv(env);
   const attempts = attemptsOptionsFromEnv(env);
+  const limiter = limiterOptionsFromEnv(env);
   resolveAttemptsSettings(attempts);
   resolveSettings(idempotency);
   // Every JOBKIT_S3_* value is checked even for another store: a bad value is
   // a mistake in the manifest either way, and the store may change later.
   storeOptionsFromEnv(env);
-  return { checkpoint, checkpointSignal, idempotency, exclusive, attempts };
+  return { checkpoint, checkpointSignal, idempotency, exclusive, attempts, limiter };
 }

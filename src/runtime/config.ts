@@ -292,6 +292,8 @@ export const JOBKIT_VARIABLES: ReadonlySet<string> = new Set([
   ...Object.values(IDENTITY_ENV).map((e) => e.env),
   // attempt lineage
   'JOBKIT_ATTEMPTS_KEEP', 'JOBKIT_QUARANTINE_AFTER',
+  // rate limiters (job.limiter, scope 'job')
+  'JOBKIT_PARALLELISM',
   // single-run guard
   'JOBKIT_EXCLUSIVE_WAIT_MS', 'JOBKIT_EXCLUSIVE_LEASE_MS',
   // lifecycle

@@ -142,6 +142,21 @@ export interface JobMetrics {
   /** Whether {@link JobMetrics.finished} was called. */
   readonly isFinished: boolean;
   /**
+   * The recorder of one rate limiter (`job.limiter` calls it once per name):
+   * `jobkit_limiter_wait_seconds_total{limiter}`,
+   * `jobkit_limiter_throttled_total{limiter}` (both exported at 0 from this
+   * call on) and `jobkit_limiter_rate_per_second{limiter}`.
+   *
+   * @example
+   * ```ts
+   * const api = job.metrics.limiter('api');
+   * api.rate(5);
+   * api.waited(0.2);
+   * api.throttled();
+   * ```
+   */
+  limiter(name: string): LimiterMetrics;
+  /**
    * A counter on the job's registry.
    *
    * @example
@@ -155,6 +170,24 @@ export interface JobMetrics {
   gauge<T extends string>(config: Omit<GaugeConfiguration<T>, 'registers'>): Gauge<T>;
   /** A histogram on the job's registry (see {@link JobMetrics.counter}). */
   histogram<T extends string>(config: Omit<HistogramConfiguration<T>, 'registers'>): Histogram<T>;
+}
+
+/**
+ * What a rate limiter records, from {@link JobMetrics.limiter}.
+ *
+ * @example
+ * ```ts
+ * const recorder: LimiterMetrics = job.metrics.limiter('api');
+ * recorder.waited(0.25);
+ * ```
+ */
+export interface LimiterMetrics {
+  /** Add time spent waiting for tokens, in seconds. */
+  waited(seconds: number): void;
+  /** Count a throttled answer (429, 503) reported to the limiter. */
+  throttled(): void;
+  /** Set the rate in effect, tokens per second. */
+  rate(ratePerSecond: number): void;
 }
 
 /**
@@ -214,6 +247,9 @@ const EXIT_CODE_BY_REASON: Readonly<Record<ShutdownReason, number | undefined>> 
  * | `jobkit_shard_items`, `jobkit_shard_position` | gauge | this index's share: its size, and how far it got |
  * | `jobkit_queue_chunks{queue}`, `jobkit_queue_chunks_left{queue}` | gauge | a work queue's chunks, and those not known to be finished |
  * | `jobkit_idempotency_results_total{result}` | counter | hit / miss / conflict / takeover |
+ * | `jobkit_limiter_wait_seconds_total{limiter}` | counter | time spent waiting for a rate limiter's tokens |
+ * | `jobkit_limiter_throttled_total{limiter}` | counter | throttled answers (429, 503) reported to a limiter |
+ * | `jobkit_limiter_rate_per_second{limiter}` | gauge | the rate a limiter allows this pod now (lower while throttled) |
  * | `jobkit_job_interruptions_total{reason}` | counter | signal / notice / deadline interruptions of this run |
  * | `jobkit_interruption_advisories_total{kind}` | counter | cloud notices that did not stop the run (rebalance) |
  * | `jobkit_process_cpu_seconds`, `jobkit_process_peak_rss_bytes` | gauge | CPU used and peak memory so far |
@@ -399,6 +435,24 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
     registers,
   });
   for (const result of IDEMPOTENCY_RESULTS) idempotencyResults.labels(result).inc(0);
+  const limiterWait = new Counter({
+    name: 'jobkit_limiter_wait_seconds_total',
+    help: "Seconds spent waiting for a rate limiter's tokens (job.limiter), by limiter.",
+    labelNames: ['limiter'] as const,
+    registers,
+  });
+  const limiterThrottled = new Counter({
+    name: 'jobkit_limiter_throttled_total',
+    help: 'Throttled answers (429, 503) reported to a rate limiter, by limiter.',
+    labelNames: ['limiter'] as const,
+    registers,
+  });
+  const limiterRate = new Gauge({
+    name: 'jobkit_limiter_rate_per_second',
+    help: 'The rate a limiter allows this pod now, in tokens per second (below the configured rate while throttled).',
+    labelNames: ['limiter'] as const,
+    registers,
+  });
 
   return {
     registry,
@@ -475,6 +529,15 @@ export function createJobMetrics(options: JobMetricsOptions): JobMetrics {
     },
     get isFinished() {
       return endedAtMs !== undefined;
+    },
+    limiter(name) {
+      limiterWait.labels(name).inc(0);
+      limiterThrottled.labels(name).inc(0);
+      return {
+        waited: (seconds) => limiterWait.labels(name).inc(seconds),
+        throttled: () => limiterThrottled.labels(name).inc(),
+        rate: (ratePerSecond) => limiterRate.labels(name).set(ratePerSecond),
+      };
     },
     counter: (config) => new Counter({ ...config, registers }),
     gauge: (config) => new Gauge({ ...config, registers }),

@@ -44,6 +44,7 @@ describe('settings checked before main', () => {
     ['JOBKIT_STORE', 's3://Bad_Bucket', 'invalid S3 bucket name "Bad_Bucket"'],
     ['JOBKIT_IDEMPOTENCY_TTL_SECONDS', 'abc', 'JOBKIT_IDEMPOTENCY_TTL_SECONDS must be a number > 0, got "abc"'],
     ['JOBKIT_CHECKPOINT_KEEP', '-1', 'JOBKIT_CHECKPOINT_KEEP must be an integer >= 1, got "-1"'],
+    ['JOBKIT_PARALLELISM', '0', 'JOBKIT_PARALLELISM must be an integer >= 1, got "0"'],
     ['JOBKIT_S3_MAX_SOCKETS', '0x3', 'JOBKIT_S3_MAX_SOCKETS must be an integer >= 1 and <= 4096, got "0x3"'],
     ['JOBKIT_S3_MAX_ATTEMPTS', '1e1', 'JOBKIT_S3_MAX_ATTEMPTS must be an integer >= 1 and <= 20, got "1e1"'],
     ['JOBKIT_S3_SSE', 'rot13', 'JOBKIT_S3_SSE must be one of'],
