@@ -5,18 +5,12 @@
  * `pushgateway gc` (Pushgateway clean-up), `alerts` and `dashboards`
  * (Prometheus rules and Grafana dashboards), `status` and `checkpoint` (a
  * job's state in the store), `exec` and `once` (the supervisor), `help`, `version`.
+ *
+ * Each command's module is imported only when it runs: the emulator, the AWS
+ * SDK and OpenTelemetry cost about a second to load on a small node, and
+ * `jobkit exec` (a container's entrypoint) or `jobkit version` should not pay
+ * for the others.
  */
-import { alertsCommand } from './alerts-command.ts';
-import { checkpointCommand } from './checkpoint-command.ts';
-import { dashboardsCommand } from './dashboards-command.ts';
-import { execCommand } from './exec-command.ts';
-import { gcCommand } from './gc-command.ts';
-import { lintCommand } from './lint-command.ts';
-import { manifestCommand } from './manifest-command.ts';
-import { onceCommand } from './once-command.ts';
-import { pushgatewayCommand } from './pushgateway-command.ts';
-import { runCommand } from './run-command.ts';
-import { statusCommand } from './status-command.ts';
 import { ALERTS_USAGE, CHECKPOINT_USAGE, DASHBOARDS_USAGE, EXEC_USAGE, GC_USAGE, LINT_USAGE, MAIN_USAGE, MANIFEST_USAGE, ONCE_USAGE, PUSHGATEWAY_USAGE, RUN_USAGE, STATUS_USAGE } from './usage.ts';
 import { jobkitVersion } from './version.ts';
 
@@ -32,28 +26,28 @@ export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'run':
-      return await runCommand(rest);
+      return await (await import('./run-command.ts')).runCommand(rest);
     case 'manifest':
-      return manifestCommand(rest);
+      return (await import('./manifest-command.ts')).manifestCommand(rest);
     case 'lint':
-      return lintCommand(rest);
+      return (await import('./lint-command.ts')).lintCommand(rest);
     case 'gc':
-      return await gcCommand(rest);
+      return await (await import('./gc-command.ts')).gcCommand(rest);
     case 'pushgateway':
-      return await pushgatewayCommand(rest);
+      return await (await import('./pushgateway-command.ts')).pushgatewayCommand(rest);
     case 'alerts':
-      return alertsCommand(rest);
+      return (await import('./alerts-command.ts')).alertsCommand(rest);
     case 'dashboards':
-      return dashboardsCommand(rest);
+      return (await import('./dashboards-command.ts')).dashboardsCommand(rest);
     case 'status':
-      return await statusCommand(rest);
+      return await (await import('./status-command.ts')).statusCommand(rest);
     case 'checkpoint':
-      return await checkpointCommand(rest);
+      return await (await import('./checkpoint-command.ts')).checkpointCommand(rest);
     // The supervisor exits at once, as runJob does: an exporter retrying a backend that is down must not hold the exit.
     case 'exec':
-      return process.exit(await execCommand(rest));
+      return process.exit(await (await import('./exec-command.ts')).execCommand(rest));
     case 'once':
-      return process.exit(await onceCommand(rest));
+      return process.exit(await (await import('./once-command.ts')).onceCommand(rest));
     case 'version':
     case '--version':
     case '-v':
