@@ -37,6 +37,7 @@ import { retry, type RetryOptions } from '../runtime/retry.ts';
 import type { JobIdentity, Lifecycle } from '../runtime/types.ts';
 import { type AttemptsEnvOptions, type AttemptsSettings, attemptsOptionsFromEnv, resolveAttemptsSettings } from './attempts/config.ts';
 import { startAttempts } from './attempts/start.ts';
+import { createItemGuard } from './attempts/item-guard.ts';
 import type { AttemptsOptions, ItemOptions, ItemRun, JobAttempts } from './attempts/types.ts';
 
 /** The ledger events that `jobkit_idempotency_results_total` counts, by result. */
@@ -299,6 +300,8 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
       log,
       onShare: (share) => metrics.trackShare(share),
       onQueueProgress: (progress) => metrics.trackQueue(progress),
+      // job.shard.range(n, { quarantine: true }): the iterator's items go through job.item's runner.
+      itemGuard: createItemGuard(lineage.items),
       // A getter: ranges and lists need no store, so none is opened for them.
       get store() {
         return store();
