@@ -6,7 +6,15 @@
 import { ConfigurationError } from '../runtime/errors.ts';
 import type { ItemGuard } from './types.ts';
 
-/** A guard and the key of each item, as one sequence uses them. */
+/**
+ * A guard and the key of each item, as one sequence uses them.
+ *
+ * @example
+ * ```ts
+ * const guarded: GuardedKeys<number> = { guard, key: String, what: 'job.shard.range' };
+ * const rows = resumableRange(shardRange(10, spec), undefined, guarded);
+ * ```
+ */
 export interface GuardedKeys<T> {
   readonly guard: ItemGuard;
   /** The item's key for the guard (a dead letter's key). */
