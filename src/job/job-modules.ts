@@ -41,6 +41,7 @@ import { createLimiters } from './limiters.ts';
 import { limiterOptionsFromEnv, type LimiterEnvOptions } from '../runtime/limiter/config.ts';
 import type { LimiterOptions } from '../runtime/limiter/options.ts';
 import type { RateLimiter } from '../runtime/limiter/limiter.ts';
+import { createItemGuard } from './attempts/item-guard.ts';
 import type { AttemptsOptions, ItemOptions, ItemRun, JobAttempts } from './attempts/types.ts';
 
 /** The ledger events that `jobkit_idempotency_results_total` counts, by result. */
@@ -317,6 +318,8 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
       log,
       onShare: (share) => metrics.trackShare(share),
       onQueueProgress: (progress) => metrics.trackQueue(progress),
+      // job.shard.range(n, { quarantine: true }): the iterator's items go through job.item's runner.
+      itemGuard: createItemGuard(lineage.items),
       // A getter: ranges and lists need no store, so none is opened for them.
       get store() {
         return store();

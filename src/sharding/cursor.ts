@@ -4,6 +4,7 @@
  */
 import { ConfigurationError } from '../runtime/errors.ts';
 import { sha256Hex } from '../util/hash.ts';
+import { type GuardedKeys, guardedItem, syncIterationError } from './guarded.ts';
 import type { IntegerShare } from './strategies.ts';
 import type { ShardCursor } from './types.ts';
 
@@ -51,6 +52,10 @@ export function fingerprint(parts: readonly (string | number)[]): string {
  * A synchronous iterable over a shard held in memory that knows how far it got:
  * read {@link ResumableSequence.cursor} at any time (typically in a checkpoint)
  * and pass it back as `resume` after a restart to skip finished items.
+ * Created with `quarantine: true` (a guard), it must be iterated with
+ * `for await`: each item is then marked in progress before the loop body
+ * runs, and poison items are skipped (synchronous iteration throws a
+ * ConfigurationError).
  *
  * @example
  * ```ts
@@ -59,18 +64,22 @@ export function fingerprint(parts: readonly (string | number)[]): string {
  *   await processRow(i);
  *   if (i % 1000 === 0) await job.checkpoint.save({ cursor: rows.cursor });
  * }
+ * const guarded = job.shard.range(1_000_000, { resume: saved?.cursor, quarantine: true });
+ * for await (const i of guarded) await processRow(i);
  * ```
  */
-export class ResumableSequence<T> implements Iterable<T> {
+export class ResumableSequence<T> implements Iterable<T>, AsyncIterable<T> {
   /** Items in the whole shard (finished or not). */
   readonly size: number;
   readonly #at: (position: number) => T;
   readonly #kind: ShardCursor['kind'];
   readonly #of: string;
+  readonly #guarded: GuardedKeys<T> | undefined;
   #position: number;
 
-  constructor(size: number, at: (position: number) => T, kind: ShardCursor['kind'], of: string, resume?: ShardCursor) {
+  constructor(size: number, at: (position: number) => T, kind: ShardCursor['kind'], of: string, resume?: ShardCursor, guarded?: GuardedKeys<T>) {
     this.size = size;
+    this.#guarded = guarded;
     this.#at = at;
     this.#kind = kind;
     this.#of = of;
@@ -92,7 +101,27 @@ export class ResumableSequence<T> implements Iterable<T> {
     return this.size - this.#position;
   }
 
-  *[Symbol.iterator](): Iterator<T> {
+  /** Whether items are guarded (`quarantine: true`): iterate with `for await`. */
+  get quarantine(): boolean {
+    return this.#guarded !== undefined;
+  }
+
+  [Symbol.iterator](): Iterator<T> {
+    // Thrown at once, not at the first next(): a for...of fails on its first line.
+    if (this.#guarded !== undefined) throw syncIterationError(this.#guarded.what);
+    return this.#items();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    const guarded = this.#guarded;
+    if (guarded === undefined) {
+      yield* this.#items();
+      return;
+    }
+    while (this.#position < this.size) yield* guardedItem(guarded, this.#at(this.#position), () => this.#position++);
+  }
+
+  *#items(): Generator<T> {
     while (this.#position < this.size) {
       yield this.#at(this.#position);
       // The consumer asked for the next item: the previous one is finished.
@@ -110,9 +139,9 @@ export class ResumableSequence<T> implements Iterable<T> {
  * for (const i of rows) console.log(i);
  * ```
  */
-export function resumableRange(share: IntegerShare, resume?: ShardCursor): ResumableSequence<number> {
+export function resumableRange(share: IntegerShare, resume?: ShardCursor, guarded?: GuardedKeys<number>): ResumableSequence<number> {
   const of = fingerprint(['range', share.start, share.end, share.step]);
-  return new ResumableSequence(share.size, (p) => share.start + p * share.step, 'range', of, resume);
+  return new ResumableSequence(share.size, (p) => share.start + p * share.step, 'range', of, resume, guarded);
 }
 
 function safeJson(value: unknown): string {

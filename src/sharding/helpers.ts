@@ -6,6 +6,7 @@ import { ConfigurationError } from '../runtime/errors.ts';
 import type { JobIdentity, JobLogger, Lifecycle } from '../runtime/types.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { ResumableSequence, fingerprint, resumableRange } from './cursor.ts';
+import { type GuardedKeys, defaultItemKey, noGuardError } from './guarded.ts';
 import { shardOfKey } from './hash.ts';
 import { type FreezeShardPlanOptions, type FrozenShardPlan, type PlanShardIterator, freezeShardPlan } from './plan.ts';
 import {
@@ -16,7 +17,7 @@ import {
   shardItems,
   shardRange,
 } from './strategies.ts';
-import type { RangeStrategy, ShardCursor } from './types.ts';
+import type { ItemGuard, RangeStrategy, ShardCursor, ShardIterationOptions } from './types.ts';
 import { validateShardSpec } from './validate.ts';
 import { type WorkQueue, type WorkQueueOptions, type WorkQueueProgress, createWorkQueue } from './work-queue.ts';
 
@@ -32,6 +33,8 @@ export interface ShardHelperDeps {
   readonly onShare?: (share: ShareProgress) => void;
   /** Told of every work queue's progress (chunks left), for the work-remaining metrics. */
   readonly onQueueProgress?: (progress: WorkQueueProgress) => void;
+  /** Asked before each item of a `quarantine: true` iterator (runJob's: the attempt lineage); without it such an iterator is refused. */
+  readonly itemGuard?: ItemGuard;
 }
 
 /** A share's progress: items in it, and items finished so far. */
@@ -57,10 +60,34 @@ export interface ShardHelpers {
   readonly index: number;
   /** Number of indexes. */
   readonly count: number;
-  /** This index's integers of `[0, n)` or `[start, end)`, resumable. */
-  range(range: number | IntegerRange, options?: { readonly strategy?: RangeStrategy; readonly resume?: ShardCursor }): ResumableSequence<number>;
-  /** This index's items of a list (any strategy), resumable. */
-  items<T>(items: readonly T[], options?: ShardItemsOptions<T> & { readonly resume?: ShardCursor }): ResumableSequence<T>;
+  /**
+   * This index's integers of `[0, n)` or `[start, end)`, resumable. With
+   * `quarantine: true` each integer (its decimal string is the item key) is
+   * marked in progress before the body of a `for await` loop runs, and one
+   * that attempts kept crashing on is skipped.
+   *
+   * @example
+   * ```ts
+   * const rows = job.shard.range(1_000_000, { resume: last?.state.cursor, quarantine: true });
+   * for await (const i of rows) await handle(i);
+   * ```
+   */
+  range(
+    range: number | IntegerRange,
+    options?: { readonly strategy?: RangeStrategy; readonly resume?: ShardCursor } & ShardIterationOptions,
+  ): ResumableSequence<number>;
+  /**
+   * This index's items of a list (any strategy), resumable. Under
+   * `quarantine: true` the item key is `key(item)`, else the item when it is a
+   * string or number, else its string `key` property.
+   *
+   * @example
+   * ```ts
+   * const users = job.shard.items(list, { key: (u) => u.id, quarantine: true });
+   * for await (const user of users) await sync(user);
+   * ```
+   */
+  items<T>(items: readonly T[], options?: ShardItemsOptions<T> & { readonly resume?: ShardCursor } & ShardIterationOptions): ResumableSequence<T>;
   /** This index's items of a stream (`strided` or `hash` stream; others buffer). */
   stream<T>(items: AsyncIterable<T> | Iterable<T>, options?: ShardAsyncItemsOptions<T>): AsyncGenerator<T>;
   /** Whether a key belongs to this index under the hash strategy. */
@@ -87,9 +114,10 @@ export interface ShardHelpers {
    * const files = await job.shard.objects('s3://raw/events/2026-12-01/', { resume: saved?.state.cursor });
    * const raw = openStore('s3://raw/events/2026-12-01/');
    * for await (const file of files) await convert(await raw.getStream(file.key));
+   * // quarantine: true marks each object (by its key) before the body runs and skips poison ones.
    * ```
    */
-  objects(prefix: string, options?: ShardObjectsOptions): Promise<PlanShardIterator>;
+  objects(prefix: string, options?: ShardObjectsOptions & ShardIterationOptions): Promise<PlanShardIterator>;
   /** A work queue of `chunks` chunks leased by the job's pods. */
   workQueue(options: Omit<WorkQueueOptions, 'store' | 'identity' | 'lifecycle' | 'log'>): WorkQueue;
 }
@@ -121,19 +149,48 @@ export function createShardHelpers(deps: ShardHelperDeps): ShardHelpers {
   };
   const plan = (prefix: string, options: ShardObjectsOptions & { readonly count?: number } = {}): Promise<FrozenShardPlan> =>
     freezeShardPlan({ ...options, store: requireStore('plan'), identity, prefix, log: deps.log });
+  // The guard an iterator asked for quarantine gets, checked when it is created (not at its first item).
+  const guardOf = (what: string, quarantine: boolean | undefined): ItemGuard | undefined => {
+    if (quarantine !== true) return undefined;
+    if (deps.itemGuard === undefined) throw noGuardError(`job.shard.${what}`);
+    return deps.itemGuard;
+  };
   return {
     index: spec.index,
     count: spec.count,
-    range: (range, options = {}) => told(resumableRange(shardRange(range, spec, options.strategy), options.resume)),
+    range: (range, options = {}) => {
+      const guard = guardOf('range', options.quarantine);
+      const guarded: GuardedKeys<number> | undefined = guard === undefined ? undefined : { guard, key: String, what: 'job.shard.range' };
+      return told(resumableRange(shardRange(range, spec, options.strategy), options.resume, guarded));
+    },
     items: (items, options = {}) => {
+      const guard = guardOf('items', options.quarantine);
       const mine = shardItems(items, spec, options);
       const of = fingerprint(['items', options.strategy ?? 'contiguous', spec.index, spec.count, items.length]);
-      return told(new ResumableSequence(mine.length, (p) => mine[p]!, 'items', of, options.resume));
+      const keyOf = options.key;
+      const guarded: GuardedKeys<(typeof items)[number]> | undefined =
+        guard === undefined
+          ? undefined
+          : {
+              guard,
+              what: 'job.shard.items',
+              key: (item) => {
+                const key = keyOf === undefined ? defaultItemKey(item) : keyOf(item);
+                // Found at the item, not up front: checking every item first would walk the whole share.
+                if (key === undefined) throw new ConfigurationError('job.shard.items: quarantine needs a key for each item: pass key: (item) => string (the item is not a string, a number, or an object with a string key)');
+                return key;
+              },
+            };
+      // In range by construction; the cast keeps T as given (null and undefined items included).
+      return told(new ResumableSequence(mine.length, (p) => mine[p] as (typeof items)[number], 'items', of, options.resume, guarded));
     },
     stream: (items, options) => shardAsyncItems(items, spec, options),
     owns: (key) => shardOfKey(key, spec.count) === spec.index,
     plan,
-    objects: async (prefix, options = {}) => told((await plan(prefix, { ...options, count: spec.count })).shard(spec.index, options)),
+    objects: async (prefix, options = {}) => {
+      const guard = guardOf('objects', options.quarantine);
+      return told((await plan(prefix, { ...options, count: spec.count })).shard(spec.index, { ...options, guard }));
+    },
     workQueue: (options) =>
       createWorkQueue({
         ...options,

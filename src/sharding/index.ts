@@ -2,7 +2,8 @@
  * Index-aware sharding: pure strategies, frozen plans of store prefixes,
  * resumable cursors and the work-queue lease mode.
  */
-export type { DuplicateKeyPolicy, RangeStrategy, ShardCursor, ShardSpec, ShardStrategy } from './types.ts';
+export type { DuplicateKeyPolicy, ItemGuard, RangeStrategy, ShardCursor, ShardIterationOptions, ShardSpec, ShardStrategy } from './types.ts';
+export type { GuardedKeys } from './guarded.ts';
 export { DuplicateShardKeyError, LeaseLostError, ShardPlanError, WorkQueueRecordError } from './errors.ts';
 export { findDuplicateKeys, validateShardSpec } from './validate.ts';
 export { jumpConsistentHash, shardOfKey, stableKeyHash } from './hash.ts';

@@ -18,6 +18,7 @@ import type { ObjectInfo, ObjectStore } from '../store/types.ts';
 import { sha256Hex } from '../util/hash.ts';
 import { fingerprint, resumePosition } from './cursor.ts';
 import { ShardPlanError } from './errors.ts';
+import { type GuardedKeys, guardedItem } from './guarded.ts';
 import { type ResolvedSource, type ShardInput, normalizeSource, resolveSource, withInputStore } from './input.ts';
 import { childKey, moduleDir, PLAN_FILE, PLANS_AREA } from './keys.ts';
 import {
@@ -32,7 +33,7 @@ import {
   encodePage,
 } from './plan-format.ts';
 import { assignShards } from './strategies.ts';
-import type { ShardCursor, ShardStrategy } from './types.ts';
+import type { ItemGuard, ShardCursor, ShardStrategy } from './types.ts';
 import { DEFAULT_PLAN_PAGE_SIZE, PAGE_WRITE_CONCURRENCY } from './constants.ts';
 import { assertPositiveInteger, validateShardSpec } from './validate.ts';
 
@@ -388,9 +389,10 @@ export class FrozenShardPlan {
    * The objects of shard `index`, read page by page (bounded memory), resumable
    * from a saved cursor without listing again.
    */
-  shard(index: number, options: { readonly resume?: ShardCursor; readonly signal?: AbortSignal } = {}): PlanShardIterator {
+  shard(index: number, options: { readonly resume?: ShardCursor; readonly signal?: AbortSignal; readonly guard?: ItemGuard } = {}): PlanShardIterator {
     this.#check(index);
-    return new PlanShardIterator(this.#store, this.#stored, index, options.resume, options.signal);
+    const guarded = options.guard === undefined ? undefined : { guard: options.guard, key: (o: PlannedObject) => o.key, what: 'job.shard.objects' };
+    return new PlanShardIterator(this.#store, this.#stored, index, options.resume, options.signal, guarded);
   }
 
   #check(index: number): void {
@@ -461,11 +463,20 @@ export class PlanShardIterator implements AsyncIterable<PlannedObject> {
   readonly #start: number;
   readonly #of: string;
   readonly #signal: AbortSignal | undefined;
+  readonly #guarded: GuardedKeys<PlannedObject> | undefined;
   #position: number;
 
   /** @internal Made by FrozenShardPlan.shard. */
-  constructor(store: ObjectStore, manifest: ShardPlanManifest, index: number, resume: ShardCursor | undefined, signal: AbortSignal | undefined) {
+  constructor(
+    store: ObjectStore,
+    manifest: ShardPlanManifest,
+    index: number,
+    resume: ShardCursor | undefined,
+    signal: AbortSignal | undefined,
+    guarded?: GuardedKeys<PlannedObject>,
+  ) {
     this.#store = store;
+    this.#guarded = guarded;
     this.#manifest = manifest;
     this.#start = manifest.shardStarts[index]!;
     this.size = manifest.shardStarts[index + 1]! - this.#start;
@@ -506,8 +517,13 @@ export class PlanShardIterator implements AsyncIterable<PlannedObject> {
       void pending?.catch(() => undefined);
       while (this.#start + this.#position < Math.min(pageEnd, end)) {
         const [rel, size, etag] = entries[this.#start + this.#position - pageStart]!;
-        yield { key: prefix + rel, size, etag };
-        this.#position++;
+        const object: PlannedObject = { key: prefix + rel, size, etag };
+        if (this.#guarded === undefined) {
+          yield object;
+          this.#position++;
+        } else {
+          yield* guardedItem(this.#guarded, object, () => this.#position++);
+        }
       }
     }
   }

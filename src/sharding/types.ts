@@ -66,3 +66,54 @@ export interface ShardCursor {
 
 /** How duplicate keys in the input are handled. */
 export type DuplicateKeyPolicy = 'error' | 'keep-first' | 'allow';
+
+/**
+ * What a shard iterator created with `quarantine: true` asks before each
+ * item, so poison items are skipped and the others marked in progress. runJob
+ * provides it (on top of the job.item runner of the attempt lineage); the
+ * sharding layer only calls it, so it knows nothing of attempt records.
+ *
+ * @example
+ * ```ts
+ * const guard: ItemGuard = {
+ *   begin: async (key) => (poison.has(key) ? 'skip' : 'run'),
+ *   end: (key, finished) => console.log(key, finished ? 'done' : 'left unfinished'),
+ * };
+ * const shard = createShardHelpers({ identity, itemGuard: guard });
+ * ```
+ */
+export interface ItemGuard {
+  /**
+   * Before the item runs: `skip` when it is quarantined (the guard counted and
+   * logged it), else `run` once it is durably marked in progress.
+   */
+  begin(key: string): Promise<'run' | 'skip'>;
+  /**
+   * After it: `finished` when the loop asked for the next item, false when it
+   * left the loop on this one (break, return or a throw: the iterator cannot
+   * tell which, so the item is not counted either way). Clears the mark.
+   */
+  end(key: string, finished: boolean): void;
+}
+
+/**
+ * Options of the shard iterators (`job.shard.range`, `items`, `objects`) that
+ * concern the items' runs rather than the share.
+ *
+ * @example
+ * ```ts
+ * const rows = job.shard.range(1_000_000, { resume: last?.state.cursor, quarantine: true });
+ * for await (const i of rows) await handle(i);
+ * ```
+ */
+export interface ShardIterationOptions {
+  /**
+   * Mark each item in progress before the loop body runs, and skip (and
+   * dead-letter) an item that earlier attempts kept crashing on, like
+   * `job.item`. The sequence must then be iterated with `for await`. Only
+   * crashes are caught: an error thrown in the loop body leaves the loop, so
+   * quarantining a permanent error needs `job.item(key, fn, { quarantine: 'permanent' })`.
+   * @default false
+   */
+  readonly quarantine?: boolean;
+}

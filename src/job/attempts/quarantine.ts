@@ -19,7 +19,7 @@ import { MAX_ERROR_CHARS, MAX_ITEM_KEY_LENGTH, RECORD_CONCURRENCY } from './cons
 import { type DeadLetterRecord, decodeDeadLetter, encodeDeadLetter } from './format.ts';
 import { deadLetterKey, deadLetterName, deadLetterNameOfKey } from './keys.ts';
 import type { AttemptRecorder } from './recorder.ts';
-import type { ItemOptions, ItemRun, PastAttempt } from './types.ts';
+import type { ItemOptions, ItemRun, PastAttempt, QuarantineMode } from './types.ts';
 
 /**
  * The names ({@link deadLetterName}) of the dead letters under a quarantine prefix: one listing, no reads.
@@ -99,9 +99,47 @@ export interface ItemRunnerDeps {
   readonly now?: () => number;
 }
 
+/**
+ * An item {@link ItemRunner.begin} let run: marked in progress (when the
+ * attempt is recorded and the recorder had room), its run time measured from here.
+ */
+export interface BegunItem {
+  readonly key: string;
+  /** Whether the mark was made (false: attempts not recorded, or too many in progress). */
+  readonly marked: boolean;
+  /** performance.now() when it began. */
+  readonly startedMs: number;
+}
+
+/**
+ * How {@link ItemRunner.begin} decided: skip a quarantined item, or run it.
+ *
+ * @example
+ * ```ts
+ * const begun = await runner.begin('row-17');
+ * if (!begun.skip) runner.end(begun.item, 'processed');
+ * ```
+ */
+export type ItemBegin = { readonly skip: true; readonly cause: 'crashed' } | { readonly skip: false; readonly item: BegunItem };
+
+/**
+ * How an item began by {@link ItemRunner.begin} ended: counted as processed or
+ * failed, or `uncounted` (quarantined after it ran, or the caller cannot tell,
+ * as when a for-await loop is left by break or by a throw alike).
+ */
+export type ItemEnd = 'processed' | 'failed' | 'uncounted';
+
 /** The job.item runner of one attempt. */
 export interface ItemRunner {
   run<T>(key: string, fn: (signal: AbortSignal) => Promise<T> | T, options?: ItemOptions): Promise<ItemRun<T>>;
+  /**
+   * The first half of {@link ItemRunner.run}, for callers that do not hold the
+   * item's work as a function (the shard iterators): skip it if quarantined
+   * (counted, logged, dead-lettered), else mark it in progress, durably.
+   */
+  begin(key: string, mode?: QuarantineMode): Promise<ItemBegin>;
+  /** The second half: count the item and clear its mark (lazily, so the next item's mark replaces it in one write). */
+  end(item: BegunItem, outcome: ItemEnd): void;
   /** Items quarantined (or skipped as quarantined) by this attempt. */
   readonly quarantinedCount: number;
 }
@@ -144,50 +182,63 @@ export function createItemRunner(deps: ItemRunnerDeps): ItemRunner {
     );
   };
 
+  const begin = async (key: string, mode: QuarantineMode = 'crashes'): Promise<ItemBegin> => {
+    if (typeof key !== 'string' || key.length === 0 || key.length > MAX_ITEM_KEY_LENGTH) {
+      throw new TypeError(`job.item: the key must be a string of 1 to ${MAX_ITEM_KEY_LENGTH} characters, got ${typeof key === 'string' ? `${key.length} characters` : typeof key}`);
+    }
+    if (recorder !== undefined && mode !== false) {
+      if (deps.quarantined.has(deadLetterName(key))) {
+        count++;
+        metrics.items('quarantined', 1);
+        log.info({ item: key }, `item ${JSON.stringify(key)} is quarantined (a dead letter of an earlier attempt): skipped`);
+        return { skip: true, cause: 'crashed' };
+      }
+      const crashes = crashedOn.get(key) ?? [];
+      if (crashes.length >= deps.quarantineAfter) {
+        await quarantine({
+          key,
+          cause: 'crashed',
+          attempts: crashes,
+          lastErrorClass: 'crash',
+          lastError: `the process died with the item in progress in ${crashes.length} attempts (no end record: OOM kill, SIGKILL, abort, node loss)`,
+        });
+        return { skip: true, cause: 'crashed' };
+      }
+    }
+    const marked = recorder === undefined ? false : await recorder.mark(key);
+    return { skip: false, item: { key, marked, startedMs: performance.now() } };
+  };
+  const end = (item: BegunItem, outcome: ItemEnd): void => {
+    if (outcome === 'processed') metrics.itemProcessed(performance.now() - item.startedMs);
+    else if (outcome === 'failed') metrics.itemFailed(performance.now() - item.startedMs);
+    if (item.marked) recorder?.unmark(item.key);
+  };
+
   return {
     async run<T>(key: string, fn: (signal: AbortSignal) => Promise<T> | T, options: ItemOptions = {}): Promise<ItemRun<T>> {
-      if (typeof key !== 'string' || key.length === 0 || key.length > MAX_ITEM_KEY_LENGTH) {
-        throw new TypeError(`job.item: the key must be a string of 1 to ${MAX_ITEM_KEY_LENGTH} characters, got ${typeof key === 'string' ? `${key.length} characters` : typeof key}`);
-      }
       const mode = options.quarantine ?? 'crashes';
-      if (recorder !== undefined && mode !== false) {
-        if (deps.quarantined.has(deadLetterName(key))) {
-          count++;
-          metrics.items('quarantined', 1);
-          log.info({ item: key }, `item ${JSON.stringify(key)} is quarantined (a dead letter of an earlier attempt): skipped`);
-          return { quarantined: true, cause: 'crashed' };
-        }
-        const crashes = crashedOn.get(key) ?? [];
-        if (crashes.length >= deps.quarantineAfter) {
-          await quarantine({
-            key,
-            cause: 'crashed',
-            attempts: crashes,
-            lastErrorClass: 'crash',
-            lastError: `the process died with the item in progress in ${crashes.length} attempts (no end record: OOM kill, SIGKILL, abort, node loss)`,
-          });
-          return { quarantined: true, cause: 'crashed' };
-        }
-      }
-      const marked = recorder === undefined ? false : await recorder.mark(key);
-      const started = performance.now();
+      const begun = await begin(key, mode);
+      if (begun.skip) return { quarantined: true, cause: begun.cause };
+      let outcome: ItemEnd = 'failed';
       try {
         const value = await fn(deps.signal);
-        metrics.itemProcessed(performance.now() - started);
+        outcome = 'processed';
         return { quarantined: false, value };
       } catch (err) {
         const exitClass = classifyError(err);
         if (mode === 'permanent' && exitClass === 'permanent' && recorder !== undefined) {
+          outcome = 'uncounted';
           const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
           await quarantine({ key, cause: 'permanent', attempts: [deps.attemptId], lastErrorClass: exitClass, lastError: message.slice(0, MAX_ERROR_CHARS) });
           return { quarantined: true, cause: 'permanent' };
         }
-        metrics.itemFailed(performance.now() - started);
         throw err;
       } finally {
-        if (marked) recorder?.unmark(key);
+        end(begun.item, outcome);
       }
     },
+    begin,
+    end,
     get quarantinedCount() {
       return count;
     },
