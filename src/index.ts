@@ -54,6 +54,15 @@ export {
 export { classifyError, exitCodeOf, isTransientError } from './runtime/classify.ts';
 export { retry, type RetryOptions, type RetryInfo } from './runtime/retry.ts';
 export {
+  DEFAULT_SECRETS_DIR,
+  InvalidSecretNameError,
+  SecretNotFoundError,
+  SecretsVolume,
+  type SecretsVolumeOptions,
+  type WatchSecretOptions,
+} from './runtime/secrets-volume.ts';
+export { SecretValues } from './telemetry/secret-values.ts';
+export {
   createLifecycle,
   resolveLifecycleSettings,
   SHUTDOWN_PHASES,
