@@ -53,6 +53,7 @@ export {
 } from './runtime/errors.ts';
 export { classifyError, exitCodeOf, isTransientError } from './runtime/classify.ts';
 export { retry, type RetryOptions, type RetryInfo } from './runtime/retry.ts';
+export { isAuthError } from './runtime/auth-error.ts';
 export {
   DEFAULT_SECRETS_DIR,
   InvalidSecretNameError,

@@ -37,6 +37,7 @@ import { retry, type RetryOptions } from '../runtime/retry.ts';
 import type { SecretsVolume, SecretsVolumeOptions } from '../runtime/secrets-volume.ts';
 import type { SecretValues } from '../telemetry/secret-values.ts';
 import { createJobSecrets } from './job-secrets.ts';
+import { withAuthRefreshLog } from './auth-refresh-log.ts';
 import type { JobIdentity, Lifecycle } from '../runtime/types.ts';
 import { type AttemptsEnvOptions, type AttemptsSettings, attemptsOptionsFromEnv, resolveAttemptsSettings } from './attempts/config.ts';
 import { startAttempts } from './attempts/start.ts';
@@ -348,6 +349,7 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
     retry: (operation, fn, retryOptions = {}) =>
       retry(fn, {
         ...retryOptions,
+        ...withAuthRefreshLog(retryOptions.onAuthError, operation, log),
         signal: lifecycle.signal,
         onRetry: (info) => {
           metrics.retry(operation);
