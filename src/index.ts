@@ -56,6 +56,16 @@ export { retry, type RetryOptions, type RetryInfo } from './runtime/retry.ts';
 export { createRateLimiter, type RateLimiter, type RateLimiterHooks, type CreateRateLimiterOptions, type AcquireOptions, type LimiterRunOptions } from './runtime/limiter/limiter.ts';
 export { podShare, LIMITER_SCOPES, type LimiterOptions, type LimiterScope, type PodLimit } from './runtime/limiter/options.ts';
 export { retryAfterMs } from './runtime/limiter/retry-after.ts';
+export { isAuthError } from './runtime/auth-error.ts';
+export {
+  DEFAULT_SECRETS_DIR,
+  InvalidSecretNameError,
+  SecretNotFoundError,
+  SecretsVolume,
+  type SecretsVolumeOptions,
+  type WatchSecretOptions,
+} from './runtime/secrets-volume.ts';
+export { SecretValues } from './telemetry/secret-values.ts';
 export {
   createLifecycle,
   resolveLifecycleSettings,

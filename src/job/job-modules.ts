@@ -34,6 +34,10 @@ import { type Env, checkChoiceOption, readString, unknownJobkitVariables } from 
 import { integrityKindOf } from './integrity-kind.ts';
 import { type NamedValue, checkKeyLengths } from './key-lengths.ts';
 import { retry, type RetryOptions } from '../runtime/retry.ts';
+import type { SecretsVolume, SecretsVolumeOptions } from '../runtime/secrets-volume.ts';
+import type { SecretValues } from '../telemetry/secret-values.ts';
+import { createJobSecrets } from './job-secrets.ts';
+import { withAuthRefreshLog } from './auth-refresh-log.ts';
 import type { JobIdentity, Lifecycle } from '../runtime/types.ts';
 import { type AttemptsEnvOptions, type AttemptsSettings, attemptsOptionsFromEnv, resolveAttemptsSettings } from './attempts/config.ts';
 import { startAttempts } from './attempts/start.ts';
@@ -94,6 +98,8 @@ export interface JobModuleOptions<S = unknown> {
    * JOBKIT_ATTEMPTS_KEEP, JOBKIT_QUARANTINE_AFTER.
    */
   readonly attempts?: false | AttemptsOptions;
+  /** Where `job.secrets` reads mounted secrets. Env: JOBKIT_SECRETS_DIR. */
+  readonly secrets?: Omit<SecretsVolumeOptions, 'onValue'>;
 }
 
 /** runJob's `exclusive` option in full: the guard's name and its options. */
@@ -209,6 +215,17 @@ export interface JobModules<S = unknown> {
    * ```
    */
   limiter(name: string, options: LimiterOptions): RateLimiter;
+  /**
+   * The mounted secret volume (JOBKIT_SECRETS_DIR, default
+   * `/var/run/secrets/jobkit`): always the current value as the kubelet
+   * rotates it; every value read is redacted from the job's logs.
+   *
+   * @example
+   * ```ts
+   * const token = await job.secrets.get('api-token');
+   * ```
+   */
+  readonly secrets: SecretsVolume;
 }
 
 /** What runJob needs to drive the modules. */
@@ -232,6 +249,8 @@ export interface JobModulesDeps<S> {
   readonly lifecycle: Lifecycle;
   readonly env: Env;
   readonly options: JobModuleOptions<S>;
+  /** The logger's value redaction: what `job.secrets` reads is added to it. */
+  readonly secretValues?: SecretValues;
 }
 
 /**
@@ -328,6 +347,7 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
   );
 
   const limiter = createLimiters({ identity, log, signal: lifecycle.signal, metrics, parallelism: settings.limiter.parallelism });
+  const secrets = once(() => createJobSecrets(env, options.secrets, deps.secretValues));
 
   const modules: JobModules<S> = {
     limiter,
@@ -352,6 +372,7 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
     retry: (operation, fn, retryOptions = {}) =>
       retry(fn, {
         ...retryOptions,
+        ...withAuthRefreshLog(retryOptions.onAuthError, operation, log),
         signal: lifecycle.signal,
         onRetry: (info) => {
           metrics.retry(operation);
@@ -361,6 +382,9 @@ export async function createJobModules<S>(deps: JobModulesDeps<S>): Promise<JobM
       }),
     get shard() {
       return shard();
+    },
+    get secrets() {
+      return secrets();
     },
     attempts: lineage.attempts,
     item: (key, fn, itemOptions) => lineage.items.run(key, fn, itemOptions),

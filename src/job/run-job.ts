@@ -11,6 +11,7 @@
 import { type JobRun, describeRun } from '../runtime/run.ts';
 import { performance } from 'node:perf_hooks';
 import { type Logger, type LoggerOptions, createLogger, flushLoggerSync } from '../telemetry/logger.ts';
+import { SecretValues } from '../telemetry/secret-values.ts';
 import { traceLogMixin } from '../telemetry/span.ts';
 import { classifyError } from '../runtime/classify.ts';
 import type { Env } from '../runtime/config.ts';
@@ -118,13 +119,14 @@ export async function executeJob<S = unknown>(main: JobMain<S>, options: RunJobO
   const env = options.env ?? process.env;
   let identity: JobIdentity;
   let log: Logger;
+  const secretValues = options.logger?.secretValues ?? new SecretValues();
   let settings: LifecycleSettings;
   let notice: InterruptionSettings;
   try {
     identity = resolveIdentity(env, options.identity);
     // Trace ids on log lines only when tracing is on: the mixin costs on every line.
     const mixin = options.logger?.mixin ?? (tracingEnabled(env, options.tracing) ? traceLogMixin : undefined);
-    log = createLogger({ ...options.logger, ...(mixin === undefined ? {} : { mixin }), identity, env });
+    log = createLogger({ ...options.logger, ...(mixin === undefined ? {} : { mixin }), identity, env, secretValues });
     settings = resolveLifecycleSettings(env, options);
     notice = resolveInterruptionSettings(env, identity.platform, options.interruptionNotice);
   } catch (error) {
@@ -140,7 +142,7 @@ export async function executeJob<S = unknown>(main: JobMain<S>, options: RunJobO
   const publicLifecycle: Lifecycle = { signal: lifecycle.signal, onShutdown: (hook) => lifecycle.onShutdown(hook) };
   let modules: JobModulesController<S>;
   try {
-    modules = await createJobModules({ identity, log, lifecycle: publicLifecycle, env, options });
+    modules = await createJobModules({ identity, log, lifecycle: publicLifecycle, env, options, secretValues });
   } catch (error) {
     return reportSetupFailure(error, options, log);
   }

@@ -13,6 +13,7 @@ import pRetry from 'p-retry';
 import { isTransientError } from './classify.ts';
 import { checkOption } from './config.ts';
 import { RetryableError } from './errors.ts';
+import { refreshOnceOnAuthError } from './auth-refresh.ts';
 
 /** Options of {@link retry}. */
 export interface RetryOptions {
@@ -36,6 +37,19 @@ export interface RetryOptions {
   readonly isRetryable?: (error: unknown) => boolean;
   /** Called before each wait, e.g. to log the failed attempt. */
   readonly onRetry?: (info: RetryInfo) => void;
+  /**
+   * Refresh credentials on an authentication error ({@link isAuthError}:
+   * HTTP 401/403, `ExpiredToken`, `AccessDenied`...), then run the same
+   * attempt again at once. Once per call: a second auth error is handled like
+   * any other (a 401 is not retryable, so it is thrown). An error of the hook
+   * itself is thrown as it is.
+   *
+   * @example
+   * ```ts
+   * await retry(() => api.call(token), { onAuthError: async () => { token = await secrets.get('api-token'); } });
+   * ```
+   */
+  readonly onAuthError?: (error: unknown) => Promise<void> | void;
 }
 
 /** What {@link RetryOptions.onRetry} is told. */
@@ -73,12 +87,13 @@ export async function retry<T>(operation: (attempt: number) => Promise<T> | T, o
   const { signal, onRetry } = options;
   const started = performance.now();
   let attempts = 0;
+  const run = options.onAuthError === undefined ? operation : refreshOnceOnAuthError(operation, options.onAuthError, signal);
 
   try {
     return await pRetry(
-      (attempt) => {
-        attempts = attempt;
-        return operation(attempt);
+      (n) => {
+        attempts = n;
+        return run(n);
       },
       {
         retries,

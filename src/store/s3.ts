@@ -42,6 +42,8 @@ import {
   type S3ErrorContext,
 } from './s3-errors.ts';
 import { uploadStream } from './s3-multipart.ts';
+import { refreshingCredentials } from './s3-credentials.ts';
+import { retryOnExpiredToken } from './s3-expired-token.ts';
 import type {
   DeleteOptions,
   GetOptions,
@@ -62,7 +64,11 @@ export interface S3StoreOptions extends S3Tuning {
   readonly bucket: string;
   /** Key prefix under which the store lives (no leading or trailing `/` needed). */
   readonly prefix?: string;
-  /** Explicit credentials; by default the standard AWS chain (env, web identity/IRSA, ECS, IMDS, profiles). */
+  /**
+   * Explicit credentials; by default the standard AWS chain (env, web identity/IRSA, container endpoint/Pod
+   * Identity, profiles, IMDS). A provider function (and the default chain) is refreshed before expiry and once
+   * after an ExpiredToken answer (docs/stores.md, Credentials); static keys are used as they are.
+   */
   readonly credentials?: S3ClientConfig['credentials'];
   /** Use this client instead of creating one (the store then does not destroy it on close). */
   readonly client?: S3Client;
@@ -567,12 +573,13 @@ async function backoff(attempt: number, signal: AbortSignal | undefined): Promis
 function createClient(options: S3StoreOptions, checksumMode: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED'): S3Client {
   const maxSockets = options.maxSockets ?? S3_DEFAULTS.maxSockets;
   const agentOptions = { keepAlive: true, maxSockets };
-  return new S3Client({
+  const refreshing = refreshingCredentials(options.credentials);
+  const client = new S3Client({
     region: options.region ?? 'us-east-1',
     followRegionRedirects: true,
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
-    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    credentials: refreshing?.provide ?? options.credentials,
     maxAttempts: options.maxAttempts ?? S3_DEFAULTS.maxAttempts,
     requestChecksumCalculation: checksumMode,
     responseChecksumValidation: options.responseChecksumValidation ?? checksumMode,
@@ -583,4 +590,6 @@ function createClient(options: S3StoreOptions, checksumMode: 'WHEN_SUPPORTED' | 
       requestTimeout: options.requestTimeoutMs ?? S3_DEFAULTS.requestTimeoutMs,
     },
   });
+  if (refreshing !== undefined) retryOnExpiredToken(client, refreshing);
+  return client;
 }

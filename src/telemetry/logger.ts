@@ -17,6 +17,7 @@ import { type Env, checkChoiceOption } from '../runtime/config.ts';
 import { describeRun, rfc3339Seconds } from '../runtime/run.ts';
 import type { JobIdentity } from '../runtime/types.ts';
 import { redactUrl } from '../util/url-credentials.ts';
+import type { SecretValues } from './secret-values.ts';
 import { TELEMETRY_ENV } from './config.ts';
 import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from './constants.ts';
 
@@ -101,6 +102,8 @@ export interface LoggerOptions {
   readonly mixin?: () => Record<string, unknown>;
   /** Where lines go. Default: stdout, written synchronously. */
   readonly destination?: DestinationStream;
+  /** Values replaced by `[REDACTED]` wherever they appear in a line (runJob passes the ones `job.secrets` read). */
+  readonly secretValues?: SecretValues;
 }
 
 /**
@@ -130,6 +133,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     serializers: { err: (err: Error) => redactor({ ...pino.stdSerializers.err(err) }) },
   };
   if (options.mixin !== undefined) pinoOptions.mixin = options.mixin;
+  const secretValues = options.secretValues;
+  if (secretValues !== undefined) pinoOptions.hooks = { streamWrite: (line) => (secretValues.size === 0 ? line : secretValues.redact(line)) };
   if (options.redactPaths !== undefined && options.redactPaths.length > 0) {
     pinoOptions.redact = { paths: [...options.redactPaths], censor: REDACTED };
   }
