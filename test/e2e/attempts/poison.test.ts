@@ -6,10 +6,6 @@
  * and exits 0. The dead letter is in the store, `jobkit status -o json` lists
  * it, and the metric counts it.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,38 +13,16 @@ import { decodeDeadLetter } from '../../../src/job/attempts/format.ts';
 import { deadLetterKey, quarantinePrefix } from '../../../src/job/attempts/keys.ts';
 import { openStore } from '../../../src/store/open.ts';
 import { testIdentity } from '../../support/identity.ts';
+import { type Exit, node, removeTempDirs, tempDir } from './harness.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/poison-job.ts', import.meta.url));
 const CLI = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 
-interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function node(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Exit> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const watchdog = setTimeout(() => child.kill('SIGKILL'), 120_000);
-  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-  clearTimeout(watchdog);
-  return { code, signal, stdout, stderr };
-}
-
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+afterAll(removeTempDirs);
 
 describe('poison items (real crashes, attempts re-run like the Job controller)', () => {
   it('attempts 1 and 2 die on item 4 (heap OOM, abort); attempt 3 quarantines it and finishes the index', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'jobkit-poison-'));
-    dirs.push(dir);
+    const dir = await tempDir('jobkit-poison-');
     const store = `file://${join(dir, 'store')}`;
     const base = { JOBKIT_STORE: store, JOBKIT_JOB_NAME: 'poison', JOBKIT_NAMESPACE: 'default', JOBKIT_INDEX: '0', JOBKIT_COUNT: '1', JOBKIT_PLATFORM: 'local', POISON: '4', ITEMS: '10' };
     const attempt = (n: number, crash: string): Promise<Exit> =>
