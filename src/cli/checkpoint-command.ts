@@ -16,7 +16,7 @@ import {
 } from '../checkpoint/inspect.ts';
 import { checkpointRoot } from '../checkpoint/layout.ts';
 import { exitCodeOf } from '../runtime/classify.ts';
-import type { JobIdentity } from '../runtime/types.ts';
+import { storedJobIdentity } from '../job/job-status.ts';
 import { openStore } from '../store/open.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { checkName, checkOutput, jsonOutput, MAX_INDEX, parseCount, storeUrlOf } from './job-args.ts';
@@ -125,17 +125,7 @@ export async function checkpointCommand(argv: readonly string[], env: NodeJS.Pro
     return argv.length === 0 ? 2 : 0;
   }
   const args = parsed;
-  const identity: JobIdentity = {
-    platform: 'local',
-    jobName: args.job,
-    namespace: args.namespace,
-    podName: undefined,
-    podUid: undefined,
-    nodeName: undefined,
-    index: args.index,
-    count: args.index + 1,
-    attempt: undefined,
-  };
+  const identity = storedJobIdentity(args.namespace, args.job, args.index);
   const root = checkpointRoot(identity, { perIndex: true });
   const where = `index ${args.index} of job ${args.namespace}/${args.job}`;
   let store: ObjectStore | undefined;

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { collectExpiredRecords, type CollectExpiredResult } from '../idempotency/gc.ts';
 import { recordsPrefix } from '../idempotency/keys.ts';
 import { exitCodeOf } from '../runtime/classify.ts';
-import type { JobIdentity } from '../runtime/types.ts';
+import { storedJobIdentity } from '../job/job-status.ts';
 import { indexOfKey, perIndexListPrefix, scopePrefix } from '../store/keys.ts';
 import { isLineageKey } from '../job/attempts/inspect.ts';
 import { openStore } from '../store/open.ts';
@@ -90,17 +90,7 @@ export async function gcCommand(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const dryRun = values['dry-run'] === true;
-  const identity: JobIdentity = {
-    platform: 'local',
-    jobName: values.job ?? '-',
-    namespace: values.namespace ?? 'default',
-    podName: undefined,
-    podUid: undefined,
-    nodeName: undefined,
-    index: 0,
-    count: 1,
-    attempt: undefined,
-  };
+  const identity = storedJobIdentity(values.namespace ?? 'default', values.job ?? '-');
   let store: ObjectStore | undefined;
   try {
     store = openStore(values.store);

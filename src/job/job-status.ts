@@ -122,7 +122,17 @@ export interface JobStatus {
 /** Checkpoint lines read at once. */
 const LINE_CONCURRENCY = 4;
 
-function identityOf(namespace: string, job: string, index = 0): JobIdentity {
+/**
+ * The identity the store's key builders need to find an index of a job from
+ * outside its pods (`jobkit status`, `checkpoint`, `gc`): only job,
+ * namespace and index are read.
+ *
+ * @example
+ * ```ts
+ * checkpointRoot(storedJobIdentity('data', 'etl', 3), { perIndex: true }); // 'jobs/data/etl/index-3/checkpoints'
+ * ```
+ */
+export function storedJobIdentity(namespace: string, job: string, index = 0): JobIdentity {
   return { platform: 'local', jobName: job, namespace, podName: undefined, podUid: undefined, nodeName: undefined, index, count: index + 1, attempt: undefined };
 }
 
@@ -175,7 +185,7 @@ async function indexStatus(
   nowMs: number,
 ): Promise<IndexStatus> {
   const { store, signal } = options;
-  const root = checkpointRoot(identityOf(options.namespace, options.job, index), { perIndex: true });
+  const root = checkpointRoot(storedJobIdentity(options.namespace, options.job, index), { perIndex: true });
   const empty = { index, ...stored, epoch: null, lastSeq: null, kept: 0, owner: null, updatedAt: null, latest: null, itemsDone: null, shardItems: null };
   let line;
   try {
@@ -224,7 +234,7 @@ async function indexStatus(
 export async function collectJobStatus(options: JobStatusOptions): Promise<JobStatus> {
   const { store, signal } = options;
   const nowMs = options.nowMs ?? Date.now();
-  const identity = identityOf(options.namespace, options.job);
+  const identity = storedJobIdentity(options.namespace, options.job);
   const base = scopePrefix(identity, { perIndex: false });
   const sample = options.sample ?? 5;
 
@@ -245,7 +255,7 @@ export async function collectJobStatus(options: JobStatusOptions): Promise<JobSt
   const attempts = await mapBounded(
     [...indexes.lineage].sort((a, b) => a - b),
     LINE_CONCURRENCY,
-    (index) => inspectIndexAttempts(store, identityOf(options.namespace, options.job, index), { recent: options.recentAttempts ?? 5, sample: options.quarantinedSample ?? 20, ...(signal === undefined ? {} : { signal }) }),
+    (index) => inspectIndexAttempts(store, storedJobIdentity(options.namespace, options.job, index), { recent: options.recentAttempts ?? 5, sample: options.quarantinedSample ?? 20, ...(signal === undefined ? {} : { signal }) }),
     signal,
   );
 

@@ -7,24 +7,10 @@ import type { ObjectStore } from '../../store/types.ts';
 import { attemptsPrefix, quarantinePrefix } from './keys.ts';
 import { readLineage } from './lineage.ts';
 import { readDeadLetters } from './quarantine.ts';
-import type { AttemptOutcome } from './types.ts';
+import type { PastAttempt } from './types.ts';
 
-/** One attempt, as shown (JSON-friendly: ISO times). */
-export interface AttemptView {
-  readonly id: string;
-  readonly attempt: number;
-  readonly pod: string | null;
-  readonly startedAt: string;
-  readonly outcome: AttemptOutcome;
-  readonly exitCode: number | null;
-  readonly exitClass: string | null;
-  readonly reason: string | null;
-  readonly durationMs: number;
-  readonly itemsDone: number;
-  readonly position: number | null;
-  readonly inProgress: readonly string[];
-  readonly quarantined: number;
-}
+/** One attempt, as shown: a {@link PastAttempt} made JSON-friendly (an ISO start time; the node left out). */
+export type AttemptView = Omit<PastAttempt, 'startedAt' | 'node'> & { readonly startedAt: string };
 
 /** A quarantined item, as shown. */
 export interface QuarantinedItemView {
@@ -68,21 +54,7 @@ export async function inspectIndexAttempts(
   return {
     index: identity.index,
     total: lineage.ids.length,
-    recent: lineage.attempts.map((a) => ({
-      id: a.id,
-      attempt: a.attempt,
-      pod: a.pod,
-      startedAt: a.startedAt.toISOString(),
-      outcome: a.outcome,
-      exitCode: a.exitCode,
-      exitClass: a.exitClass,
-      reason: a.reason,
-      durationMs: a.durationMs,
-      itemsDone: a.itemsDone,
-      position: a.position,
-      inProgress: a.inProgress,
-      quarantined: a.quarantined,
-    })),
+    recent: lineage.attempts.map(({ node: _node, startedAt, ...shown }) => ({ ...shown, startedAt: startedAt.toISOString() })),
     quarantinedTotal: letters.total,
     quarantined: letters.sample.map((d) => ({
       key: d.key,
