@@ -3,6 +3,7 @@
  * {@link executeJob}, so identity, signals and grace budget, deadline,
  * Pushgateway pushes, the root span and the exit-code rules are runJob's own.
  */
+import pino from 'pino';
 import { exitClassOf, exitCodeFor } from '../../runtime/exit-codes.ts';
 import { type JobContext, executeJob } from '../run-job.ts';
 import { type ChildEnd, childExitError } from './child-exit.ts';
@@ -44,7 +45,11 @@ export async function superviseJob(options: ExecOptions, main: (job: JobContext,
   const holder: ChildHolder = { current: undefined };
   let end: ChildEnd | undefined;
   let settings: ExecSettings | undefined;
-  const { signalTo: _s, logs: _l, passExitCodes: _p, cgroupDir: _c, maxLineChars: _m, ...jobOptions } = options;
+  const { signalTo: _s, logs: _l, passExitCodes: _p, cgroupDir: _c, maxLineChars: _m, ...rest } = options;
+  const jobOptions = rawLogsRequested(options) && rest.logger?.destination === undefined
+    ? // With raw logs the program owns stdout: the supervisor's own lines go to stderr, so they never land inside a line of the program's output.
+      { ...rest, logger: { ...rest.logger, destination: pino.destination({ dest: 2, sync: true }) } }
+    : rest;
   try {
     const code = await executeJob(async (job) => {
       // Read in main, after the identity: a bad value is logged with it and exits 78 before the child starts.
@@ -62,4 +67,9 @@ export async function superviseJob(options: ExecOptions, main: (job: JobContext,
   } finally {
     holder.current?.killGroup();
   }
+}
+
+/** Raw logs asked for in code or env (a bad value is reported later, with the identity, by resolveExecSettings). */
+function rawLogsRequested(options: ExecOptions): boolean {
+  return (options.logs ?? (options.env ?? process.env).JOBKIT_EXEC_LOGS) === 'raw';
 }

@@ -38,7 +38,9 @@ describe('jobkit exec: logs', () => {
   it('--logs raw passes the output through untouched', async () => {
     const result = await runJobkit(['exec', '--logs', 'raw', '--', 'sh', '-c', `echo '{"a":1}'; echo plain; printf tail`], execEnv());
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain('{"a":1}\nplain\ntail');
+    // stdout is the program's alone: the supervisor's own lines went to stderr
+    expect(result.stdout).toBe('{"a":1}\nplain\ntail');
+    expect(result.stderr).toContain('"msg":"program exited 0"');
   });
 
   it('a smaller --max-line-chars splits sooner', async () => {
