@@ -23,3 +23,18 @@ export function parseDuration(name: string, text: string): number {
   return n * UNIT_MS[m[2] as keyof typeof UNIT_MS];
 }
 
+/**
+ * A duration for a person, in the units the commands take (`--older-than 7d`):
+ * `45s`, `12m`, `3h`, `2d`. One format for every operator command.
+ *
+ * @example
+ * ```ts
+ * formatAge(7200); // '2h'
+ * ```
+ */
+export function formatAge(seconds: number): string {
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7200) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 172_800) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86_400)}d`;
+}

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { ConfigurationError } from '../runtime/errors.ts';
 import { TELEMETRY_ENV } from '../telemetry/config.ts';
 import { type PushgatewayGcResult, collectStaleGroups } from '../telemetry/pushgateway-gc.ts';
-import { parseDuration } from './duration.ts';
+import { formatAge, parseDuration } from './duration.ts';
 import { PUSHGATEWAY_USAGE } from './usage.ts';
 
 /** The grouping key, job first, as the gateway's UI shows it. */
@@ -16,15 +16,6 @@ function labelsText(labels: Readonly<Record<string, string>>): string {
     .sort(([a], [b]) => (a === 'job' ? -1 : b === 'job' ? 1 : a.localeCompare(b)))
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(' ');
-}
-
-/** An age in its largest whole unit: `12 d`, `5 h`, `40 min`, `9 s`. */
-function age(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s >= 86_400) return `${Math.floor(s / 86_400)} d`;
-  if (s >= 3_600) return `${Math.floor(s / 3_600)} h`;
-  if (s >= 60) return `${Math.floor(s / 60)} min`;
-  return `${s} s`;
 }
 
 /**
@@ -39,7 +30,7 @@ export function describeGatewayGc(result: PushgatewayGcResult, how: { readonly d
   let out = '';
   for (const g of result.stale) {
     const at = g.lastPushSeconds! * 1000;
-    out += `${how.dryRun ? 'stale' : 'deleted'}  ${labelsText(g.labels)}  last push ${new Date(at).toISOString()} (${age(how.now - at)} ago)\n`;
+    out += `${how.dryRun ? 'stale' : 'deleted'}  ${labelsText(g.labels)}  last push ${new Date(at).toISOString()} (${formatAge(Math.max(0, Math.floor((how.now - at) / 1000)))} ago)\n`;
   }
   const verb = how.dryRun ? 'would delete' : 'deleted';
   out += `jobkit pushgateway gc: ${result.stale.length} of ${result.considered} groups last pushed more than ${how.olderThan} ago; ${verb} ${how.dryRun ? result.stale.length : result.deleted}`;

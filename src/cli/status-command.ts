@@ -8,6 +8,7 @@ import { exitCodeOf } from '../runtime/classify.ts';
 import { openStore } from '../store/open.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { checkName, checkOutput, jsonOutput, storeUrlOf } from './job-args.ts';
+import { formatAge } from './duration.ts';
 import { STATUS_USAGE } from './usage.ts';
 
 /** Exit status when the store holds no record of the job (the report is still printed with `-o json`). */
@@ -114,21 +115,6 @@ export function formatBytes(n: number): string {
     u++;
   }
   return `${v.toFixed(1)} ${units[u]}`;
-}
-
-/**
- * A duration for a person: `45s`, `12m`, `3h`, `2d`.
- *
- * @example
- * ```ts
- * formatAge(7200); // '2h'
- * ```
- */
-export function formatAge(seconds: number): string {
-  if (seconds < 120) return `${seconds}s`;
-  if (seconds < 7200) return `${Math.floor(seconds / 60)}m`;
-  if (seconds < 172_800) return `${Math.floor(seconds / 3600)}h`;
-  return `${Math.floor(seconds / 86_400)}d`;
 }
 
 /**

@@ -20,7 +20,7 @@ describe('jobkit pushgateway gc', () => {
       stale: [{ labels: { namespace: 'data', job: 'etl', index: '0' }, lastPushSeconds: (now - 13 * 86_400_000) / 1000, jobkit: true }],
     };
     expect(describeGatewayGc(result, { dryRun: true, olderThan: '7d', now })).toBe(
-      'stale  job="etl" index="0" namespace="data"  last push 2026-11-20T12:00:00.000Z (13 d ago)\n' +
+      'stale  job="etl" index="0" namespace="data"  last push 2026-11-20T12:00:00.000Z (13d ago)\n' +
         'jobkit pushgateway gc: 1 of 5 groups last pushed more than 7d ago; would delete 1 (a dry run: add --yes to delete them)\n',
     );
     expect(describeGatewayGc({ ...result, deleted: 1 }, { dryRun: false, olderThan: '7d', now })).toContain('deleted 1\n');
