@@ -1,9 +1,11 @@
 /**
  * `jobkit exec` with real child processes and real signals: the identity env,
  * 78 before the start, signal forwarding to the process group, the grace
- * budget, the exit-code mapping (with a fake cgroup memory.events) and the deadline.
+ * budget, the exit-code mapping (a real OOM kill in a memory cgroup where the
+ * machine allows one, and a fake cgroup memory.events everywhere) and the deadline.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
@@ -184,6 +186,22 @@ describe('jobkit exec: exit codes', () => {
     expect(messages(result).some((m) => m.includes('crash'))).toBe(true);
   });
 
+  // A real OOM kill where the machine lets us make a memory cgroup (root with a
+  // writable cgroup v2 memory controller or cgroup v1 memory hierarchy).
+  const memoryCgroup = makeMemoryCgroup(64 * 2 ** 20);
+  it.skipIf(memoryCgroup === undefined)('a real OOM kill by the kernel in a 64 MiB cgroup: OOM-killed, exit 70', async () => {
+    const cg = memoryCgroup!;
+    try {
+      // The child joins the cgroup, then allocates far past its limit; the kernel's OOM killer SIGKILLs it.
+      const script = `echo $$ > ${cg.dir}/cgroup.procs && exec python3 -c "x = bytearray(512 << 20); x[::4096] = b'x' * len(x[::4096])"`;
+      const result = await runJobkit(['exec', '--cgroup-dir', cg.dir, '--', 'sh', '-c', script], execEnv());
+      expect(result.code, result.stderr).toBe(70);
+      expect(result.lines.find((l) => l.msg === 'program ended by SIGKILL (OOM-killed)')).toMatchObject({ oomKilled: true });
+    } finally {
+      cg.remove();
+    }
+  });
+
   it('a SIGKILL without an OOM kill is not called one', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'memory.events'), 'oom 0\noom_kill 0\n');
@@ -200,3 +218,50 @@ describe('jobkit exec: exit codes', () => {
     expect(readFileSync(join(dir, 'child'), 'utf8').trim()).toBe('term');
   });
 });
+
+/**
+ * A memory cgroup limited to `bytes`, or undefined when this machine does not
+ * let the test make one (not root, no writable memory controller, no python3).
+ */
+function makeMemoryCgroup(bytes: number): { readonly dir: string; remove(): void } | undefined {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0 || spawnSync('python3', ['-c', '0']).status !== 0) return undefined;
+  const name = `jobkit-oom-test-${process.pid}`;
+  const candidates: { dir: string; limits: Record<string, string> }[] = [
+    { dir: join('/sys/fs/cgroup', name), limits: { 'memory.max': String(bytes), 'memory.swap.max': '0' } },
+    { dir: join('/sys/fs/cgroup/memory', name), limits: { 'memory.limit_in_bytes': String(bytes), 'memory.memsw.limit_in_bytes': String(bytes) } },
+  ];
+  for (const { dir, limits } of candidates) {
+    try {
+      mkdirSync(dir);
+    } catch {
+      continue;
+    }
+    const remove = (): void => {
+      for (let i = 0; i < 50; i++) {
+        try {
+          rmdirSync(dir);
+          return;
+        } catch {
+          spawnSync('sleep', ['0.1']); // the killed process leaves the cgroup a moment after its exit is reported
+        }
+      }
+    };
+    try {
+      // a directory the kernel did not populate is not a cgroup (/sys/fs/cgroup may be a tmpfs of v1 mounts)
+      if (!existsSync(join(dir, 'cgroup.procs'))) throw new Error('not a cgroup');
+      const [first, ...rest] = Object.entries(limits);
+      writeFileSync(join(dir, first![0]), first![1]); // the limit itself is required
+      for (const [file, value] of rest) {
+        try {
+          writeFileSync(join(dir, file), value); // swap limits exist only with swap accounting
+        } catch {
+          // no swap accounting: the memory limit alone applies
+        }
+      }
+      return { dir, remove };
+    } catch {
+      remove();
+    }
+  }
+  return undefined;
+}
