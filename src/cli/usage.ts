@@ -353,6 +353,11 @@ const EXEC_OPTIONS = `Options:
       --cgroup-dir <dir>    cgroup v2 directory whose memory.events tells an
                             OOM kill (default /sys/fs/cgroup)
       --max-line-chars <n>  Longest log line; longer ones are split (65536)
+      --checkpoint-dir <dir>  Restore <dir> from the latest checkpoint before
+                            the program starts; save it while it runs and
+                            after it ended (docs/exec.md, Directory checkpoints)
+      --checkpoint-every <s>  Seconds between saves of <dir> while the program
+                            runs; 0: only on request and at the end (300)
   -h, --help                Show this help
 `;
 
