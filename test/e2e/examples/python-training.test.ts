@@ -59,11 +59,15 @@ function resumes(lines: readonly PodLine[]): Array<{ pod: string; index: number;
   const out = [];
   const saved = new Map<number, Set<number>>();
   const lastStop = new Map<number, { pod: string; step: number }>();
+  const stopping = new Map<string, number>();
   for (const line of lines) {
     const savedAt = /^state saved at step (\d+)$/.exec(line.msg);
     if (savedAt !== null) saved.set(line.index, (saved.get(line.index) ?? new Set()).add(Number(savedAt[1])));
     const stop = /^stopping at step (\d+) \(SIGTERM\)$/.exec(line.msg);
-    if (stop !== null) lastStop.set(line.index, { pod: line.pod, step: Number(stop[1]) });
+    if (stop !== null) stopping.set(line.pod, Number(stop[1]));
+    // The stopped pod's state counts once jobkit's final save of it is durable (a SIGKILL during the grace period skips it).
+    const stoppedStep = stopping.get(line.pod);
+    if (line.msg === 'final checkpoint durable' && stoppedStep !== undefined) lastStop.set(line.index, { pod: line.pod, step: stoppedStep });
     const resumed = /^resumed at step (\d+)$/.exec(line.msg);
     if (resumed !== null) {
       const stopped = lastStop.get(line.index);
