@@ -23,6 +23,14 @@ const dir = process.env.JOBKIT_CHECKPOINT_DIR ?? '';
 const request = process.env.JOBKIT_CHECKPOINT_REQUEST ?? '';
 const committed = process.env.JOBKIT_CHECKPOINT_COMMITTED ?? '';
 const parent = process.ppid;
+/** Started by a supervisor that is still alive (not reparented already before the start). */
+const supervised = ((): boolean => {
+  try {
+    return readFileSync(`/proc/${parent}/cmdline`, 'utf8').includes('main.ts');
+  } catch {
+    return false;
+  }
+})();
 
 export interface ListedEntry {
   readonly path: string;
@@ -81,10 +89,13 @@ export function readGeneration(root: string, files: number, bytes: number): { ge
 }
 
 function orphaned(): boolean {
-  return process.ppid !== parent;
+  return !supervised || process.ppid !== parent;
 }
 
 async function generations(files: number, bytes: number, gens: number): Promise<void> {
+  // The kill test waits for every program it started to be gone before the next round.
+  if (process.env.DIRCP_PIDS !== undefined) writeFileSync(join(process.env.DIRCP_PIDS, String(process.pid)), '');
+  if (orphaned()) process.exit(9);
   const found = readGeneration(dir, files, bytes);
   if ('torn' in found) {
     console.log(`torn=${found.torn}`);
