@@ -176,6 +176,45 @@ describe('jobkit exec --checkpoint-dir: restore semantics and limits (file:// st
     expect(content.every((b) => b === content[0])).toBe(true);
   });
 
+  it('requests during a save coalesce into one more save; a save in flight at SIGTERM is abandoned for the final one', async () => {
+    const store = pathToFileURL(join(tempDir(), 'store')).href;
+    const dir = join(tempDir(), 'state');
+    const script = ['head -c 80000000 /dev/urandom > "$JOBKIT_CHECKPOINT_DIR/big"', 'echo ready', "trap 'exit 143' TERM", 'while :; do sleep 0.02; done'].join('\n');
+    let requested = 0;
+    const result = await runJobkit(['exec', '--checkpoint-dir', dir, '--checkpoint-every', '0', '--', 'sh', '-c', script], env(store, 'coalesce', 0), (line, child) => {
+      // Spaced: signals of one kind pending together are delivered once.
+      if (line.msg === 'ready') for (let i = 0; i < 5; i++) setTimeout(() => child.kill('SIGUSR1'), i * 30);
+      if (line.msg === 'directory checkpoint requested') requested += 1;
+      // The first save is done, the second (the coalesced requests) has started: stop now.
+      if (line.msg === 'directory checkpoint saved') child.kill('SIGTERM');
+    });
+    expect(result.code, result.stdout.slice(-3000)).toBe(143);
+    expect(requested).toBe(5);
+    expect(linesOf(result, 'directory checkpoint saved')).toHaveLength(1);
+    expect(linesOf(result, 'directory checkpoint abandoned (the program ended or the job is stopping): the final save takes over')).toHaveLength(1);
+    expect(linesOf(result, 'final checkpoint durable')).toHaveLength(1);
+  });
+
+  it('the request file stays while saves fail (the program keeps writing) and goes once a save after it committed', async () => {
+    const store = pathToFileURL(join(tempDir(), 'store')).href;
+    const dir = join(tempDir(), 'state');
+    // Touch the request, keep writing for 2.5 s (every save fails), then stop writing and wait for the request to be taken.
+    const script = `node -e '
+      const fs = require("fs"); const d = process.env.JOBKIT_CHECKPOINT_DIR; const r = process.env.JOBKIT_CHECKPOINT_REQUEST;
+      fs.writeFileSync(r, ""); const end = Date.now() + 2500; let i = 0;
+      while (Date.now() < end) fs.writeFileSync(d + "/busy", Buffer.alloc(1e6, i++ % 256));
+      console.log("present=" + fs.existsSync(r)); fs.writeFileSync(d + "/done", "yes");
+      const t = setInterval(() => { if (!fs.existsSync(r)) { clearInterval(t); console.log("taken=" + fs.readFileSync(process.env.JOBKIT_CHECKPOINT_COMMITTED, "utf8").trim()); } }, 10);'`;
+    const result = await runJobkit(['exec', '--checkpoint-dir', dir, '--checkpoint-every', '0', '--', 'sh', '-c', script], env(store, 'request', 0));
+    expect(result.code, result.stdout.slice(-3000)).toBe(0);
+    expect(messages(result)).toContain('present=true');
+    expect(linesOf(result, 'directory checkpoint not saved; the next trigger retries').length).toBeGreaterThanOrEqual(1);
+    expect(messages(result)).toContain('taken=1');
+    const saved = linesOf(result, 'directory checkpoint saved');
+    expect(saved).toHaveLength(1);
+    expect(saved[0]).toMatchObject({ reason: 'request-file', seq: 1 });
+  });
+
   it('refuses bad values before the program starts (78), naming the flag or the variable', async () => {
     const marker = join(tempDir(), 'started');
     const cases: Array<[string[], Record<string, string>, string]> = [

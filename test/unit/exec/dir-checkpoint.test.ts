@@ -3,7 +3,7 @@
  * part names), the check before the commit, the refusal of unsafe states,
  * restore into a temporary sibling and its swap, and the options.
  */
-import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCheckpointer } from '../../../src/checkpoint/checkpointer.ts';
 import { parseExecArgs } from '../../../src/cli/exec-args.ts';
 import { execOptionsFromEnv, resolveExecSettings } from '../../../src/job/exec/config.ts';
-import { removeLeftovers, restoreDir } from '../../../src/job/exec/dir-restore.ts';
+import { checkDirPlace, removeLeftovers, restoreDir } from '../../../src/job/exec/dir-restore.ts';
+import { ConfigurationError } from '../../../src/runtime/errors.ts';
 import { DirChangedError, assertUnchanged, parseDirState, partNameFor, snapshotDir } from '../../../src/job/exec/dir-state.ts';
 import { MemoryStore } from '../../../src/store/memory.ts';
 import { testIdentity } from '../checkpoint/helpers.ts';
@@ -127,6 +128,37 @@ describe('restore', () => {
     expect((await lstat(join(target, 'b', 'empty'))).isDirectory()).toBe(true);
     // Nothing of the restore is left next to it.
     expect((await readdir(base)).filter((name) => name.includes('jobkit-'))).toEqual([]);
+  });
+
+  it('keeps file mtimes; saves hard links as separate files', async () => {
+    const dir = await sample();
+    await utimes(join(dir, 'a.bin'), new Date(), new Date('2026-01-02T03:04:05.678Z'));
+    await link(join(dir, 'a.bin'), join(dir, 'hard'));
+    const cp = createCheckpointer({ store: new MemoryStore(), identity: testIdentity(), inMemoryMaxBytes: 0 });
+    const snap = await snapshotDir(dir);
+    await cp.save(snap.state, snap.parts);
+    const target = join(base, `restored${n++}`);
+    const loaded = await cp.load();
+    if (loaded === undefined) throw new Error('no checkpoint');
+    await restoreDir(target, loaded);
+    await loaded.dispose();
+    expect((await lstat(join(target, 'a.bin'))).mtime.toISOString()).toBe('2026-01-02T03:04:05.678Z');
+    expect((await lstat(join(target, 'hard'))).nlink).toBe(1);
+    expect(await readFile(join(target, 'hard'))).toEqual(await readFile(join(target, 'a.bin')));
+  });
+
+  it('refuses a mount point and a file in place of the directory (ConfigurationError: exit 78)', async () => {
+    await expect(checkDirPlace('/proc')).rejects.toThrow(/is a mount point/);
+    await expect(checkDirPlace('/proc')).rejects.toBeInstanceOf(ConfigurationError);
+    const file = join(base, 'a-file');
+    await writeFile(file, 'x');
+    await expect(checkDirPlace(file)).rejects.toThrow(/is not a directory/);
+    await checkDirPlace(join(base, 'new-parent', 'dir'));
+    expect((await lstat(join(base, 'new-parent'))).isDirectory()).toBe(true);
+  });
+
+  it('refuses to restore another program\'s checkpoint (ConfigurationError: exit 78)', () => {
+    expect(() => parseDirState({ next: 1 }, new Map())).toThrow(ConfigurationError);
   });
 
   it('removes what a killed attempt left next to the directory, and only that', async () => {
