@@ -116,7 +116,7 @@ export async function prepareDirCheckpoint(deps: DirCheckpointDeps): Promise<Dir
       info = await cp.save(snap.state, snap.parts, { signal: abort.signal, beforeCommit: () => assertUnchanged(dir, snap) });
     } catch (err) {
       if (abort.signal.aborted) {
-        log.info({ reason }, 'directory checkpoint abandoned: the job is stopping, the final save takes over');
+        log.info({ reason }, 'directory checkpoint abandoned (the program ended or the job is stopping): the final save takes over');
         return;
       }
       failures += 1;
