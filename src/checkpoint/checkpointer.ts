@@ -31,6 +31,7 @@ import { discardObjects, uploadContent } from './upload-parts.ts';
 import { snapshotParts } from './upload.ts';
 import type {
   BackgroundSave,
+  BeforeCommitOptions,
   CheckpointInfo,
   CheckpointMetrics,
   Checkpointer,
@@ -102,6 +103,8 @@ interface CommitRequest {
   readonly skipIfUnchanged: boolean;
   /** Start retention after the commit (not at shutdown: the process is about to exit, a later run prunes). */
   readonly prune: boolean;
+  /** Run after the upload, before the commit; throwing fails the save (save()'s `beforeCommit`). */
+  readonly beforeCommit?: () => void | Promise<void>;
 }
 
 class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
@@ -241,10 +244,10 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     return undefined;
   }
 
-  async save(state: S, parts: PartSources = {}, options: SaveOptions & SnapshotOptions = {}): Promise<CommitInfo> {
+  async save(state: S, parts: PartSources = {}, options: SaveOptions & SnapshotOptions & BeforeCommitOptions = {}): Promise<CommitInfo> {
     this.#throwIfFailed();
     const request = this.#request(state, options.snapshot === true ? snapshotParts(parts) : parts, options.signal, false);
-    return await this.#enqueue(request);
+    return await this.#enqueue(options.beforeCommit === undefined ? request : { ...request, beforeCommit: options.beforeCommit });
   }
 
   async saveInBackground(state: S, parts: PartSources = {}, options: SnapshotOptions = {}): Promise<BackgroundSave> {
@@ -450,6 +453,14 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     const settings = { store: this.#store, root: this.root, epoch, algorithm: this.#algorithm, partSize: this.#partSize, concurrency: this.#concurrency, signal };
     const content = await uploadContent(settings, request.parts, request.stateJson, this.#durable?.manifest, this.#inlineMax);
     const { uploadedBytes, reusedParts } = content;
+    if (request.beforeCommit !== undefined) {
+      try {
+        await request.beforeCommit();
+      } catch (err) {
+        await discardObjects(this.#store, this.root, content.written);
+        throw err;
+      }
+    }
     const durable = this.#durable;
     if (
       request.skipIfUnchanged &&

@@ -8,6 +8,7 @@ export { checkpointOptionsFromEnv, checkpointSignalFromEnv, type CheckpointEnvOp
 export { CheckpointCorruptError, CheckpointFormatError, CheckpointSourceChangedError, CheckpointStateError } from './errors.ts';
 export type {
   BackgroundSave,
+  BeforeCommitOptions,
   CheckpointInfo,
   CheckpointMetrics,
   Checkpointer,

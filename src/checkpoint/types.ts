@@ -258,6 +258,24 @@ export interface SaveOptions {
 }
 
 /**
+ * A check run by `save()` once every part is uploaded (or reused) and before
+ * the commit, for sources that must be consistent with each other (the
+ * files of a directory: each file is checked on its own, not the set).
+ *
+ * @example
+ * ```ts
+ * await cp.save(state, { a: { file: 'a' }, b: { file: 'b' } }, { beforeCommit: async () => assertUnchanged(listing) });
+ * ```
+ */
+export interface BeforeCommitOptions {
+  /**
+   * Throwing fails the save with that error: nothing is committed and what
+   * the save uploaded is removed.
+   */
+  readonly beforeCommit?: () => void | Promise<void>;
+}
+
+/**
  * Whether a save copies its in-memory parts when it is called.
  *
  * @example
@@ -311,7 +329,7 @@ export interface Checkpointer<S> {
   /** The latest checkpoint whose manifest and parts verify, falling back to older ones; undefined when none. */
   load(options?: SaveOptions): Promise<LoadedCheckpoint<S> | undefined>;
   /** Commit a new checkpoint and wait until it is durable. */
-  save(state: S, parts?: PartSources, options?: SaveOptions & SnapshotOptions): Promise<CommitInfo>;
+  save(state: S, parts?: PartSources, options?: SaveOptions & SnapshotOptions & BeforeCommitOptions): Promise<CommitInfo>;
   /**
    * Serialize the state now, upload in the background. At most one save is in
    * flight: resolves once this one is accepted (waiting for the previous one:

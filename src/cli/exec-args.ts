@@ -3,8 +3,9 @@
  * options before `--`, the command and its arguments after it.
  */
 import { parseArgs } from 'node:util';
-import { parseChoice, parseInteger } from '../runtime/config.ts';
+import { parseChoice, parseInteger, parseNumber } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
+import { checkDirPath } from '../job/exec/config.ts';
 import { LOG_MODES, SIGNAL_TARGETS } from '../job/exec/constants.ts';
 import type { ChildCommand } from '../job/exec/run-child.ts';
 import type { ExecOptions } from '../job/exec/types.ts';
@@ -41,6 +42,8 @@ export function parseExecArgs(argv: readonly string[]): ExecArgs {
         'pass-exit-codes': { type: 'boolean' },
         'cgroup-dir': { type: 'string' },
         'max-line-chars': { type: 'string' },
+        'checkpoint-dir': { type: 'string' },
+        'checkpoint-every': { type: 'string' },
         'grace-period': { type: 'string' },
         deadline: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -60,6 +63,10 @@ export function parseExecArgs(argv: readonly string[]): ExecArgs {
     ...(values['max-line-chars'] === undefined ? {} : { maxLineChars: parseInteger('--max-line-chars', values['max-line-chars'], { min: 1_024 }) }),
     ...(values['grace-period'] === undefined ? {} : { gracePeriodSeconds: parseInteger('--grace-period', values['grace-period'], { min: 1 }) }),
     ...(values.deadline === undefined ? {} : { deadlineSeconds: parseInteger('--deadline', values.deadline, { min: 1 }) }),
+    ...(values['checkpoint-dir'] === undefined ? {} : { checkpointDir: checkDirPath('--checkpoint-dir', values['checkpoint-dir']) }),
+    ...(values['checkpoint-every'] === undefined
+      ? {}
+      : { checkpointEverySeconds: parseNumber('--checkpoint-every', values['checkpoint-every'], { min: 0 }) }),
   };
   const [command, ...args] = rest;
   return { help: values.help === true, options, positionals, command: command === undefined ? undefined : { command, args } };

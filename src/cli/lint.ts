@@ -10,7 +10,10 @@
  * - the grace period vs what the final checkpoint and `JOBKIT_GRACE_PERIOD_SECONDS` need;
  * - `JOBKIT_DEADLINE_SECONDS` vs `activeDeadlineSeconds`;
  * - a multi-pod Job without `JOBKIT_STORE` (each pod's default store is its own disk);
- * - `JOBKIT_*` literals the runtime would refuse at start (exit 78).
+ * - `JOBKIT_*` literals the runtime would refuse at start (exit 78);
+ * - a `command` that runs neither jobkit nor node (a warning): it replaces
+ *   the image's ENTRYPOINT (`jobkit exec --` in the base image), so the
+ *   program would run unsupervised.
  *
  * The jobkit-specific checks apply to containers that set some `JOBKIT_*`
  * variable (a jobkit program); the env-name checks to every container.
@@ -121,9 +124,33 @@ function literalEnv(container: Container): { env: Record<string, string>; at: Ma
   return { env, at, declared };
 }
 
+/** A command word that starts jobkit's supervisor or a Node program (runJob is its own supervisor). */
+const SUPERVISED_WORD = /(^|[/\s])(jobkit|node|nodejs)(\s|$)/;
+
+/**
+ * A container `command` replaces the image's ENTRYPOINT: in the base image
+ * that is `tini -- jobkit exec --`, so `command: ["python3", "train.py"]`
+ * runs the program with none of jobkit (no identity variables, signals,
+ * exit-code mapping or logs). Only the words are looked at: a wrapper
+ * (`tini`, `sh -c "exec jobkit exec -- ..."`) that names jobkit or node passes.
+ */
+function lintCommand(container: Container, path: string, problems: LintProblem[]): void {
+  const command = container.command ?? [];
+  if (command.length === 0 || command.some((word) => SUPERVISED_WORD.test(word))) return;
+  problems.push({
+    path: `${path}.command`,
+    message:
+      `${JSON.stringify(command[0])} runs without jobkit: a container's command replaces the image's ENTRYPOINT (jobkit exec in the jobkit base image), ` +
+      'so the program gets no identity variables, signal forwarding, exit-code mapping or log lines; put the program in args after ' +
+      'command ["jobkit", "exec", "--"] (jobkit manifest --exec writes it), or leave command unset on the base image',
+    severity: 'warning',
+  });
+}
+
 function lintContainer(job: Job, container: Container, path: string, options: LintOptions, problems: LintProblem[]): void {
   const spec = job.spec;
   const { env, at, declared } = literalEnv(container);
+  lintCommand(container, path, problems);
   const envPath = (name: string): string => (at.has(name) ? `${path}.env[${at.get(name)}]` : `${path}.env`);
   const frozen: Env = env;
 

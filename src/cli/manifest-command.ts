@@ -20,8 +20,46 @@ import type { Job } from '../local/types.ts';
 import { parseStoreUrl } from '../store/schemes.ts';
 import { LOG_LEVELS, resolveLogLevel } from '../telemetry/logger.ts';
 import { redactUrl, resolvePushgatewayConfig } from '../telemetry/pushgateway.ts';
+import { parseExecArgs } from './exec-args.ts';
 import { formatJob } from './run-output.ts';
 import { MANIFEST_USAGE } from './usage.ts';
+
+/**
+ * The container `command` of `jobkit manifest --exec` before the program:
+ * `jobkit exec [exec options] --`, the program itself goes in `args`. Written
+ * explicitly rather than left to the image's ENTRYPOINT, so the manifest
+ * means the same on any image with `jobkit` on the PATH (the base image, whose
+ * ENTRYPOINT is tini in front of the same command, or an image of your own),
+ * and so that an edit of `args` alone keeps the program under the supervisor.
+ */
+export const EXEC_COMMAND: readonly string[] = ['jobkit', 'exec', '--'];
+
+/**
+ * The `command` and `args` of a container whose program runs under `jobkit
+ * exec`, with the supervisor's own options (checked as `jobkit exec` checks
+ * them at start, so the manifest cannot only exit 78).
+ *
+ * @example
+ * ```ts
+ * execContainer(['--signal-to=child'], ['python3', 'etl.py']);
+ * // { command: ['jobkit', 'exec', '--signal-to=child', '--'], args: ['python3', 'etl.py'] }
+ * ```
+ */
+export function execContainer(execArgs: readonly string[], program: readonly string[]): { command: string[]; args: string[] } {
+  if (program.length === 0) throw new ConfigurationError('--exec needs the program after "--" (e.g. -- python3 train.py)');
+  if (execArgs.includes('--')) throw new ConfigurationError('--exec-arg cannot be "--": the program goes after the manifest\'s own "--"');
+  let parsed;
+  try {
+    parsed = parseExecArgs([...execArgs, '--', ...program]);
+  } catch (error) {
+    throw new ConfigurationError(`--exec-arg: ${(error as Error).message} (jobkit exec would exit 78 at start)`);
+  }
+  if (parsed.help || parsed.positionals.length > 0) {
+    throw new ConfigurationError(`--exec-arg ${JSON.stringify(parsed.help ? '--help' : parsed.positionals[0])} is not a jobkit exec option`);
+  }
+  const [jobkit = 'jobkit', exec = 'exec', dashDash = '--'] = EXEC_COMMAND;
+  return { command: [jobkit, exec, ...execArgs, dashDash], args: [...program] };
+}
 
 function int(option: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -154,6 +192,8 @@ export function manifestCommand(argv: readonly string[]): number {
         'failed-jobs-history-limit': { type: 'string' },
         platform: { type: 'string' },
         'max-restarts': { type: 'string' },
+        exec: { type: 'boolean' },
+        'exec-arg': { type: 'string', multiple: true },
         output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -175,10 +215,13 @@ export function manifestCommand(argv: readonly string[]): number {
       if (eq <= 0) throw new ConfigurationError(`--env must be K=V, got "${kv}"`);
       return [kv.slice(0, eq), kv.slice(eq + 1)];
     });
+    if (values['exec-arg'] !== undefined && values.exec !== true) throw new ConfigurationError('--exec-arg needs --exec');
+    const container = values.exec === true ? execContainer(values['exec-arg'] ?? [], command) : { command, args: [] };
     const options: ManifestOptions = {
       name: values.name,
       image: values.image,
-      command,
+      command: container.command,
+      ...(container.args.length === 0 ? {} : { args: container.args }),
       env,
       ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
       ...(values.store === undefined ? {} : { store: values.store }),

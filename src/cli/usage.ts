@@ -134,6 +134,11 @@ Options:
                                     exit-code table as that platform's retry
                                     rules (docs/platforms.md)
       --max-restarts <N>            jobset: spec.failurePolicy.maxRestarts (default 0)
+      --exec                        Run the program under the supervisor: command
+                                    ["jobkit", "exec", "--"], the program in args
+                                    (for a program in any language, docs/exec.md)
+      --exec-arg <arg>              A jobkit exec option before its "--", with "="
+                                    (repeatable): --exec-arg=--logs=raw
   -o, --output <format>             yaml (default) or json
   -h, --help                        Show this help
 
@@ -147,7 +152,9 @@ pods get JOBKIT_CRONJOB_NAME so the program knows its scheduled run):
       --failed-jobs-history-limit <N>      (Kubernetes' default 1)
 
 Everything after "--" is the container command; exec node directly
-(e.g. -- node dist/main.js) so that SIGTERM reaches the program.
+(e.g. -- node dist/main.js) so that SIGTERM reaches the program. With --exec
+it is the container args, after command ["jobkit", "exec", "--"]
+(e.g. --exec -- python3 train.py).
 `;
 
 export const LINT_USAGE = `Usage: jobkit lint -f <job.yaml|->
@@ -161,6 +168,8 @@ Checks what the API server accepts but a jobkit program cannot run as meant:
   - JOBKIT_DEADLINE_SECONDS not below spec.activeDeadlineSeconds
   - no JOBKIT_STORE in a Job of several pods
   - JOBKIT_* values the program would refuse at start (exit 78)
+  - a command that runs neither jobkit nor node (a warning): it replaces the
+    image's ENTRYPOINT, jobkit exec in the base image
 The jobkit checks apply to containers that set some JOBKIT_* variable.
 
 Prints one line per problem: <file>: <field path>: <problem>.
@@ -344,6 +353,11 @@ const EXEC_OPTIONS = `Options:
       --cgroup-dir <dir>    cgroup v2 directory whose memory.events tells an
                             OOM kill (default /sys/fs/cgroup)
       --max-line-chars <n>  Longest log line; longer ones are split (65536)
+      --checkpoint-dir <dir>  Restore <dir> from the latest checkpoint before
+                            the program starts; save it while it runs and
+                            after it ended (docs/exec.md, Directory checkpoints)
+      --checkpoint-every <s>  Seconds between saves of <dir> while the program
+                            runs; 0: only on request and at the end (300)
   -h, --help                Show this help
 `;
 

@@ -44,3 +44,29 @@ export const SIGNAL_TARGETS = ['group', 'child'] as const;
 
 /** How the child's output is written: wrapped as jobkit JSON log lines, or passed through untouched. */
 export const LOG_MODES = ['json', 'raw'] as const;
+
+/**
+ * Seconds between two saves of `--checkpoint-dir` while the program runs
+ * (besides the saves it asks for and the final one after it ended): at most
+ * this much work is redone after a SIGKILL. `0` saves only on request and at
+ * the end.
+ *
+ * @default 300 (5 minutes)
+ */
+export const DEFAULT_CHECKPOINT_EVERY_SECONDS = 300;
+
+/**
+ * How often the supervisor looks for `$JOBKIT_CHECKPOINT_REQUEST`.
+ *
+ * @default 200 ms
+ */
+export const DIR_REQUEST_POLL_MS = 200;
+
+/**
+ * After a failed directory save, the request file is looked at again only
+ * this much later (a program that keeps writing, or a store that is down,
+ * must not turn the poll into a busy loop).
+ *
+ * @default 1 000 ms
+ */
+export const DIR_RETRY_AFTER_FAILURE_MS = 1_000;

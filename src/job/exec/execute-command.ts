@@ -8,6 +8,8 @@ import { exitClassOf, exitCodeFor } from '../../runtime/exit-codes.ts';
 import { type JobContext, executeJob } from '../run-job.ts';
 import { type ChildEnd, childExitError } from './child-exit.ts';
 import { type ExecSettings, resolveExecSettings } from './config.ts';
+import { prepareDirCheckpoint } from './dir-checkpoint.ts';
+import { spoolDirOf } from './dir-restore.ts';
 import { type ChildCommand, type ChildHolder, runChild } from './run-child.ts';
 import type { ExecOptions } from './types.ts';
 
@@ -45,18 +47,35 @@ export async function superviseJob(options: ExecOptions, main: (job: JobContext,
   const holder: ChildHolder = { current: undefined };
   let end: ChildEnd | undefined;
   let settings: ExecSettings | undefined;
-  const { signalTo: _s, logs: _l, passExitCodes: _p, cgroupDir: _c, maxLineChars: _m, ...rest } = options;
-  const jobOptions = rawLogsRequested(options) && rest.logger?.destination === undefined
+  const { signalTo: _s, logs: _l, passExitCodes: _p, cgroupDir: _c, maxLineChars: _m, checkpointDir: _d, checkpointEverySeconds: _e, ...rest } = options;
+  const logged = rawLogsRequested(options) && rest.logger?.destination === undefined
     ? // With raw logs the program owns stdout: the supervisor's own lines go to stderr, so they never land inside a line of the program's output.
       { ...rest, logger: { ...rest.logger, destination: pino.destination({ dest: 2, sync: true }) } }
     : rest;
+  const jobOptions = withDirSpool(logged, options);
   try {
     const code = await executeJob(async (job) => {
       // Read in main, after the identity: a bad value is logged with it and exits 78 before the child starts.
       const exec = resolveExecSettings(options.env ?? process.env, options);
       settings = exec;
       await main(job, async (cmd) => {
-        end = await runChild(job, cmd, options, exec, holder);
+        const { checkpointDir } = exec;
+        const dirCheckpoint =
+          checkpointDir === undefined
+            ? undefined
+            : await prepareDirCheckpoint({
+                dir: checkpointDir,
+                everySeconds: exec.checkpointEverySeconds,
+                checkpoint: job.checkpoint,
+                log: job.log,
+                stopSignal: job.signal,
+              });
+        dirCheckpoint?.start();
+        try {
+          end = await runChild(job, cmd, options, exec, holder, dirCheckpoint?.childEnv);
+        } finally {
+          await dirCheckpoint?.stop();
+        }
         const error = childExitError(end);
         if (error !== undefined) throw error;
       });
@@ -67,6 +86,22 @@ export async function superviseJob(options: ExecOptions, main: (job: JobContext,
   } finally {
     holder.current?.killGroup();
   }
+}
+
+/**
+ * With a checkpoint directory, loaded parts are spooled next to it (none kept
+ * in memory, whatever the number of files), so a restore renames them into
+ * place. A bad value is reported later, with the identity, by resolveExecSettings.
+ */
+function withDirSpool(jobOptions: Omit<ExecOptions, keyof ExecSettings>, options: ExecOptions): Omit<ExecOptions, keyof ExecSettings> {
+  let dir: string | undefined;
+  try {
+    dir = resolveExecSettings(options.env ?? process.env, options).checkpointDir;
+  } catch {
+    return jobOptions;
+  }
+  if (dir === undefined) return jobOptions;
+  return { ...jobOptions, checkpoint: { inMemoryMaxBytes: 0, spoolDir: spoolDirOf(dir), ...jobOptions.checkpoint } };
 }
 
 /** Raw logs asked for in code or env (a bad value is reported later, with the identity, by resolveExecSettings). */

@@ -6,4 +6,4 @@ export { executeOnce, type OnceRecord } from './execute-once.ts';
 export { ChildExitError, childExitClass, childExitError, type ChildEnd } from './child-exit.ts';
 export type { ChildCommand } from './run-child.ts';
 export type { ExecOptions, LogMode, SignalTarget } from './types.ts';
-export { DEFAULT_CGROUP_DIR, DEFAULT_MAX_LINE_CHARS, LOG_MODES, SIGNAL_TARGETS } from './constants.ts';
+export { DEFAULT_CGROUP_DIR, DEFAULT_CHECKPOINT_EVERY_SECONDS, DEFAULT_MAX_LINE_CHARS, LOG_MODES, SIGNAL_TARGETS } from './constants.ts';

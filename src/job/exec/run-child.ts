@@ -38,7 +38,14 @@ export interface ChildHolder {
  * });
  * ```
  */
-export async function runChild(job: JobContext, cmd: ChildCommand, options: ExecOptions, exec: ExecSettings, holder: ChildHolder): Promise<ChildEnd> {
+export async function runChild(
+  job: JobContext,
+  cmd: ChildCommand,
+  options: ExecOptions,
+  exec: ExecSettings,
+  holder: ChildHolder,
+  extraEnv: Readonly<Record<string, string>> = {},
+): Promise<ChildEnd> {
   const env: Env = options.env ?? process.env;
   const { cgroupDir } = exec;
   const settings = resolveLifecycleSettings(env, options);
@@ -51,7 +58,7 @@ export async function runChild(job: JobContext, cmd: ChildCommand, options: Exec
   const child = await startChild({
     command: cmd.command,
     args: cmd.args,
-    env: childEnv(env, job.identity),
+    env: { ...childEnv(env, job.identity), ...extraEnv },
     logs: exec.logs,
     signalTo: exec.signalTo,
     maxLineChars: exec.maxLineChars,

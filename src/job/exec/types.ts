@@ -50,4 +50,20 @@ export interface ExecOptions extends Omit<RunJobOptions, 'exclusive' | 'signals'
    * @default {@link DEFAULT_MAX_LINE_CHARS} (65 536)
    */
   readonly maxLineChars?: number;
+  /**
+   * A directory the program keeps its state in, restored from the job's
+   * latest checkpoint before it starts and saved as a checkpoint while it
+   * runs and after it ended (docs/exec.md, "Directory checkpoints"). A
+   * relative path is resolved against the working directory. Env:
+   * JOBKIT_EXEC_CHECKPOINT_DIR.
+   * @default undefined (no directory checkpoint)
+   */
+  readonly checkpointDir?: string;
+  /**
+   * Seconds between saves of `checkpointDir` while the program runs; `0`:
+   * only on request and after the program ended. Env:
+   * JOBKIT_EXEC_CHECKPOINT_EVERY.
+   * @default {@link DEFAULT_CHECKPOINT_EVERY_SECONDS} (300)
+   */
+  readonly checkpointEverySeconds?: number;
 }

@@ -17,7 +17,7 @@ import { countEffects } from '../../../examples/shared/effects.ts';
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(ROOT, 'src/cli/main.ts');
 
-export type ExampleName = 'etl' | 'training' | 'backfill' | 'nightly-report';
+export type ExampleName = 'etl' | 'training' | 'backfill' | 'nightly-report' | 'python-training';
 
 /** A trial: one `jobkit run` of one example in its own namespace and store prefix. */
 export interface Trial {

@@ -1,11 +1,15 @@
 /**
  * The base image's invariants (no Docker engine here to build it): node:24
- * base, a non-root USER, node as the exec-form ENTRYPOINT so SIGTERM reaches
- * jobkit (PID 1), no npm or shell in what starts the job, and a build context
- * that leaves the host's secrets and node_modules out.
+ * base, a non-root USER, `tini -- jobkit exec --` as the exec-form ENTRYPOINT
+ * (tini as PID 1 reaps orphans and forwards SIGTERM to jobkit exec), the same
+ * command `jobkit manifest --exec` writes and the docs show, no npm or shell
+ * in what starts the job, and a build context that leaves the host's secrets
+ * and node_modules out.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { EXEC_COMMAND, manifestCommand } from '../../../src/cli/manifest-command.ts';
 
 const ROOT = new URL('../../../', import.meta.url);
 const dockerfile = readFileSync(new URL('Dockerfile', ROOT), 'utf8');
@@ -68,10 +72,48 @@ describe('Dockerfile (base image)', () => {
     expect(Number(uid)).toBeGreaterThan(0);
   });
 
-  it('ENTRYPOINT is exec-form ["node"]: node is PID 1 and gets SIGTERM itself', () => {
+  const entrypoint = (): string[] | undefined => {
     const entrypoints = final.filter((i) => i.op === 'ENTRYPOINT');
     expect(entrypoints).toHaveLength(1);
-    expect(execForm(entrypoints[0]?.args ?? '')).toEqual(['node']);
+    return execForm(entrypoints[0]?.args ?? '');
+  };
+
+  it('ENTRYPOINT is exec-form tini -- jobkit exec --: tini is PID 1 (reaps orphans, forwards SIGTERM), the args are the program', () => {
+    expect(entrypoint()).toEqual(['/usr/bin/tini', '--', ...EXEC_COMMAND]);
+    // tini comes from Debian, in the final stage, before the image drops root
+    const apt = final.findIndex((i) => i.op === 'RUN' && /apt-get install -y --no-install-recommends tini\b/.test(i.args));
+    expect(apt).toBeGreaterThan(-1);
+    expect(final[apt]?.args).toMatch(/rm -rf \/var\/lib\/apt\/lists/);
+    expect(apt).toBeLessThan(final.findIndex((i) => i.op === 'USER'));
+    // `jobkit` on the PATH is the installed CLI
+    expect(final.some((i) => i.op === 'RUN' && i.args.includes('ln -s /app/node_modules/jobkit/dist/cli/main.js /usr/local/bin/jobkit'))).toBe(true);
+  });
+
+  it('CMD is a program for that ENTRYPOINT (exec form, run as the args of jobkit exec)', () => {
+    const cmds = final.filter((i) => i.op === 'CMD');
+    expect(cmds).toHaveLength(1);
+    expect(execForm(cmds[0]?.args ?? '')).toEqual(['jobkit', 'help']);
+  });
+
+  it('jobkit manifest --exec writes the ENTRYPOINT after tini as command and the program as args', () => {
+    let out = '';
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => ((out += chunk), true));
+    let code: number;
+    try {
+      code = manifestCommand(['--name', 'train', '--image', 'acme/train:1', '--exec', '--', 'python3', 'train.py']);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(code).toBe(0);
+    const container = (parse(out) as { spec: { template: { spec: { containers: { command: string[]; args: string[] }[] } } } }).spec.template.spec.containers[0];
+    expect(['/usr/bin/tini', '--', ...(container?.command ?? [])]).toEqual(entrypoint());
+    expect(container?.args).toEqual(['python3', 'train.py']);
+  });
+
+  it('the docs show the same ENTRYPOINT', () => {
+    const line = `ENTRYPOINT ${JSON.stringify(entrypoint()).replaceAll('","', '", "')}`;
+    for (const doc of ['docs/kubernetes.md', 'docs/exec.md']) expect(readFileSync(new URL(doc, ROOT), 'utf8'), doc).toContain(line);
   });
 
   it('no npm, npx or shell starts the job (ENTRYPOINT, CMD are exec form without them)', () => {

@@ -15,7 +15,15 @@ describe('the supervisor options', () => {
   });
 
   it('has the documented defaults', () => {
-    expect(resolveExecSettings({}, {})).toEqual({ signalTo: 'group', logs: 'json', passExitCodes: false, cgroupDir: '/sys/fs/cgroup', maxLineChars: 65_536 });
+    expect(resolveExecSettings({}, {})).toEqual({
+      signalTo: 'group',
+      logs: 'json',
+      passExitCodes: false,
+      cgroupDir: '/sys/fs/cgroup',
+      maxLineChars: 65_536,
+      checkpointDir: undefined,
+      checkpointEverySeconds: 300,
+    });
   });
 
   it('code wins over env', () => {

@@ -1,0 +1,113 @@
+/**
+ * The base image's argv, run for real without a Docker engine: the
+ * Dockerfile's exec-form ENTRYPOINT after tini (`jobkit exec --`) followed by
+ * its CMD, or by the args a manifest gives, started with `jobkit` on the PATH
+ * (a shim that execs the CLI from the sources, as /usr/local/bin/jobkit
+ * is the installed CLI in the image). tini itself is not run (not installed
+ * here): it only forwards SIGTERM to this process and reaps orphans.
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, execEnv, tempDir } from './exec-child.ts';
+
+const dockerfile = readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8');
+
+/** The last exec-form `OP [...]` of the Dockerfile. */
+function execForm(op: 'ENTRYPOINT' | 'CMD'): string[] {
+  const line = dockerfile
+    .split('\n')
+    .filter((l) => l.startsWith(`${op} [`))
+    .at(-1);
+  if (line === undefined) throw new Error(`no exec-form ${op} in the Dockerfile`);
+  return JSON.parse(line.slice(op.length + 1)) as string[];
+}
+
+const ENTRYPOINT = execForm('ENTRYPOINT');
+const CMD = execForm('CMD');
+
+/** A directory with `jobkit` in it, for the front of PATH. */
+function jobkitOnPath(): string {
+  const dir = tempDir();
+  const shim = join(dir, 'jobkit');
+  writeFileSync(shim, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} "$@"\n`);
+  chmodSync(shim, 0o755);
+  return dir;
+}
+
+interface ImageRun {
+  readonly code: number | null;
+  readonly lines: Record<string, unknown>[];
+  readonly stderr: string;
+}
+
+/** Run the container's argv: ENTRYPOINT without tini, then `args`. */
+function runImage(args: readonly string[], onLine: (line: Record<string, unknown>, pid: number) => void = () => {}): Promise<ImageRun> {
+  const [tini, dashDash, file, ...rest] = ENTRYPOINT;
+  expect([tini, dashDash]).toEqual(['/usr/bin/tini', '--']);
+  const env = execEnv({ PATH: `${jobkitOnPath()}:${process.env.PATH ?? ''}`, JOBKIT_POD_NAME: 'exec-e2e-2-abcde' });
+  const child = spawn(file ?? '', [...rest, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Record<string, unknown>[] = [];
+  let buffer = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    buffer += chunk;
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const text = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (text.trim() === '') continue;
+      const line = JSON.parse(text) as Record<string, unknown>;
+      lines.push(line);
+      onLine(line, child.pid ?? 0);
+    }
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, lines, stderr }));
+  });
+}
+
+describe('the base image argv (ENTRYPOINT + CMD/args) through the real CLI', () => {
+  it('the default CMD runs under jobkit exec: its output becomes JSON log lines with the identity', async () => {
+    const run = await runImage(CMD);
+    expect(run.code, run.stderr).toBe(0);
+    const program = run.lines.filter((l) => l.stream === 'stdout');
+    expect(program.some((l) => String(l.msg).startsWith('Usage: jobkit'))).toBe(true);
+    for (const line of program) expect(line).toMatchObject({ job: 'exec-e2e', namespace: 'batch', pod: 'exec-e2e-2-abcde', index: 2 });
+    expect(run.lines.find((l) => l.msg === 'program exited 0')).toBeDefined();
+  });
+
+  it('args ["python3", ...] (a program in any language) gets the identity and exits through the exit-code table', async () => {
+    const script = 'import os, sys; print("index", os.environ["JOBKIT_INDEX"], "of", os.environ["JOBKIT_COUNT"]); sys.exit(3)';
+    const run = await runImage(['python3', '-c', script]);
+    expect(run.code, run.stderr).toBe(70); // 3 is not in the table: a crash
+    expect(run.lines.find((l) => l.stream === 'stdout')).toMatchObject({ msg: 'index 2 of 4', job: 'exec-e2e', index: 2, level: 'info' });
+  });
+
+  it('args ["node", "job.js"] (a TypeScript job) runs under it too', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'job.js'), 'console.log(JSON.stringify({ msg: "rows done", rows: 7, index: process.env.JOBKIT_INDEX }));\n');
+    const run = await runImage(['node', join(dir, 'job.js')]);
+    expect(run.code, run.stderr).toBe(0);
+    // the program's JSON fields are kept, the identity's win a clash (index is a number, jobkit's)
+    expect(run.lines.find((l) => l.msg === 'rows done')).toMatchObject({ rows: 7, index: 2, job: 'exec-e2e', stream: 'stdout' });
+  });
+
+  it('SIGTERM to the entrypoint process (what tini forwards) reaches the program, which exits 143 through the supervisor', async () => {
+    const script = 'trap "echo got TERM; exit 143" TERM; echo ready; while :; do sleep 0.05; done';
+    let sent = false;
+    const run = await runImage(['sh', '-c', script], (line, pid) => {
+      if (!sent && line.msg === 'ready') {
+        sent = true;
+        process.kill(pid, 'SIGTERM');
+      }
+    });
+    expect(sent).toBe(true);
+    expect(run.code, run.stderr).toBe(143);
+    expect(run.lines.find((l) => l.msg === 'got TERM')).toMatchObject({ stream: 'stdout', job: 'exec-e2e' });
+  });
+});
