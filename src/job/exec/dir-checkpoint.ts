@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Checkpointer, CommitInfo } from '../../checkpoint/types.ts';
-import type { Logger } from '../../telemetry/logger.ts';
+import type { JobLogger } from '../../runtime/types.ts';
 import { DIR_REQUEST_POLL_MS, DIR_RETRY_AFTER_FAILURE_MS } from './constants.ts';
 import { checkDirPlace, removeLeftovers, restoreDir, spoolDirOf } from './dir-restore.ts';
 import { type DirSnapshot, assertUnchanged, snapshotDir } from './dir-state.ts';
@@ -33,7 +33,7 @@ export interface DirCheckpointDeps {
   /** Seconds between periodic saves; 0: none. */
   readonly everySeconds: number;
   readonly checkpoint: Checkpointer<unknown>;
-  readonly log: Logger;
+  readonly log: JobLogger;
   /** Aborted when the job stops: saves in flight are abandoned, the final save takes over. */
   readonly stopSignal: AbortSignal;
 }
@@ -143,7 +143,8 @@ export async function prepareDirCheckpoint(deps: DirCheckpointDeps): Promise<Dir
   };
 
   const request = (reason: string): void => {
-    if (stopped) return;
+    // Once the job stops, the final save (after the program ended) is the only one.
+    if (stopped || abort.signal.aborted) return;
     if (running !== undefined) {
       pending = reason;
       return;
@@ -168,7 +169,7 @@ export async function prepareDirCheckpoint(deps: DirCheckpointDeps): Promise<Dir
   };
 
   const poll = async (): Promise<void> => {
-    if (stopped) return;
+    if (stopped || abort.signal.aborted) return;
     if (running === undefined && performance.now() - lastFailureAt >= DIR_RETRY_AFTER_FAILURE_MS && (await requestStamp(requestFile)) !== undefined) {
       request('request-file');
     }
@@ -177,7 +178,10 @@ export async function prepareDirCheckpoint(deps: DirCheckpointDeps): Promise<Dir
 
   // The checkpoint signal (SIGUSR1) reaches job.checkpoint.requestSave: route it to this queue.
   cp.requestSave = (reason = 'requested'): boolean => {
-    if (stopped) return false;
+    if (stopped || abort.signal.aborted) {
+      log.info({ reason }, 'directory checkpoint requested, but the program ended or the job is stopping: the final save takes over');
+      return false;
+    }
     log.info({ reason }, 'directory checkpoint requested');
     request(reason);
     return true;
