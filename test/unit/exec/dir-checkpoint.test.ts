@@ -147,6 +147,25 @@ describe('restore', () => {
     expect(await readFile(join(target, 'hard'))).toEqual(await readFile(join(target, 'a.bin')));
   });
 
+  it('restores read-only directories with their mode, and replaces them on the next restore', async () => {
+    const dir = await sample();
+    await chmod(join(dir, 'b'), 0o555);
+    const cp = createCheckpointer({ store: new MemoryStore(), identity: testIdentity(), inMemoryMaxBytes: 0 });
+    const snap = await snapshotDir(dir);
+    await cp.save(snap.state, snap.parts);
+    await chmod(join(dir, 'b'), 0o755);
+    const target = join(base, `restored${n++}`);
+    for (let i = 0; i < 2; i++) {
+      const loaded = await cp.load();
+      if (loaded === undefined) throw new Error('no checkpoint');
+      await restoreDir(target, loaded);
+      await loaded.dispose();
+    }
+    expect((await lstat(join(target, 'b'))).mode & 0o777).toBe(0o555);
+    expect(await readFile(join(target, 'b', 'c.json'), 'utf8')).toBe('{"step":3}');
+    expect((await readdir(base)).filter((name) => name.includes('jobkit-'))).toEqual([]);
+  });
+
   it('refuses a mount point and a file in place of the directory (ConfigurationError: exit 78)', async () => {
     await expect(checkDirPlace('/proc')).rejects.toThrow(/is a mount point/);
     await expect(checkDirPlace('/proc')).rejects.toBeInstanceOf(ConfigurationError);
