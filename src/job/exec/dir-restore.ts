@@ -70,15 +70,16 @@ export async function removeLeftovers(dir: string): Promise<string[]> {
  * volume mounted on the directory itself cannot be renamed, and its sibling is
  * on another filesystem), and its parent exists (created when missing).
  *
- * @throws ConfigurationError naming the flag when `dir` is a mount point or not a directory.
+ * @throws ConfigurationError naming the flag when `dir` is a mount point, a symlink or not a directory.
  */
 export async function checkDirPlace(dir: string): Promise<void> {
   await mkdir(dirname(dir), { recursive: true });
-  const own = await stat(dir).catch((err: unknown) => {
+  const own = await lstat(dir).catch((err: unknown) => {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   });
   if (own === undefined) return;
+  if (own.isSymbolicLink()) throw new ConfigurationError(`--checkpoint-dir ${dir} is a symlink: give the directory's real path`);
   if (!own.isDirectory()) throw new ConfigurationError(`--checkpoint-dir ${dir} exists and is not a directory`);
   const parent = await stat(dirname(dir));
   if (parent.dev !== own.dev) {

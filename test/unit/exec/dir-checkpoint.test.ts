@@ -172,6 +172,8 @@ describe('restore', () => {
     const file = join(base, 'a-file');
     await writeFile(file, 'x');
     await expect(checkDirPlace(file)).rejects.toThrow(/is not a directory/);
+    await symlink(base, join(base, 'a-link'));
+    await expect(checkDirPlace(join(base, 'a-link'))).rejects.toThrow(/is a symlink/);
     await checkDirPlace(join(base, 'new-parent', 'dir'));
     expect((await lstat(join(base, 'new-parent'))).isDirectory()).toBe(true);
   });

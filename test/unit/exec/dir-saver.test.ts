@@ -108,4 +108,20 @@ describe('directory saves while the program runs', () => {
     expect(saved(log).every((l) => l.reason === 'periodic')).toBe(true);
     await dirCp.stop();
   });
+
+  it('stops saving once a newer pod of the index fenced this one', async () => {
+    const { store, log, stop, dir } = setup();
+    const cp = createCheckpointer({ store, identity: testIdentity(), log });
+    const dirCp = await prepareDirCheckpoint({ dir, everySeconds: 0, checkpoint: cp, log, stopSignal: stop.signal });
+    dirCp.start();
+    await writeFile(join(dir, 'a'), '1');
+    await createCheckpointer({ store, identity: testIdentity({ podName: 'train-0-newer' }) }).open();
+    cp.requestSave('SIGUSR1');
+    await until(() => log.lines.some((l) => l.msg.startsWith('directory checkpoint fenced')));
+    cp.requestSave('SIGUSR1');
+    await sleep(200);
+    expect(log.lines.filter((l) => l.msg.startsWith('directory checkpoint fenced'))).toHaveLength(1);
+    expect(saved(log)).toHaveLength(0);
+    await dirCp.stop();
+  });
 });
