@@ -15,7 +15,7 @@ import { checkDirPlace, removeLeftovers, restoreDir } from '../../../src/job/exe
 import { ConfigurationError } from '../../../src/runtime/errors.ts';
 import { DirChangedError, assertUnchanged, parseDirState, partNameFor, snapshotDir } from '../../../src/job/exec/dir-state.ts';
 import { MemoryStore } from '../../../src/store/memory.ts';
-import { testIdentity } from '../checkpoint/helpers.ts';
+import { InterceptingStore, testIdentity } from '../checkpoint/helpers.ts';
 
 let base: string;
 beforeAll(async () => {
@@ -238,5 +238,32 @@ describe('save() beforeCommit', () => {
     expect(await cp.list()).toEqual([]);
     const info = await cp.save({ a: 2 }, { p: Buffer.from('x') }, { beforeCommit: () => undefined });
     expect(info.seq).toBe(1);
+  });
+});
+
+describe('uploading a directory', () => {
+  it('sends small files several at a time (concurrency), not one by one', async () => {
+    const dir = join(base, `many${n++}`);
+    await mkdir(dir);
+    for (let i = 0; i < 12; i++) await writeFile(join(dir, `f${i}`), `file ${i}`);
+    const store = new InterceptingStore(new MemoryStore());
+    let inFlight = 0;
+    let most = 0;
+    store.around = async (op, key, run) => {
+      if (op !== 'put' || !key.includes('/data/')) return await run();
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      try {
+        return await run();
+      } finally {
+        inFlight -= 1;
+      }
+    };
+    const cp = createCheckpointer({ store, identity: testIdentity(), concurrency: 4 });
+    const snap = await snapshotDir(dir);
+    const info = await cp.save(snap.state, snap.parts);
+    expect(info.uploadedBytes).toBe(snap.bytes);
+    expect(most).toBe(4);
   });
 });
