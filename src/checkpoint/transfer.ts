@@ -1,6 +1,6 @@
 /**
  * How a save or a load moves many parts. Small in-memory parts go
- * `concurrency` at a time, so many shards save (and load) in a few round
+ * `concurrency` at a time (and small files on save), so many shards save (and load) in a few round
  * trips; large or streamed ones go one at a time, each already multipart-
  * parallel inside the store, so memory stays about partSize x concurrency
  * instead of growing with the number of large parts.

@@ -2,13 +2,14 @@
  * Uploading the content of one save: every part, and the state when it is too
  * large to inline in the manifest. Each part is reused from the last durable
  * checkpoint when its content is unchanged, or uploaded under a new unique key
- * (upload.ts); small in-memory parts go several at a time (transfer.ts).
+ * (upload.ts); small in-memory parts and small files go several at a time (transfer.ts).
  *
  * Nothing uploaded here is visible until the head names a manifest that lists
  * it (commit.ts), so a save that fails or never commits only leaves garbage:
  * what this step wrote is reported, so the caller can remove it, and when the
  * upload itself fails it removes what it wrote before rethrowing.
  */
+import { stat } from 'node:fs/promises';
 import type { ObjectStore } from '../store/types.ts';
 import type { Manifest, PartRecord, StateRecord } from './format.ts';
 import { resolveKey } from './layout.ts';
@@ -45,6 +46,20 @@ export async function discardObjects(store: ObjectStore, root: string, relativeK
   for (const rel of relativeKeys) await store.delete(resolveKey(root, rel)).catch(() => undefined);
 }
 
+/** Sizes of the `{ file }` sources (one stat each); a file that cannot be stat-ed is left out (its upload reports why). */
+async function smallFileSizes(sources: PartSources): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  for (const [name, src] of Object.entries(sources)) {
+    if (typeof src !== 'object' || src === null || !('file' in src) || typeof src.file !== 'string') continue;
+    try {
+      sizes.set(name, (await stat(src.file)).size);
+    } catch {
+      // Large by default: uploaded alone, where the error surfaces.
+    }
+  }
+  return sizes;
+}
+
 /**
  * Upload the parts and the state of one save. State up to `inlineStateMaxBytes`
  * is kept inline (it goes into the manifest); larger state becomes the
@@ -76,8 +91,12 @@ export async function uploadContent(
       if (up.reused) reusedParts.push(name);
       else written.push(up.record.key);
     };
-    const inMemory = ([, src]: [string, PartSource]): boolean => src instanceof Uint8Array && src.byteLength <= SMALL_PART_MAX;
-    await transferParts(Object.entries(sources), inMemory, settings.concurrency, upload);
+    // Small files go several at a time too (a directory of many small files, jobkit exec --checkpoint-dir):
+    // each is read whole by uploadPart, so memory stays about SMALL_PART_MAX x concurrency.
+    const fileSizes = await smallFileSizes(sources);
+    const small = ([name, src]: [string, PartSource]): boolean =>
+      (src instanceof Uint8Array && src.byteLength <= SMALL_PART_MAX) || (fileSizes.get(name) ?? Number.POSITIVE_INFINITY) <= SMALL_PART_MAX;
+    await transferParts(Object.entries(sources), small, settings.concurrency, upload);
     reusedParts.sort();
     let state: StateRecord;
     const stateBytes = Buffer.from(stateJson, 'utf8');

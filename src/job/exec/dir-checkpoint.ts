@@ -21,7 +21,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Checkpointer, CommitInfo } from '../../checkpoint/types.ts';
-import type { Logger } from '../../telemetry/logger.ts';
+import { FencedError } from '../../runtime/errors.ts';
+import type { JobLogger } from '../../runtime/types.ts';
 import { DIR_REQUEST_POLL_MS, DIR_RETRY_AFTER_FAILURE_MS } from './constants.ts';
 import { checkDirPlace, removeLeftovers, restoreDir, spoolDirOf } from './dir-restore.ts';
 import { type DirSnapshot, assertUnchanged, snapshotDir } from './dir-state.ts';
@@ -33,7 +34,7 @@ export interface DirCheckpointDeps {
   /** Seconds between periodic saves; 0: none. */
   readonly everySeconds: number;
   readonly checkpoint: Checkpointer<unknown>;
-  readonly log: Logger;
+  readonly log: JobLogger;
   /** Aborted when the job stops: saves in flight are abandoned, the final save takes over. */
   readonly stopSignal: AbortSignal;
 }
@@ -97,6 +98,7 @@ export async function prepareDirCheckpoint(deps: DirCheckpointDeps): Promise<Dir
   let running: Promise<void> | undefined;
   let pending: string | undefined;
   let stopped = false;
+  let fenced = false;
   let timer: NodeJS.Timeout | undefined;
   let poller: NodeJS.Timeout | undefined;
   let lastFailureAt = Number.NEGATIVE_INFINITY;
@@ -117,6 +119,12 @@ export async function prepareDirCheckpoint(deps: DirCheckpointDeps): Promise<Dir
     } catch (err) {
       if (abort.signal.aborted) {
         log.info({ reason }, 'directory checkpoint abandoned (the program ended or the job is stopping): the final save takes over');
+        return;
+      }
+      if (err instanceof FencedError) {
+        // Another pod of this index took the checkpoint line over: no save of this one can ever commit.
+        fenced = true;
+        log.error({ err, reason }, 'directory checkpoint fenced by a newer writer: no more saves from this pod');
         return;
       }
       failures += 1;
@@ -143,7 +151,8 @@ export async function prepareDirCheckpoint(deps: DirCheckpointDeps): Promise<Dir
   };
 
   const request = (reason: string): void => {
-    if (stopped) return;
+    // Once the job stops, the final save (after the program ended) is the only one.
+    if (stopped || fenced || abort.signal.aborted) return;
     if (running !== undefined) {
       pending = reason;
       return;
@@ -168,7 +177,7 @@ export async function prepareDirCheckpoint(deps: DirCheckpointDeps): Promise<Dir
   };
 
   const poll = async (): Promise<void> => {
-    if (stopped) return;
+    if (stopped || fenced || abort.signal.aborted) return;
     if (running === undefined && performance.now() - lastFailureAt >= DIR_RETRY_AFTER_FAILURE_MS && (await requestStamp(requestFile)) !== undefined) {
       request('request-file');
     }
@@ -177,7 +186,10 @@ export async function prepareDirCheckpoint(deps: DirCheckpointDeps): Promise<Dir
 
   // The checkpoint signal (SIGUSR1) reaches job.checkpoint.requestSave: route it to this queue.
   cp.requestSave = (reason = 'requested'): boolean => {
-    if (stopped) return false;
+    if (stopped || abort.signal.aborted) {
+      log.info({ reason }, 'directory checkpoint requested, but the program ended or the job is stopping: the final save takes over');
+      return false;
+    }
     log.info({ reason }, 'directory checkpoint requested');
     request(reason);
     return true;

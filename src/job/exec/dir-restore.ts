@@ -16,6 +16,24 @@ import type { LoadedCheckpoint, LoadedPart } from '../../checkpoint/types.ts';
 import { ConfigurationError } from '../../runtime/errors.ts';
 import { type DirState, parseDirState } from './dir-state.ts';
 
+/**
+ * Delete a tree, also one with read-only directories (a restored checkpoint
+ * keeps the modes it had): on EACCES, directories are made writable first.
+ */
+export async function removeTree(path: string): Promise<void> {
+  try {
+    await rm(path, { recursive: true, force: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EACCES' && (err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+    const open = async (dir: string): Promise<void> => {
+      await chmod(dir, 0o700);
+      for (const entry of await readdir(dir, { withFileTypes: true })) if (entry.isDirectory()) await open(join(dir, entry.name));
+    };
+    await open(path);
+    await rm(path, { recursive: true, force: true });
+  }
+}
+
 /** The names of the siblings of `dir` that jobkit owns (temporary, removed on the next start). */
 export function siblingPrefix(dir: string): string {
   return `.${basename(dir)}.jobkit-`;
@@ -41,7 +59,7 @@ export async function removeLeftovers(dir: string): Promise<string[]> {
   const removed: string[] = [];
   for (const name of await readdir(parent)) {
     if (!name.startsWith(prefix)) continue;
-    await rm(join(parent, name), { recursive: true, force: true });
+    await removeTree(join(parent, name));
     removed.push(name);
   }
   return removed;
@@ -52,15 +70,16 @@ export async function removeLeftovers(dir: string): Promise<string[]> {
  * volume mounted on the directory itself cannot be renamed, and its sibling is
  * on another filesystem), and its parent exists (created when missing).
  *
- * @throws ConfigurationError naming the flag when `dir` is a mount point or not a directory.
+ * @throws ConfigurationError naming the flag when `dir` is a mount point, a symlink or not a directory.
  */
 export async function checkDirPlace(dir: string): Promise<void> {
   await mkdir(dirname(dir), { recursive: true });
-  const own = await stat(dir).catch((err: unknown) => {
+  const own = await lstat(dir).catch((err: unknown) => {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   });
   if (own === undefined) return;
+  if (own.isSymbolicLink()) throw new ConfigurationError(`--checkpoint-dir ${dir} is a symlink: give the directory's real path`);
   if (!own.isDirectory()) throw new ConfigurationError(`--checkpoint-dir ${dir} exists and is not a directory`);
   const parent = await stat(dirname(dir));
   if (parent.dev !== own.dev) {
@@ -143,7 +162,7 @@ export async function restoreDir(dir: string, loaded: LoadedCheckpoint<unknown>)
     const old = join(parent, `${prefix}old-${randomBytes(6).toString('hex')}`);
     await rename(dir, old);
     await rename(temp, dir);
-    await rm(old, { recursive: true, force: true });
+    await removeTree(old);
   }
   return { files, dirs, links, bytes };
 }

@@ -8,6 +8,7 @@
  * generation, never older than the last one announced durable or the last
  * one restored, never torn; no temporary sibling accumulates.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -51,16 +52,28 @@ async function reap(pids: string): Promise<void> {
   }
 }
 
-describe('jobkit exec --checkpoint-dir under kill -9', () => {
+const stores = {
+  fs: { url: (base: string) => pathToFileURL(join(base, 'store')).href, rounds: ROUNDS },
+  's3 (moto)': { url: () => `s3://${process.env.JOBKIT_TEST_S3_BUCKET}/dircp-kill/${randomUUID()}`, rounds: Math.ceil(ROUNDS / 3) },
+};
+
+describe.each(Object.entries(stores))('jobkit exec --checkpoint-dir under kill -9 on the %s store', (_, { url, rounds: ROUNDS }) => {
   it(`never restores a torn or older directory (${ROUNDS} rounds, seed ${SEED})`, async () => {
     const random = prng(SEED);
     const base = tempDir();
     const dir = join(base, 'state');
     const pids = join(base, 'pids');
     mkdirSync(pids);
-    const store = pathToFileURL(join(base, 'store')).href;
+    const store = url(base);
     const env = (attempt: number): NodeJS.ProcessEnv =>
-      execEnv({ JOBKIT_STORE: store, JOBKIT_JOB_NAME: 'dircp-kill', JOBKIT_ATTEMPT: String(attempt), JOBKIT_LOG_LEVEL: 'info', DIRCP_PIDS: pids });
+      execEnv({
+        JOBKIT_STORE: store,
+        JOBKIT_S3_ENDPOINT: process.env.JOBKIT_TEST_S3_ENDPOINT ?? '',
+        JOBKIT_JOB_NAME: 'dircp-kill',
+        JOBKIT_ATTEMPT: String(attempt),
+        JOBKIT_LOG_LEVEL: 'info',
+        DIRCP_PIDS: pids,
+      });
     const argv = (gens: number): string[] => ['exec', '--checkpoint-dir', dir, '--checkpoint-every', '0.05', '--', process.execPath, CHILD, 'generations', String(FILES), String(BYTES), String(gens)];
 
     let maxDurable = 0;

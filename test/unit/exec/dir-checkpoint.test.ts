@@ -15,7 +15,7 @@ import { checkDirPlace, removeLeftovers, restoreDir } from '../../../src/job/exe
 import { ConfigurationError } from '../../../src/runtime/errors.ts';
 import { DirChangedError, assertUnchanged, parseDirState, partNameFor, snapshotDir } from '../../../src/job/exec/dir-state.ts';
 import { MemoryStore } from '../../../src/store/memory.ts';
-import { testIdentity } from '../checkpoint/helpers.ts';
+import { InterceptingStore, testIdentity } from '../checkpoint/helpers.ts';
 
 let base: string;
 beforeAll(async () => {
@@ -147,12 +147,33 @@ describe('restore', () => {
     expect(await readFile(join(target, 'hard'))).toEqual(await readFile(join(target, 'a.bin')));
   });
 
+  it('restores read-only directories with their mode, and replaces them on the next restore', async () => {
+    const dir = await sample();
+    await chmod(join(dir, 'b'), 0o555);
+    const cp = createCheckpointer({ store: new MemoryStore(), identity: testIdentity(), inMemoryMaxBytes: 0 });
+    const snap = await snapshotDir(dir);
+    await cp.save(snap.state, snap.parts);
+    await chmod(join(dir, 'b'), 0o755);
+    const target = join(base, `restored${n++}`);
+    for (let i = 0; i < 2; i++) {
+      const loaded = await cp.load();
+      if (loaded === undefined) throw new Error('no checkpoint');
+      await restoreDir(target, loaded);
+      await loaded.dispose();
+    }
+    expect((await lstat(join(target, 'b'))).mode & 0o777).toBe(0o555);
+    expect(await readFile(join(target, 'b', 'c.json'), 'utf8')).toBe('{"step":3}');
+    expect((await readdir(base)).filter((name) => name.includes('jobkit-'))).toEqual([]);
+  });
+
   it('refuses a mount point and a file in place of the directory (ConfigurationError: exit 78)', async () => {
     await expect(checkDirPlace('/proc')).rejects.toThrow(/is a mount point/);
     await expect(checkDirPlace('/proc')).rejects.toBeInstanceOf(ConfigurationError);
     const file = join(base, 'a-file');
     await writeFile(file, 'x');
     await expect(checkDirPlace(file)).rejects.toThrow(/is not a directory/);
+    await symlink(base, join(base, 'a-link'));
+    await expect(checkDirPlace(join(base, 'a-link'))).rejects.toThrow(/is a symlink/);
     await checkDirPlace(join(base, 'new-parent', 'dir'));
     expect((await lstat(join(base, 'new-parent'))).isDirectory()).toBe(true);
   });
@@ -217,5 +238,32 @@ describe('save() beforeCommit', () => {
     expect(await cp.list()).toEqual([]);
     const info = await cp.save({ a: 2 }, { p: Buffer.from('x') }, { beforeCommit: () => undefined });
     expect(info.seq).toBe(1);
+  });
+});
+
+describe('uploading a directory', () => {
+  it('sends small files several at a time (concurrency), not one by one', async () => {
+    const dir = join(base, `many${n++}`);
+    await mkdir(dir);
+    for (let i = 0; i < 12; i++) await writeFile(join(dir, `f${i}`), `file ${i}`);
+    const store = new InterceptingStore(new MemoryStore());
+    let inFlight = 0;
+    let most = 0;
+    store.around = async (op, key, run) => {
+      if (op !== 'put' || !key.includes('/data/')) return await run();
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      try {
+        return await run();
+      } finally {
+        inFlight -= 1;
+      }
+    };
+    const cp = createCheckpointer({ store, identity: testIdentity(), concurrency: 4 });
+    const snap = await snapshotDir(dir);
+    const info = await cp.save(snap.state, snap.parts);
+    expect(info.uploadedBytes).toBe(snap.bytes);
+    expect(most).toBe(4);
   });
 });
