@@ -25,6 +25,7 @@ import { type HeadState, readHead } from './fencing.ts';
 import { decodeManifest, type HeadEntry, type Manifest } from './format.ts';
 import { assertPartName, checkpointRoot, HEAD_KEY, resolveKey } from './layout.ts';
 import { createSchedule, type SaveSchedule } from './policy.ts';
+import { FileChecksums } from './file-checksums.ts';
 import { downloadParts, readManifest, readState } from './read-checkpoint.ts';
 import { pruneCheckpoints } from './retention.ts';
 import { discardObjects, uploadContent } from './upload-parts.ts';
@@ -117,6 +118,8 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
   readonly #algorithm: ChecksumAlgorithm;
   readonly #partSize: number;
   readonly #concurrency: number;
+  /** Checksums of the `{ file }` parts read so far: unchanged files are reused without a read (file-checksums.ts). */
+  readonly #fileChecksums = new FileChecksums();
   readonly #inlineMax: number;
   readonly #inMemoryMax: number;
   readonly #spoolDir: string;
@@ -450,7 +453,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     const { signal } = request;
     const base = await this.#committer.base(signal);
     const epoch = base.head.epoch;
-    const settings = { store: this.#store, root: this.root, epoch, algorithm: this.#algorithm, partSize: this.#partSize, concurrency: this.#concurrency, signal };
+    const settings = { store: this.#store, root: this.root, epoch, algorithm: this.#algorithm, partSize: this.#partSize, concurrency: this.#concurrency, signal, fileChecksums: this.#fileChecksums };
     const content = await uploadContent(settings, request.parts, request.stateJson, this.#durable?.manifest, this.#inlineMax);
     const { uploadedBytes, reusedParts } = content;
     if (request.beforeCommit !== undefined) {

@@ -15,12 +15,13 @@
  * Buffers copied by {@link snapshotParts} belong to the save alone and skip
  * both the copy and the comparison.
  */
-import { createReadStream, type Stats } from 'node:fs';
+import { type BigIntStats, createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { ObjectStore } from '../store/types.ts';
 import { checksumAlgorithm, checksumOf, createHasher, type Hasher } from './checksum.ts';
 import { CheckpointSourceChangedError } from './errors.ts';
+import type { FileChecksums } from './file-checksums.ts';
 import type { PartRecord } from './format.ts';
 import { dataKey, resolveKey } from './layout.ts';
 import type { ChecksumAlgorithm, PartSource, PartSources } from './types.ts';
@@ -35,6 +36,8 @@ export interface UploadSettings {
   readonly partSize: number;
   readonly concurrency: number;
   readonly signal: AbortSignal | undefined;
+  /** What this checkpointer knows of files it read before: an unchanged file's reuse needs no read. */
+  readonly fileChecksums?: FileChecksums;
 }
 
 /** Result of {@link uploadPart}. */
@@ -119,9 +122,9 @@ async function fileChecksum(path: string, algorithm: ChecksumAlgorithm, signal: 
   return hasher.digest();
 }
 
-/** A file written to during its save: its size or modification time moved. */
-function fileChanged(before: Stats, after: Stats): boolean {
-  return before.size !== after.size || before.mtimeMs !== after.mtimeMs || before.ino !== after.ino;
+/** A file written to during its save: its size, modification or change time moved. */
+function fileChanged(before: BigIntStats, after: BigIntStats): boolean {
+  return before.size !== after.size || before.mtimeNs !== after.mtimeNs || before.ctimeNs !== after.ctimeNs || before.ino !== after.ino;
 }
 
 /**
@@ -210,14 +213,24 @@ export async function uploadPart(
   }
 
   if (isFileSource(source)) {
-    const before = await stat(source.file);
-    if (reusable !== undefined && reusable.size === before.size) {
-      const sum = await fileChecksum(source.file, checksumAlgorithm(reusable.checksum) ?? algorithm, signal);
-      if (sum === reusable.checksum && !fileChanged(before, await stat(source.file))) return { record: reusable, uploadedBytes: 0, reused: true };
+    const path = source.file;
+    const sums = settings.fileChecksums;
+    const before = await stat(path, { bigint: true });
+    const size = Number(before.size);
+    if (reusable !== undefined && reusable.size === size) {
+      const reuseAlgorithm = checksumAlgorithm(reusable.checksum) ?? algorithm;
+      if (sums?.lookup(path, before, reuseAlgorithm) === reusable.checksum) return { record: reusable, uploadedBytes: 0, reused: true };
+      const readAt = Date.now();
+      const sum = await fileChecksum(path, reuseAlgorithm, signal);
+      if (!fileChanged(before, await stat(path, { bigint: true }))) {
+        sums?.remember(path, before, reuseAlgorithm, sum, readAt);
+        if (sum === reusable.checksum) return { record: reusable, uploadedBytes: 0, reused: true };
+      }
     }
+    const readAt = Date.now();
     let result: UploadedPart;
-    if (before.size <= SINGLE_PUT_MAX) {
-      const bytes = await readFile(source.file, { signal });
+    if (size <= SINGLE_PUT_MAX) {
+      const bytes = await readFile(path, { signal });
       const checksum = await checksumOf(bytes, algorithm);
       await store.put(key, bytes, { signal });
       result = uploaded(bytes.byteLength, checksum);
@@ -225,11 +238,12 @@ export async function uploadPart(
       // Read streams hand out fresh buffers: hashing them as they go is hashing what is sent.
       const hasher = createHasher(algorithm);
       const counter = { bytes: 0 };
-      const chunks = createReadStream(source.file, { highWaterMark: partSize, signal });
+      const chunks = createReadStream(path, { highWaterMark: partSize, signal });
       await store.putStream(key, Readable.from(hashing(chunks, hasher, counter, false)), streamOptions);
       result = uploaded(counter.bytes, hasher.digest());
     }
-    if (fileChanged(before, await stat(source.file))) return await changed(`the file ${source.file} was written to while it was being saved`);
+    if (fileChanged(before, await stat(path, { bigint: true }))) return await changed(`the file ${path} was written to while it was being saved`);
+    sums?.remember(path, before, algorithm, result.record.checksum, readAt);
     return result;
   }
 
