@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayUrl, groupsOf, uniqueJobName, valueOf } from '../../integration/telemetry/gateway.ts';
 import { type OtlpReceiver, startOtlpReceiver } from '../telemetry/otlp-receiver.ts';
-import { execEnv, messages, runJobkit } from './exec-child.ts';
+import { CLI, execEnv, messages, runJobkit } from './exec-child.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/sdk-items-job.ts', import.meta.url));
 
@@ -82,6 +82,31 @@ describe('jobkit exec -- node <jobkit SDK program>: the pushes cooperate', () =>
     expect(valueOf(group, 'jobkit_job_exit_class_info', { class: 'crash' })).toBe(1);
     expect(valueOf(group, 'jobkit_job_end_time_seconds')).toBeGreaterThan(1_600_000_000);
     expect(group?.families.jobkit_job_last_success_time_seconds).toBeUndefined();
+  });
+
+  it('SIGTERM: the program stops and does its own final push (POST, 143); the supervisor adds nothing and the items stay', async () => {
+    const jobName = uniqueJobName('exec-sdk');
+    const result = await runJobkit(['exec', '--', 'node', FIXTURE], sdkEnv(jobName, { FIXTURE_MODE: 'wait', JOBKIT_LOG_LEVEL: 'debug' }), (line, child) => {
+      if (line.msg === 'waiting for SIGTERM') child.kill('SIGTERM');
+    });
+    expect(result.code, result.stderr).toBe(143);
+    expect(messages(result)).toContain('final push skipped: the jobkit SDK program pushed its own final state');
+    const [group] = await groupsOf(jobName);
+    expect(valueOf(group, 'jobkit_items_total', { outcome: 'processed' })).toBe(7);
+    expect(valueOf(group, 'jobkit_job_exit_code')).toBe(143);
+    expect(valueOf(group, 'jobkit_job_exit_class_info', { class: 'interrupted' })).toBe(1);
+  });
+
+  it('jobkit exec under jobkit exec: the inner supervisor is the outer one\'s SDK program; the SIGKILLed program\'s items and the crash outcome stay', async () => {
+    const jobName = uniqueJobName('exec-sdk');
+    const env = sdkEnv(jobName, { FIXTURE_MODE: 'sigkill', JOBKIT_PUSHGATEWAY_INTERVAL_SECONDS: '0.2', JOBKIT_LOG_LEVEL: 'debug' });
+    const result = await runJobkit(['exec', '--', process.execPath, CLI, 'exec', '--', 'node', FIXTURE], env);
+    expect(result.code, result.stderr).toBe(70);
+    // the outer one skips: the inner one's final (outcome) push was accepted
+    expect(messages(result)).toContain('final push skipped: the jobkit SDK program pushed its own final state');
+    const [group] = await groupsOf(jobName);
+    expect(valueOf(group, 'jobkit_items_total', { outcome: 'processed' })).toBe(7);
+    expect(valueOf(group, 'jobkit_job_exit_code')).toBe(70);
   });
 
   it('a file given as the command (jobkit exec -- job.ts) is the same SDK program: its items stay in the group', async () => {
