@@ -26,7 +26,11 @@
 #   CMD ["job.js"]
 # or keep this ENTRYPOINT and set `command: ["node", "job.js"]` in the
 # manifest (`jobkit manifest -- node job.js`), which replaces it.
-# See docs/kubernetes.md.
+# A job image built on an earlier base image (ENTRYPOINT node) with only
+# `CMD ["job.js"]` keeps working on this one: `jobkit exec -- job.js` runs a
+# .js/.mjs/.cjs/.ts/.mts/.cts file that is not a program with its own Node,
+# and the job's Pushgateway pushes cooperate with the supervisor's.
+# See docs/kubernetes.md ("Migrating from the old base image").
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 

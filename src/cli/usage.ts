@@ -367,7 +367,9 @@ Runs a program in any language as a supervised child: the identity is passed
 as JOBKIT_* variables (and TRACEPARENT), SIGTERM/SIGINT are forwarded within
 the grace budget then SIGKILL, the deadline is enforced, the program's end is
 mapped to the exit-code table, its output becomes jobkit log lines, and
-metrics and traces are pushed as for runJob (docs/exec.md).
+metrics and traces are pushed as for runJob (docs/exec.md). A command that
+is a .js/.mjs/.cjs/.ts/.mts/.cts file and not a program (CMD ["job.js"] of
+an image built for the old node ENTRYPOINT) runs with this Node.
 
 ${EXEC_OPTIONS}`;
 

@@ -321,6 +321,8 @@ export const JOBKIT_VARIABLES: ReadonlySet<string> = new Set([
   // jobkit exec (the supervisor)
   'JOBKIT_EXEC_SIGNAL_TO', 'JOBKIT_EXEC_LOGS', 'JOBKIT_EXEC_PASS_EXIT_CODES', 'JOBKIT_EXEC_CGROUP_DIR', 'JOBKIT_EXEC_MAX_LINE_CHARS',
   'JOBKIT_EXEC_CHECKPOINT_DIR', 'JOBKIT_EXEC_CHECKPOINT_EVERY',
+  // what jobkit exec gives its program: the push handshake's control file (docs/exec.md)
+  'JOBKIT_EXEC_CONTROL',
   // what jobkit exec --checkpoint-dir gives its program
   'JOBKIT_CHECKPOINT_DIR', 'JOBKIT_CHECKPOINT_REQUEST', 'JOBKIT_CHECKPOINT_COMMITTED',
 ]);

@@ -19,6 +19,11 @@
  * - The gateway never decides the job's fate: a failure is logged once per
  *   streak of failures, never thrown, never delays exit beyond the budget.
  * - Basic-auth credentials in the URL are sent as a header and never logged.
+ * - Under `jobkit exec` (JOBKIT_EXEC_CONTROL set) the pusher announces itself
+ *   to the supervisor at start and records its final push, and the
+ *   supervisor's own pusher follows the handoff it is given: no periodic
+ *   push once a jobkit SDK program pushes to the group, and at the end no
+ *   push or a POST of the outcome families only (exec-control.ts, docs/exec.md).
  */
 import type { Registry } from 'prom-client';
 import { type Env, checkOption } from '../runtime/config.ts';
@@ -28,6 +33,7 @@ import { parseGatewayUrl, TELEMETRY_ENV } from './config.ts';
 import { DEFAULT_DELETE_ON_SUCCESS, DEFAULT_PUSH_GROUP_BY, DEFAULT_PUSH_INTERVAL_MS, DEFAULT_PUSH_TIMEOUT_MS } from './constants.ts';
 import type { JobIdentity, JobLogger, Lifecycle, ShutdownContext, ShutdownHook } from '../runtime/types.ts';
 import { exitCodeForReason, type JobMetrics } from './metrics.ts';
+import { announceToSupervisor } from './exec-control.ts';
 
 /** Which label tells the groups of one job apart. */
 export type PushGroupBy = 'index' | 'pod';
@@ -125,6 +131,53 @@ const PLAIN_VALUE = /^[A-Za-z0-9._~-]+$/;
 const RESERVED_LABELS = new Set(['job', 'namespace', 'index', 'pod']);
 const MAX_ERROR_BODY = 200;
 const HOOK_MARGIN_MS = 50;
+
+/**
+ * The families a supervisor's `outcome` push carries (docs/exec.md): how the
+ * run ended, nothing the program counts itself (items, checkpoints, shard
+ * position), so a POST of them leaves the program's own families in the group.
+ */
+const OUTCOME_FAMILIES = [
+  'jobkit_job_exit_code',
+  'jobkit_job_exit_class_info',
+  'jobkit_job_end_time_seconds',
+  'jobkit_job_duration_seconds',
+  'jobkit_job_last_success_time_seconds',
+] as const;
+
+/**
+ * Internal (not exported from the package): how `jobkit exec` steers its own
+ * pusher while a jobkit SDK program it runs pushes to the same group.
+ */
+export interface PushHandoff {
+  /** Asked before each periodic push: true skips it. */
+  readonly pausePeriodic: () => boolean;
+  /** Asked at the final push: `full` as usual, `skip` none, `outcome` a POST of the outcome families only. */
+  readonly finalPlan: () => 'full' | 'skip' | 'outcome';
+}
+
+/** Internal: the enabled pusher of a registry, for {@link pushHandoffSlot}. */
+export interface PushHandoffSlot {
+  /** The group's URL without credentials, as the program's pusher announces it. */
+  readonly displayUrl: string;
+  handoff: PushHandoff | undefined;
+}
+
+const HANDOFF_SLOTS = new WeakMap<Registry, PushHandoffSlot>();
+
+/**
+ * Internal: the handoff slot of the enabled pusher of `metrics`, or undefined
+ * when no pusher pushes them (no gateway configured).
+ *
+ * @example
+ * ```ts
+ * const slot = pushHandoffSlot(job.metrics);
+ * if (slot !== undefined) slot.handoff = { pausePeriodic: () => sdkRuns(), finalPlan: () => 'outcome' };
+ * ```
+ */
+export function pushHandoffSlot(metrics: JobMetrics): PushHandoffSlot | undefined {
+  return HANDOFF_SLOTS.get(metrics.registry);
+}
 
 /**
  * Resolve the Pushgateway settings, or undefined when no URL is configured.
@@ -235,7 +288,18 @@ export function createMetricsPusher(options: MetricsPusherOptions): MetricsPushe
   let stopped = false;
   let inFlight: AbortController | undefined;
 
-  const request = async (method: PushMethod, signal: AbortSignal | undefined, timeoutMs: number): Promise<boolean> => {
+  const slot: PushHandoffSlot = { displayUrl: config.displayUrl, handoff: undefined };
+  HANDOFF_SLOTS.set(registry, slot);
+  // Under jobkit exec: say so before the start push, so the supervisor stops pushing over this program's metrics.
+  const control = announceToSupervisor(options.env ?? process.env, config.displayUrl, log);
+
+  const payload = async (families: readonly string[] | undefined): Promise<string> => {
+    if (families === undefined) return await registry.metrics();
+    const present = families.filter((name) => registry.getSingleMetric(name) !== undefined);
+    return `${(await Promise.all(present.map((name) => registry.getSingleMetricAsString(name)))).join('\n')}\n`;
+  };
+
+  const request = async (method: PushMethod, signal: AbortSignal | undefined, timeoutMs: number, families?: readonly string[]): Promise<boolean> => {
     if (signal?.aborted === true) return false;
     const controller = new AbortController();
     inFlight = controller;
@@ -247,7 +311,7 @@ export function createMetricsPusher(options: MetricsPusherOptions): MetricsPushe
       if (config.authorization !== undefined) headers.authorization = config.authorization;
       let body: string | undefined;
       if (method !== 'DELETE') {
-        body = await registry.metrics();
+        body = await payload(families);
         headers['content-type'] = registry.contentType;
       }
       const res = await fetch(config.groupUrl, { method, headers, body, signal: AbortSignal.any(signals) });
@@ -279,15 +343,15 @@ export function createMetricsPusher(options: MetricsPusherOptions): MetricsPushe
   // overlapping pushes could reach the gateway out of order and leave the group
   // with the older values.
   let queue: Promise<unknown> = Promise.resolve();
-  const send = (method: PushMethod, signal: AbortSignal | undefined, timeoutMs: number): Promise<boolean> => {
-    const next = queue.then(() => request(method, signal, timeoutMs));
+  const send = (method: PushMethod, signal: AbortSignal | undefined, timeoutMs: number, families?: readonly string[]): Promise<boolean> => {
+    const next = queue.then(() => request(method, signal, timeoutMs, families));
     queue = next;
     return next;
   };
 
   let periodicBusy = false;
   const periodic = async (): Promise<void> => {
-    if (periodicBusy || stopped) return;
+    if (periodicBusy || stopped || slot.handoff?.pausePeriodic() === true) return;
     periodicBusy = true;
     try {
       await send('POST', undefined, config.timeoutMs);
@@ -321,8 +385,22 @@ export function createMetricsPusher(options: MetricsPusherOptions): MetricsPushe
       // Give up just before the lifecycle would abandon the hook, so it ends cleanly.
       const timeoutMs = Math.min(config.timeoutMs, ctx.budgetMs - HOOK_MARGIN_MS);
       const succeeded = ctx.reason === 'completed';
-      const method: PushMethod = succeeded ? (config.deleteOnSuccess ? 'DELETE' : 'PUT') : 'POST';
-      return await send(method, ctx.signal, timeoutMs);
+      // Under jobkit exec with a jobkit SDK program pushing to this group (docs/exec.md).
+      const plan = slot.handoff?.finalPlan() ?? 'full';
+      let pushed: boolean;
+      if (plan === 'skip') {
+        log.debug({ pushgateway: config.displayUrl }, 'final push skipped: the jobkit SDK program pushed its own final state');
+        pushed = true;
+      } else if (plan === 'outcome') {
+        // A merge: the program's families stay; an interruption is part of how it ended.
+        const interrupted = ctx.reason === 'signal' || ctx.reason === 'notice' || ctx.reason === 'deadline';
+        pushed = await send('POST', ctx.signal, timeoutMs, interrupted ? [...OUTCOME_FAMILIES, 'jobkit_job_interruptions_total'] : OUTCOME_FAMILIES);
+      } else {
+        const method: PushMethod = succeeded ? (config.deleteOnSuccess ? 'DELETE' : 'PUT') : 'POST';
+        pushed = await send(method, ctx.signal, timeoutMs);
+      }
+      control?.final(pushed);
+      return pushed;
     },
     stop,
   };

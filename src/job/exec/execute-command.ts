@@ -10,6 +10,7 @@ import { type ChildEnd, childExitError } from './child-exit.ts';
 import { type ExecSettings, resolveExecSettings } from './config.ts';
 import { prepareDirCheckpoint } from './dir-checkpoint.ts';
 import { spoolDirOf } from './dir-restore.ts';
+import { openPushControl } from './push-control.ts';
 import { type ChildCommand, type ChildHolder, runChild } from './run-child.ts';
 import type { ExecOptions } from './types.ts';
 
@@ -71,9 +72,11 @@ export async function superviseJob(options: ExecOptions, main: (job: JobContext,
                 stopSignal: job.signal,
               });
         dirCheckpoint?.start();
+        const pushControl = openPushControl(job, options.env ?? process.env);
         try {
-          end = await runChild(job, cmd, options, exec, holder, dirCheckpoint?.childEnv);
+          end = await runChild(job, cmd, options, exec, holder, { ...dirCheckpoint?.childEnv, ...pushControl.childEnv });
         } finally {
+          pushControl.childEnded();
           await dirCheckpoint?.stop();
         }
         const error = childExitError(end);

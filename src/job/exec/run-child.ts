@@ -13,6 +13,7 @@ import type { ChildEnd } from './child-exit.ts';
 import { type SupervisedChild, startChild } from './child-process.ts';
 import type { ExecSettings } from './config.ts';
 import { CHILD_KILL_RESERVE_MS } from './constants.ts';
+import { resolveNodeScript } from './node-script.ts';
 import { readOomKills } from './oom.ts';
 import type { ExecOptions } from './types.ts';
 
@@ -55,9 +56,12 @@ export async function runChild(
   }
   // Stopped before the start (a SIGTERM during start-up): the program is not started; runJob exits 143 / 124.
   if (job.signal.aborted) throw job.signal.reason instanceof Error ? job.signal.reason : new InterruptedError('stopped before the program started');
+  // `jobkit exec -- job.js` (an old base image's CMD) runs the file with this Node.
+  const started = resolveNodeScript(cmd, env);
+  if (started.script !== undefined) job.log.info({ command: cmd.command, node: started.command }, `${cmd.command} is a JavaScript/TypeScript file, not a program: running it with node`);
   const child = await startChild({
-    command: cmd.command,
-    args: cmd.args,
+    command: started.command,
+    args: started.args,
     env: { ...childEnv(env, job.identity), ...extraEnv },
     logs: exec.logs,
     signalTo: exec.signalTo,

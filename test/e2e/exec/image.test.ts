@@ -43,11 +43,11 @@ interface ImageRun {
 }
 
 /** Run the container's argv: ENTRYPOINT without tini, then `args`. */
-function runImage(args: readonly string[], onLine: (line: Record<string, unknown>, pid: number) => void = () => {}): Promise<ImageRun> {
+function runImage(args: readonly string[], onLine: (line: Record<string, unknown>, pid: number) => void = () => {}, cwd?: string): Promise<ImageRun> {
   const [tini, dashDash, file, ...rest] = ENTRYPOINT;
   expect([tini, dashDash]).toEqual(['/usr/bin/tini', '--']);
   const env = execEnv({ PATH: `${jobkitOnPath()}:${process.env.PATH ?? ''}`, JOBKIT_POD_NAME: 'exec-e2e-2-abcde' });
-  const child = spawn(file ?? '', [...rest, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file ?? '', [...rest, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd === undefined ? {} : { cwd }) });
   const lines: Record<string, unknown>[] = [];
   let buffer = '';
   let stderr = '';
@@ -95,6 +95,27 @@ describe('the base image argv (ENTRYPOINT + CMD/args) through the real CLI', () 
     expect(run.code, run.stderr).toBe(0);
     // the program's JSON fields are kept, the identity's win a clash (index is a number, jobkit's)
     expect(run.lines.find((l) => l.msg === 'rows done')).toMatchObject({ rows: 7, index: 2, job: 'exec-e2e', stream: 'stdout' });
+  });
+
+  it('an old job image\'s CMD ["job.ts"] (a relative, non-executable script; the old ENTRYPOINT was node) runs under this Node', async () => {
+    const dir = tempDir();
+    const script = 'console.log(JSON.stringify({ msg: "ran", node: process.execPath, argv1: process.argv[1], extra: process.argv[2] }));\n';
+    writeFileSync(join(dir, 'job.ts'), `const index: string = process.env.JOBKIT_INDEX ?? '';\n${script}`, { mode: 0o644 });
+    const run = await runImage(['job.ts', '--flag'], () => {}, dir);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.lines.find((l) => l.msg === 'ran')).toMatchObject({ node: process.execPath, argv1: join(dir, 'job.ts'), extra: '--flag', stream: 'stdout' });
+    const notes = run.lines.filter((l) => String(l.msg).includes('JavaScript/TypeScript file'));
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatchObject({ level: 'info', command: 'job.ts', node: process.execPath });
+  });
+
+  it('CMD ["job.js"] with no such file exits 78 before anything runs, naming the file', async () => {
+    const dir = tempDir();
+    const run = await runImage(['job.js'], () => {}, dir);
+    expect(run.code, run.stderr).toBe(78);
+    const fatal = run.lines.find((l) => l.level === 'fatal');
+    expect((fatal?.err as { message?: string } | undefined)?.message).toContain(`cannot start "job.js": no such file ${join(dir, 'job.js')} and no program of that name on PATH`);
+    expect(run.lines.find((l) => l.msg === 'program started')).toBeUndefined();
   });
 
   it('SIGTERM to the entrypoint process (what tini forwards) reaches the program, which exits 143 through the supervisor', async () => {
