@@ -181,12 +181,20 @@ describe('jobkit exec --checkpoint-dir: restore semantics and limits (file:// st
     const dir = join(tempDir(), 'state');
     const script = ['head -c 80000000 /dev/urandom > "$JOBKIT_CHECKPOINT_DIR/big"', 'echo ready', "trap 'exit 143' TERM", 'while :; do sleep 0.02; done'].join('\n');
     let requested = 0;
+    let saved = false;
     const result = await runJobkit(['exec', '--checkpoint-dir', dir, '--checkpoint-every', '0', '--', 'sh', '-c', script], env(store, 'coalesce', 0), (line, child) => {
-      // Spaced: signals of one kind pending together are delivered once.
-      if (line.msg === 'ready') for (let i = 0; i < 5; i++) setTimeout(() => child.kill('SIGUSR1'), i * 30);
-      if (line.msg === 'directory checkpoint requested') requested += 1;
-      // The first save is done, the second (the coalesced requests) has started: stop now.
-      if (line.msg === 'directory checkpoint saved') child.kill('SIGTERM');
+      // One signal at a time, each after the previous one was taken: two of a kind pending together are delivered once.
+      if (line.msg === 'ready') child.kill('SIGUSR1');
+      if (line.msg === 'directory checkpoint requested') {
+        requested += 1;
+        if (requested < 5) child.kill('SIGUSR1');
+      }
+      if (line.msg === 'directory checkpoint saved') saved = true;
+      // The first save is done and all five requests were taken: the coalesced one has started; stop now.
+      if (saved && requested === 5) {
+        saved = false;
+        child.kill('SIGTERM');
+      }
     });
     expect(result.code, result.stdout.slice(-3000)).toBe(143);
     expect(requested).toBe(5);
