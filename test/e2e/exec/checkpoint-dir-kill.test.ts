@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { type ExecResult, alive, execEnv, runJobkit, tempDir } from './exec-child.ts';
+import { SeededRandom } from '../../../src/local/rng.ts';
 
 const CHILD = new URL('./dir-child.ts', import.meta.url).pathname;
 const FILES = 12;
@@ -23,17 +24,6 @@ const BYTES = 150_000;
 const ROUNDS = Number(process.env.DIRCP_KILL_ROUNDS ?? 30);
 const SEED = Number(process.env.DIRCP_KILL_SEED ?? 19);
 
-/** mulberry32: a seeded PRNG, so a failing round can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function values(result: ExecResult, key: string): number[] {
   return result.lines.flatMap((l) => {
@@ -59,7 +49,9 @@ const stores = {
 
 describe.each(Object.entries(stores))('jobkit exec --checkpoint-dir under kill -9 on the %s store', (_, { url, rounds: ROUNDS }) => {
   it(`never restores a torn or older directory (${ROUNDS} rounds, seed ${SEED})`, async () => {
-    const random = prng(SEED);
+    // The emulator's seeded generator, so a failing round can be replayed with DIRCP_KILL_SEED.
+    const rng = new SeededRandom(SEED);
+    const random = (): number => rng.next();
     const base = tempDir();
     const dir = join(base, 'state');
     const pids = join(base, 'pids');

@@ -44,7 +44,18 @@ export function runJobkit(
   env: NodeJS.ProcessEnv,
   onLine: (line: Record<string, unknown>, child: ChildProcess) => void = () => {},
 ): Promise<ExecResult> {
-  const child = spawn(process.execPath, [CLI, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return runProcess(process.execPath, [CLI, ...argv], env, onLine);
+}
+
+/** Start any program (`file` with `args`, in `cwd`) and read its stdout as JSON log lines, as {@link runJobkit} does. */
+export function runProcess(
+  file: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  onLine: (line: Record<string, unknown>, child: ChildProcess) => void = () => {},
+  cwd?: string,
+): Promise<ExecResult> {
+  const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd === undefined ? {} : { cwd }) });
   const lines: Record<string, unknown>[] = [];
   let stdout = '';
   let buffer = '';

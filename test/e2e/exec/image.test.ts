@@ -6,11 +6,10 @@
  * is the installed CLI in the image). tini itself is not run (not installed
  * here): it only forwards SIGTERM to this process and reaps orphans.
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, execEnv, tempDir } from './exec-child.ts';
+import { CLI, type ExecResult, execEnv, runProcess, tempDir } from './exec-child.ts';
 
 const dockerfile = readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8');
 
@@ -36,39 +35,12 @@ function jobkitOnPath(): string {
   return dir;
 }
 
-interface ImageRun {
-  readonly code: number | null;
-  readonly lines: Record<string, unknown>[];
-  readonly stderr: string;
-}
-
 /** Run the container's argv: ENTRYPOINT without tini, then `args`. */
-function runImage(args: readonly string[], onLine: (line: Record<string, unknown>, pid: number) => void = () => {}, cwd?: string): Promise<ImageRun> {
+function runImage(args: readonly string[], onLine: (line: Record<string, unknown>, pid: number) => void = () => {}, cwd?: string): Promise<ExecResult> {
   const [tini, dashDash, file, ...rest] = ENTRYPOINT;
   expect([tini, dashDash]).toEqual(['/usr/bin/tini', '--']);
   const env = execEnv({ PATH: `${jobkitOnPath()}:${process.env.PATH ?? ''}`, JOBKIT_POD_NAME: 'exec-e2e-2-abcde' });
-  const child = spawn(file ?? '', [...rest, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd === undefined ? {} : { cwd }) });
-  const lines: Record<string, unknown>[] = [];
-  let buffer = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    buffer += chunk;
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const text = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      if (text.trim() === '') continue;
-      const line = JSON.parse(text) as Record<string, unknown>;
-      lines.push(line);
-      onLine(line, child.pid ?? 0);
-    }
-  });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, lines, stderr }));
-  });
+  return runProcess(file ?? '', [...rest, ...args], env, (line, child) => onLine(line, child.pid ?? 0), cwd);
 }
 
 describe('the base image argv (ENTRYPOINT + CMD/args) through the real CLI', () => {

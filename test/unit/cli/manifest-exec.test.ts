@@ -11,20 +11,10 @@ import { lintManifest } from '../../../src/cli/lint.ts';
 import { EXEC_COMMAND, manifestCommand } from '../../../src/cli/manifest-command.ts';
 import { generateJobManifest } from '../../../src/local/manifest-generator.ts';
 import type { Job } from '../../../src/local/types.ts';
+import { type Captured, captureOutput } from '../../support/capture-output.ts';
 
-function run(argv: readonly string[]): { status: number; stdout: string; stderr: string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string) => (out.push(c), true));
-  process.stderr.write = ((c: string) => (err.push(c), true));
-  try {
-    return { status: manifestCommand(argv), stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
+function run(argv: readonly string[]): Captured<number> {
+  return captureOutput(() => manifestCommand(argv));
 }
 
 const BASE = ['--name', 'train', '--image', 'acme/train:1', '--completions', '2', '--store', 's3://acme-batch/jobkit'];

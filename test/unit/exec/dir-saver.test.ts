@@ -38,26 +38,32 @@ function setup(): { store: InterceptingStore; log: ReturnType<typeof recordingLo
 const saved = (log: ReturnType<typeof recordingLog>): Array<Record<string, unknown>> =>
   log.lines.filter((l) => l.msg === 'directory checkpoint saved').map((l) => l.obj as Record<string, unknown>);
 
+/** Hold the first PUT of checkpoint data until release(): a save in flight the test can act during. */
+function holdFirstDataPut(store: ReturnType<typeof setup>['store']): { held(): boolean; release(): void } {
+  let release: (() => void) | undefined;
+  let puts = 0;
+  store.around = async (op, key, run) => {
+    if (op === 'put' && key.includes('/data/') && puts++ === 0) await new Promise<void>((resolve) => (release = resolve));
+    return await run();
+  };
+  return { held: () => release !== undefined, release: () => release?.() };
+}
+
 describe('directory saves while the program runs', () => {
   it('a touch of the request file during a save asks for one more; the file goes once a save after the last touch is committed', async () => {
     const { store, log, stop, dir } = setup();
-    let gate: (() => void) | undefined;
-    let puts = 0;
-    store.around = async (op, key, run) => {
-      // Hold the first save's data upload until the test has touched the request again.
-      if (op === 'put' && key.includes('/data/') && puts++ === 0) await new Promise<void>((resolve) => (gate = resolve));
-      return await run();
-    };
+    // Hold the first save's data upload until the test has touched the request again.
+    const gate = holdFirstDataPut(store);
     const cp = createCheckpointer({ store, identity: testIdentity(), log });
     const dirCp = await prepareDirCheckpoint({ dir, everySeconds: 0, checkpoint: cp, log, stopSignal: stop.signal });
     const request = dirCp.childEnv.JOBKIT_CHECKPOINT_REQUEST ?? '';
     dirCp.start();
     await writeFile(join(dir, 'a'), '1');
     await writeFile(request, '');
-    await until(() => gate !== undefined);
+    await until(() => gate.held());
     await sleep(20);
     await writeFile(request, 'again'); // a new request: its mtime and size moved
-    gate?.();
+    gate.release();
     await until(() => saved(log).length === 2);
     await until(() => !existsSync(request));
     expect(saved(log).map((l) => l.reason)).toEqual(['request-file', 'request-file']);
@@ -67,20 +73,15 @@ describe('directory saves while the program runs', () => {
 
   it('requests during a save coalesce into one more save', async () => {
     const { store, log, stop, dir } = setup();
-    let gate: (() => void) | undefined;
-    let puts = 0;
-    store.around = async (op, key, run) => {
-      if (op === 'put' && key.includes('/data/') && puts++ === 0) await new Promise<void>((resolve) => (gate = resolve));
-      return await run();
-    };
+    const gate = holdFirstDataPut(store);
     const cp = createCheckpointer({ store, identity: testIdentity(), log });
     const dirCp = await prepareDirCheckpoint({ dir, everySeconds: 0, checkpoint: cp, log, stopSignal: stop.signal });
     dirCp.start();
     await writeFile(join(dir, 'a'), '1');
     expect(cp.requestSave('SIGUSR1')).toBe(true);
-    await until(() => gate !== undefined);
+    await until(() => gate.held());
     for (let i = 0; i < 5; i++) cp.requestSave('SIGUSR1');
-    gate?.();
+    gate.release();
     await until(() => saved(log).length === 2);
     await sleep(300);
     expect(saved(log)).toHaveLength(2);

@@ -12,24 +12,14 @@ import { argoRetryExpression, generateArgoWorkflow } from '../../../src/local/pl
 import { AWS_BATCH_MAX_EVALUATE_ON_EXIT, awsBatchEvaluateOnExit, generateAwsBatchJobDefinition } from '../../../src/local/platforms/aws-batch.ts';
 import { CLOUD_BATCH_PREEMPTED_EXIT_CODE, generateCloudBatchJob } from '../../../src/local/platforms/cloud-batch.ts';
 import { generateJobSet } from '../../../src/local/platforms/jobset.ts';
+import { type Captured, captureOutput } from '../../support/capture-output.ts';
 
 const NEVER_RETRIED = EXIT_CODE_TABLE.filter((e) => e.action === 'FailJob' || e.action === 'FailIndex').map((e) => e.code);
 const RETRIED = EXIT_CODE_TABLE.filter((e) => e.action === 'Count' || e.action === 'Ignore').map((e) => e.code);
 const BASE = { name: 'etl', image: 'acme/etl:1', command: ['node', 'main.js'] } as const;
 
-function run(argv: readonly string[]): { status: number; stdout: string; stderr: string } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string) => (out.push(c), true));
-  process.stderr.write = ((c: string) => (err.push(c), true));
-  try {
-    return { status: manifestCommand(argv), stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
+function run(argv: readonly string[]): Captured<number> {
+  return captureOutput(() => manifestCommand(argv));
 }
 
 describe('kubernetes stays the default', () => {
