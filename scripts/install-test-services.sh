@@ -21,11 +21,13 @@ fi
 # - prometheus-pushgateway: the gateway the telemetry tests push to;
 # - prometheus (server and promtool): the alert rules are checked and unit
 #   tested with promtool, and a real server scrapes the gateway in the e2e;
-# - chromium: the `jobkit run --timeline` page is loaded headless and screenshotted.
+# - chromium: the `jobkit run --timeline` page is loaded headless and screenshotted;
+# - tini: the base image's PID 1; the image e2e runs its whole ENTRYPOINT with it.
 missing=()
 command -v prometheus-pushgateway >/dev/null 2>&1 || missing+=(prometheus-pushgateway)
 { command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; } || missing+=(prometheus)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[ -x /usr/bin/tini ] || missing+=(tini)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-test-services: installing ${missing[*]} from Debian" >&2
   export DEBIAN_FRONTEND=noninteractive
@@ -41,4 +43,4 @@ if [ "${JOBKIT_TEST_S3:-moto}" = "minio" ] && ! command -v minio >/dev/null 2>&1
   echo "install-test-services: building MinIO from source with go install (slow)" >&2
   GOBIN="${GOBIN:-$HOME/go/bin}" nice -n 10 go install -p 1 github.com/minio/minio@latest
 fi
-echo "install-test-services: moto_server, prometheus-pushgateway, prometheus, promtool and chromium ready" >&2
+echo "install-test-services: moto_server, prometheus-pushgateway, prometheus, promtool, chromium and tini ready" >&2

@@ -16,6 +16,8 @@ export interface ExecResult {
   readonly stderr: string;
   /** performance.now() at exit. */
   readonly exitedAt: number;
+  /** The process's pid. */
+  readonly pid: number;
 }
 
 /** A fresh temporary directory. */
@@ -84,7 +86,7 @@ export function runProcess(
   });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, lines, stderr, exitedAt: performance.now() }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, lines, stderr, exitedAt: performance.now(), pid: child.pid ?? 0 }));
   });
 }
 

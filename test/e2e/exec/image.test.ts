@@ -3,10 +3,12 @@
  * Dockerfile's exec-form ENTRYPOINT after tini (`jobkit exec --`) followed by
  * its CMD, or by the args a manifest gives, started with `jobkit` on the PATH
  * (a shim that execs the CLI from the sources, as /usr/local/bin/jobkit
- * is the installed CLI in the image). tini itself is not run (not installed
- * here): it only forwards SIGTERM to this process and reaps orphans.
+ * is the installed CLI in the image). Where Debian's tini is installed
+ * (scripts/install-test-services.sh installs it), the whole ENTRYPOINT runs,
+ * tini included, as a subreaper (`-s`) since it is not PID 1 here: orphans
+ * the program leaves are reaped, and SIGTERM to tini reaches the program.
  */
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, type ExecResult, execEnv, runProcess, tempDir } from './exec-child.ts';
@@ -103,4 +105,41 @@ describe('the base image argv (ENTRYPOINT + CMD/args) through the real CLI', () 
     expect(run.code, run.stderr).toBe(143);
     expect(run.lines.find((l) => l.msg === 'got TERM')).toMatchObject({ stream: 'stdout', job: 'exec-e2e' });
   });
+
+  const tini = ENTRYPOINT[0] !== undefined && existsSync(ENTRYPOINT[0]) ? ENTRYPOINT[0] : undefined;
+  it.skipIf(tini === undefined)('under tini the orphans a program leaves are reaped, and SIGTERM to tini reaches the program (143)', async () => {
+    // The inner shell starts a sleep and exits at once: the sleep is orphaned, re-parented
+    // to the nearest subreaper (tini), and must not stay a zombie once it has ended.
+    const script = 'sh -c "sleep 0.3 & echo orphan=\\$!"; echo ready; trap "exit 143" TERM; while :; do sleep 0.05; done';
+    const [, dashDash, ...rest] = ENTRYPOINT;
+    expect(dashDash).toBe('--');
+    const env = execEnv({ PATH: `${jobkitOnPath()}:${process.env.PATH ?? ''}`, JOBKIT_POD_NAME: 'exec-e2e-2-abcde' });
+    let orphan = 0;
+    let adoptedBy: number | undefined;
+    let zombie: boolean | undefined;
+    const run = await runProcess(tini!, ['-s', '--', ...rest, 'sh', '-c', script], env, (line, child) => {
+      const m = /^orphan=(\d+)$/.exec(String(line.msg));
+      if (m !== null) orphan = Number(m[1]);
+      if (line.msg === 'ready') {
+        adoptedBy = Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${orphan}/status`, 'utf8'))?.[1]);
+        setTimeout(() => {
+          zombie = orphanState(orphan) === 'Z';
+          child.kill('SIGTERM');
+        }, 1_500);
+      }
+    });
+    expect(orphan).toBeGreaterThan(0);
+    expect(adoptedBy, 'the orphan was re-parented to tini').toBe(run.pid);
+    expect(zombie).toBe(false);
+    expect(run.code, run.stderr).toBe(143);
+  });
 });
+
+/** The state letter of a process (`Z` for a zombie), or undefined once it is gone (reaped). */
+function orphanState(pid: number): string | undefined {
+  try {
+    return /^State:\s+(\S)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
