@@ -18,6 +18,7 @@
  * The jobkit-specific checks apply to containers that set some `JOBKIT_*`
  * variable (a jobkit program); the env-name checks to every container.
  */
+import { basename } from 'node:path';
 import { CHECKPOINT_DEFAULTS, checkpointOptionsFromEnv } from '../checkpoint/index.ts';
 import { type Env, unknownJobkitVariables } from '../runtime/config.ts';
 import { ConfigurationError } from '../runtime/errors.ts';
@@ -26,6 +27,8 @@ import { checkModuleEnv } from '../job/job-modules.ts';
 import { resolveLifecycleSettings } from '../runtime/lifecycle.ts';
 import { resolveInterruptionSettings } from '../runtime/interruption/config.ts';
 import { telemetryOptionsFromEnv } from '../telemetry/config.ts';
+import { execOptionsFromEnv } from '../job/exec/config.ts';
+import { parseExecArgs } from './exec-args.ts';
 import { MIN_GRACE_PERIOD_SECONDS } from '../local/manifest-generator.ts';
 import { isObj, parseManifestText, readJob } from '../local/read-manifest.ts';
 import type { Container, Job, PodFailurePolicyRule } from '../local/types.ts';
@@ -136,6 +139,10 @@ const SUPERVISED_WORD = /(^|[/\s])(jobkit|node|nodejs)(\s|$)/;
  */
 function lintCommand(container: Container, path: string, problems: LintProblem[]): void {
   const command = container.command ?? [];
+  if (basename(command[0] ?? '') === 'jobkit' && command[1] === 'exec') {
+    lintExecCommand([...command.slice(2), ...(container.args ?? [])], path, problems);
+    return;
+  }
   if (command.length === 0 || command.some((word) => SUPERVISED_WORD.test(word))) return;
   problems.push({
     path: `${path}.command`,
@@ -145,6 +152,19 @@ function lintCommand(container: Container, path: string, problems: LintProblem[]
       'command ["jobkit", "exec", "--"] (jobkit manifest --exec writes it), or leave command unset on the base image',
     severity: 'warning',
   });
+}
+
+/** `jobkit exec` options and program as the container gives them (command, then args): what exec would refuse with 78 before the program starts. */
+function lintExecCommand(argv: readonly string[], path: string, problems: LintProblem[]): void {
+  try {
+    const parsed = parseExecArgs(argv);
+    if (parsed.command === undefined && !parsed.help) {
+      problems.push({ path: `${path}.args`, message: 'jobkit exec has no program to run: put it after "--" (in args, or at the end of command)', severity: 'error' });
+    }
+  } catch (err) {
+    if (!(err instanceof ConfigurationError)) throw err;
+    problems.push({ path: `${path}.command`, message: `jobkit exec: ${err.message} (it would exit 78 before starting the program)`, severity: 'error' });
+  }
 }
 
 function lintContainer(job: Job, container: Container, path: string, options: LintOptions, problems: LintProblem[]): void {
@@ -162,6 +182,8 @@ function lintContainer(job: Job, container: Container, path: string, options: Li
     () => checkModuleEnv(frozen),
     // Log level, Pushgateway (when JOBKIT_PUSHGATEWAY_URL is set) and tracing: read by runJob itself at start.
     () => telemetryOptionsFromEnv(frozen),
+    // The supervisor's own settings (JOBKIT_EXEC_*): jobkit exec reads them before the program starts.
+    () => execOptionsFromEnv(frozen),
   ];
   for (const check of checks) {
     try {

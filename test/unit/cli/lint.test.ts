@@ -107,6 +107,32 @@ describe('jobkit lint', () => {
     ]);
   });
 
+  it('refuses what jobkit exec would refuse before the program starts: its flags, its JOBKIT_EXEC_* values, no program', () => {
+    const exec = (command: string[], args: string[] | undefined, extraEnv: { name: string; value: string }[] = []): string[] =>
+      errors(
+        lintManifest(
+          edited((job) => {
+            const c = job.spec.template.spec.containers[0]!;
+            c.command = command;
+            if (args === undefined) delete c.args;
+            else c.args = args;
+            c.env = [...(c.env ?? []), ...extraEnv];
+          }),
+        ),
+      );
+    expect(exec(['jobkit', 'exec', '--checkpoint-every=300', '--'], ['python3', 'train.py'])).toEqual([]);
+    expect(exec(['jobkit', 'exec', '--checkpoint-every=soon', '--'], ['python3', 'train.py'])).toEqual([
+      expect.stringMatching(/^spec\.template\.spec\.containers\[0\]\.command: jobkit exec: --checkpoint-every .*soon.*\(it would exit 78 before starting the program\)$/) as string,
+    ]);
+    expect(exec(['/usr/local/bin/jobkit', 'exec', '--logz', 'raw', '--'], ['python3'])).toEqual([expect.stringContaining("jobkit exec: Unknown option '--logz'") as string]);
+    expect(exec(['jobkit', 'exec', '--'], undefined)).toEqual([
+      'spec.template.spec.containers[0].args: jobkit exec has no program to run: put it after "--" (in args, or at the end of command)',
+    ]);
+    const bad = exec(['jobkit', 'exec', '--'], ['python3'], [{ name: 'JOBKIT_EXEC_LOGS', value: 'yaml' }]);
+    expect(bad).toHaveLength(1);
+    expect(bad[0]).toMatch(/env\[\d+\]\.value: JOBKIT_EXEC_LOGS .*yaml.*\(the program would exit 78 at start\)$/);
+  });
+
   it('leaves containers that are not jobkit programs to the env-name checks', () => {
     const plain = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'p' }, spec: { completions: 3, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', command: ['true'], env: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }] }] } } } };
     expect(errors(lintManifest(JSON.stringify(plain)))).toEqual([
