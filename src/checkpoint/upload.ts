@@ -18,6 +18,7 @@
 import { createReadStream, type Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { isFresh, markFresh } from '../store/fresh.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { checksumAlgorithm, checksumOf, createHasher, type Hasher } from './checksum.ts';
 import { CheckpointSourceChangedError } from './errors.ts';
@@ -96,21 +97,35 @@ async function* hashing(
   copy: boolean,
 ): AsyncGenerator<Buffer> {
   for await (const chunk of source) {
+    // A copy (and a string's new buffer) is this upload's alone: marked fresh,
+    // the store sends it without copying it once more.
     const bytes =
       typeof chunk === 'string'
-        ? Buffer.from(chunk)
+        ? markFresh(Buffer.from(chunk))
         : copy
-          ? Buffer.from(chunk)
-          : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+          ? markFresh(Buffer.from(chunk))
+          : freshAs(chunk, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     hasher.update(bytes);
     counter.bytes += bytes.byteLength;
     yield bytes;
   }
 }
 
-/** Slices of a buffer, one per multipart part, without copying. */
-function* slices(bytes: Uint8Array, size: number): Generator<Uint8Array> {
-  for (let offset = 0; offset < bytes.byteLength; offset += size) yield bytes.subarray(offset, offset + size);
+/**
+ * Slices of a buffer, one per multipart part, without copying; with `fresh`
+ * (a buffer nobody writes to any more) marked so, for the store to send as
+ * they are.
+ */
+function* slices(bytes: Uint8Array, size: number, fresh = false): Generator<Uint8Array> {
+  for (let offset = 0; offset < bytes.byteLength; offset += size) {
+    const slice = bytes.subarray(offset, offset + size);
+    yield fresh ? markFresh(slice) : slice;
+  }
+}
+
+/** `view` of `chunk`, marked fresh when `chunk` is. */
+function freshAs(chunk: Uint8Array, view: Buffer): Buffer {
+  return isFresh(chunk) ? markFresh(view) : view;
 }
 
 async function fileChecksum(path: string, algorithm: ChecksumAlgorithm, signal: AbortSignal | undefined): Promise<string> {
@@ -183,12 +198,24 @@ export async function uploadPart(
     }
     if (isOwned) {
       if (known !== undefined) {
-        await store.putStream(key, Readable.from(slices(source, partSize)), streamOptions);
+        await store.putStream(key, Readable.from(slices(source, partSize, true)), streamOptions);
         return uploaded(size, known);
       }
       const hasher = createHasher(algorithm);
       const counter = { bytes: 0 };
-      await store.putStream(key, Readable.from(hashing(slices(source, partSize), hasher, counter, false)), streamOptions);
+      await store.putStream(key, Readable.from(hashing(slices(source, partSize, true), hasher, counter, false)), streamOptions);
+      return uploaded(counter.bytes, hasher.digest());
+    }
+    if (size <= (concurrency + 1) * partSize) {
+      // Within the memory a streamed upload holds anyway ((concurrency + 1)
+      // parts), the single-PUT recipe: one synchronous copy is one consistent
+      // content, hashed while it is sent and compared with the buffer after
+      // (a memcmp, instead of hashing the buffer a second time).
+      const copy = Buffer.from(source);
+      const hasher = createHasher(algorithm);
+      const counter = { bytes: 0 };
+      await store.putStream(key, Readable.from(hashing(slices(copy, partSize, true), hasher, counter, false)), streamOptions);
+      if (!copy.equals(source)) return await changed('the buffer was written to while it was being saved');
       return uploaded(counter.bytes, hasher.digest());
     }
     const hasher = createHasher(algorithm);

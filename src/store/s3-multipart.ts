@@ -17,6 +17,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { ConfigurationError } from '../runtime/errors.ts';
+import { isFresh } from './fresh.ts';
 import { mapS3Error, type S3ErrorContext } from './s3-errors.ts';
 import type { ObjectInfo, WriteConditions } from './types.ts';
 import { throwIfAborted, toBytes } from './validate.ts';
@@ -51,7 +52,12 @@ export interface MultipartUpload {
   readonly assertConditionsHonoured: (conditions: WriteConditions) => Promise<void>;
 }
 
-/** Cut a byte stream into freshly allocated parts of exactly `partSize` bytes (the last one shorter). */
+/**
+ * Cut a byte stream into freshly allocated parts of exactly `partSize` bytes
+ * (the last one shorter). A chunk marked fresh (store/fresh.ts) that is
+ * exactly one part and starts at a part boundary is that part, uncopied: its
+ * producer never writes to it again.
+ */
 async function* partsOf(
   body: AsyncIterable<Uint8Array | string>,
   partSize: number,
@@ -62,6 +68,10 @@ async function* partsOf(
   for await (const chunk of body) {
     throwIfAborted(signal);
     const bytes = toBytes(chunk);
+    if (filled === 0 && bytes.byteLength === partSize && isFresh(bytes)) {
+      yield Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      continue;
+    }
     let offset = 0;
     while (offset < bytes.byteLength) {
       const n = Math.min(partSize - filled, bytes.byteLength - offset);
