@@ -215,6 +215,15 @@ export class WorkQueue {
   readonly #maxFailures: number;
   readonly #seen = new Map<number, Observation>();
   readonly #terminal = new Map<number, ChunkState>();
+  /**
+   * Chunks the last scan saw unclaimed (no record), in preferred order, from
+   * `#unlistedNext` on, not tried yet: claimed with a create-only write each
+   * before the next scan. The write fails when another worker created the
+   * record since, so the stale list is only a hint, and a queue of n chunks
+   * costs O(n) requests instead of a full listing per claim (O(n²)).
+   */
+  #unlisted: number[] = [];
+  #unlistedNext = 0;
   #ops: Promise<unknown> = Promise.resolve();
 
   constructor(options: WorkQueueOptions) {
@@ -320,6 +329,10 @@ export class WorkQueue {
   /** Scan once and claim a chunk; undefined when none is claimable right now. */
   async #claimNext(): Promise<Held | 'all-done' | undefined> {
     const store = this.#o.store;
+    while (this.#unlistedNext < this.#unlisted.length) {
+      const held = await this.#tryCreate(this.#unlisted[this.#unlistedNext++]!);
+      if (held !== undefined) return held;
+    }
     const etags = new Map<number, string>();
     for await (const info of store.list(childKey(this.dir, CHUNKS_DIR) + '/', { signal: this.#signal })) {
       const chunk = Number(info.key.slice(info.key.lastIndexOf('/') + 1, -'.json'.length));
@@ -334,12 +347,19 @@ export class WorkQueue {
     if (this.#terminal.size === this.chunks) return 'all-done';
 
     const order = this.#preferredOrder();
-    // Unclaimed chunks first: no read needed, one create-only write each.
-    for (const chunk of order) {
-      if (etags.has(chunk)) continue;
-      const held = await this.#tryCreate(chunk);
-      if (held !== undefined) return held;
+    // Unclaimed chunks first: no read needed, one create-only write each; the
+    // rest of them are tried at the next claims, before scanning again.
+    const unclaimed = order.filter((chunk) => !etags.has(chunk));
+    for (let i = 0; i < unclaimed.length; i++) {
+      const held = await this.#tryCreate(unclaimed[i]!);
+      if (held !== undefined) {
+        this.#unlisted = unclaimed;
+        this.#unlistedNext = i + 1;
+        return held;
+      }
     }
+    this.#unlisted = [];
+    this.#unlistedNext = 0;
     for (const chunk of order) {
       if (this.#terminal.has(chunk) || !etags.has(chunk)) continue;
       const seen = this.#seen.get(chunk)!;
