@@ -129,7 +129,7 @@ try {
     const workers = Array.from({ length: 16 }, (_, w) =>
       createWorkQueue({ store, identity: { ...id, index: w, count: 16 }, chunks: n, workerId: `worker-${w}`, pollMs: 50 }),
     );
-    const summaries = await Promise.all(workers.map(async (q) => await q.run(async () => undefined)));
+    const summaries = await Promise.all(workers.map(async (q) => await q.run(() => Promise.resolve())));
     const done = summaries.reduce((sum, s) => sum + s.completed.length, 0);
     if (done !== n) throw new Error(`work queue: ${done} chunks completed, expected ${n}`);
     await store.close();
