@@ -11,7 +11,7 @@
  * moto for the table's second column (JOBKIT_BENCH_MOTO=0 skips that run).
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchFigure, type BenchResult, RESULTS_DIR } from './lib.ts';
@@ -80,6 +80,10 @@ const lines = [
   'work competed). The physical limits of the machine in the same run are in the `limits` section.',
   '',
 ];
+// The hand-written reading of the figures (targets met or why not, with the
+// profiles in bench/results/profiles/), kept next to the results it explains.
+const notes = join(RESULTS_DIR, 'NOTES.md');
+if (existsSync(notes)) lines.push(readFileSync(notes, 'utf8').trim(), '');
 for (const r of results) {
   lines.push(
     `## ${r.bench}`,

@@ -16,7 +16,8 @@
  *
  * Memory: the peak of heapUsed + arrayBuffers above the level before the row,
  * sampled every 10 ms (process RSS rarely shrinks between rows).
- * SCALE_MAX=<n> drops the rows above n items (quick runs).
+ * SCALE_MAX=<n> drops the rows above n items (quick runs); SCALE_QUEUE_CHUNKS=100,1000
+ * sets the work-queue sizes.
  *
  * `node bench/scale.bench.ts`
  */
@@ -123,7 +124,8 @@ try {
     for (const store of stores.values()) await store.close();
   }
 
-  await rows('work queue drained by 16 workers', 'chunks', [100, 1000, 10_000], server, async (n) => {
+  const queueSizes = (process.env.SCALE_QUEUE_CHUNKS ?? '100,1000,10000').split(',').map(Number);
+  await rows('work queue drained by 16 workers', 'chunks', queueSizes, server, async (n) => {
     const store = s3('queue');
     const id = identity();
     const workers = Array.from({ length: 16 }, (_, w) =>

@@ -217,10 +217,12 @@ export class WorkQueue {
   readonly #terminal = new Map<number, ChunkState>();
   /**
    * Chunks the last scan saw unclaimed (no record), in preferred order, from
-   * `#unlistedNext` on, not tried yet: claimed with a create-only write each
-   * before the next scan. The write fails when another worker created the
-   * record since, so the stale list is only a hint, and a queue of n chunks
-   * costs O(n) requests instead of a full listing per claim (O(n²)).
+   * `#unlistedNext` on, not tried yet: the next claim tries the first of them
+   * with a create-only write before scanning again. The write fails when
+   * another worker created the record since (the list is only a hint), and
+   * then the list is dropped for a new scan. While a worker claims its own
+   * region, a queue of n chunks costs O(n) requests instead of a full listing
+   * per claim (O(n²)).
    */
   #unlisted: number[] = [];
   #unlistedNext = 0;
@@ -329,9 +331,13 @@ export class WorkQueue {
   /** Scan once and claim a chunk; undefined when none is claimable right now. */
   async #claimNext(): Promise<Held | 'all-done' | undefined> {
     const store = this.#o.store;
-    while (this.#unlistedNext < this.#unlisted.length) {
+    if (this.#unlistedNext < this.#unlisted.length) {
       const held = await this.#tryCreate(this.#unlisted[this.#unlistedNext++]!);
       if (held !== undefined) return held;
+      // Another worker got there first: the list is stale (the others' regions
+      // are being claimed too), so scan again rather than walk it write by write.
+      this.#unlisted = [];
+      this.#unlistedNext = 0;
     }
     const etags = new Map<number, string>();
     for await (const info of store.list(childKey(this.dir, CHUNKS_DIR) + '/', { signal: this.#signal })) {
