@@ -4,12 +4,38 @@
  * same run and records the figures with {@link writeResults}; bench/run.ts runs
  * them all and writes bench/results/latest.json and bench/results/RESULTS.md.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
+
+// MinIO is the benchmarks' S3 server (issue 20): a fast server, so that the
+// figures show jobkit's cost rather than the server's. bench/run.ts runs the S3
+// benchmarks a second time on moto (JOBKIT_TEST_S3=moto) for the second column.
+process.env.JOBKIT_TEST_S3 ??= 'minio';
+
+/**
+ * The S3 server the test setup started (or was given): "MinIO <pinned version>"
+ * or "moto". Call after services' setup().
+ */
+export function s3Server(): string {
+  const kind = process.env.JOBKIT_TEST_S3_KIND ?? process.env.JOBKIT_TEST_S3 ?? 'moto';
+  if (kind !== 'minio') return kind;
+  const versions = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'scripts', 'minio', 'versions.sh'), 'utf8');
+  return `MinIO ${/^JOBKIT_MINIO_VERSION=(\S+)$/m.exec(versions)?.[1] ?? '?'}`;
+}
+
+/** True when this run is the moto second column (bench/run.ts sets JOBKIT_BENCH_COLUMN=moto). */
+export function motoColumn(): boolean {
+  return process.env.JOBKIT_BENCH_COLUMN === 'moto';
+}
+
+/** The current 1-minute load average, rounded. */
+export function load(): number {
+  return Math.round(loadavg()[0]! * 100) / 100;
+}
 
 /** One measured figure, with its baseline from the same run. */
 export interface BenchFigure {
@@ -28,8 +54,19 @@ export interface BenchFigure {
    * (for "lower is better" units, baseline/value).
    */
   readonly ratio?: number;
+  /**
+   * Identity of the figure across the MinIO and moto runs when its name holds
+   * a size that differs between them (default: the name).
+   */
+  readonly key?: string;
   /** Target the issue sets for the ratio, if any. */
   readonly target?: string;
+  /** Whether the target is met, when `target` is not a plain `>= x` on the ratio (which bench/run.ts checks itself). */
+  readonly met?: boolean;
+  /** The S3 server the figure was measured on (see {@link s3Server}); absent for figures that use none. */
+  readonly server?: string;
+  /** 1-minute load average when the figure was taken (writeResults fills it in when absent). */
+  readonly load?: number;
   readonly note?: string;
 }
 
@@ -38,6 +75,8 @@ export interface BenchResult {
   readonly bench: string;
   readonly date: string;
   readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memGiB: number; readonly node: string };
+  /** The S3 server of the run (JOBKIT_TEST_S3_KIND), when the benchmark started one. */
+  readonly server?: string;
   readonly figures: readonly BenchFigure[];
 }
 
@@ -75,8 +114,13 @@ export function msSince(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-/** Write bench/results/<bench>.json and print the figures. */
-export function writeResults(bench: string, figures: readonly BenchFigure[]): BenchResult {
+/**
+ * Write bench/results/<bench>.json (<bench>.moto.json for the moto column) and
+ * print the figures; a figure without `load` gets the load average now.
+ */
+export function writeResults(bench: string, measured: readonly BenchFigure[]): BenchResult {
+  const now = load();
+  const figures = measured.map((f) => ({ ...f, load: f.load ?? now }));
   const result: BenchResult = {
     bench,
     date: new Date().toISOString(),
@@ -86,14 +130,15 @@ export function writeResults(bench: string, figures: readonly BenchFigure[]): Be
       memGiB: Math.round(totalmem() / 2 ** 30),
       node: process.version,
     },
+    ...(process.env.JOBKIT_TEST_S3_KIND === undefined ? {} : { server: s3Server() }),
     figures,
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(join(RESULTS_DIR, `${bench}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(RESULTS_DIR, `${bench}${motoColumn() ? '.moto' : ''}.json`), `${JSON.stringify(result, null, 2)}\n`);
   for (const f of figures) {
     const base = f.baseline === undefined ? '' : ` vs ${f.baselineName ?? 'baseline'} ${round(f.baseline)} ${f.unit}`;
     const ratio = f.ratio === undefined ? '' : ` (ratio ${f.ratio}${f.target === undefined ? '' : `, target ${f.target}`})`;
-    console.log(`${bench}: ${f.name}: ${round(f.value)} ${f.unit}${base}${ratio}`);
+    console.log(`${bench}${motoColumn() ? ' (moto)' : ''}: ${f.name}: ${round(f.value)} ${f.unit}${base}${ratio}`);
   }
   return result;
 }

@@ -35,12 +35,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# MinIO (optional second S3 target, JOBKIT_TEST_S3=minio): built from source into
-# $GOBIN (default ~/go/bin), where test/setup/services.ts also looks for it.
-# About 7 minutes on 2 cores; -p 1 keeps the machine usable meanwhile.
-if [ "${JOBKIT_TEST_S3:-moto}" = "minio" ] && ! command -v minio >/dev/null 2>&1 \
-  && [ ! -x "${GOBIN:-$HOME/go/bin}/minio" ]; then
-  echo "install-test-services: building MinIO from source with go install (slow)" >&2
-  GOBIN="${GOBIN:-$HOME/go/bin}" nice -n 10 go install -p 1 github.com/minio/minio@latest
+# MinIO (second S3 target, JOBKIT_TEST_S3=minio; the benchmarks' target, which
+# scripts/bench.sh builds itself): the version pinned in scripts/minio/versions.sh,
+# built from source into ~/.cache/jobkit/minio/<version>/, where
+# test/setup/services.ts looks for it. About 7-10 minutes cold on 2 cores.
+if [ "${JOBKIT_TEST_S3:-moto}" = "minio" ]; then
+  bash "$(dirname "${BASH_SOURCE[0]}")/minio/install.sh" >/dev/null
 fi
 echo "install-test-services: moto_server, prometheus-pushgateway, prometheus, promtool, chromium and tini ready" >&2

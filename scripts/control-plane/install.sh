@@ -10,33 +10,16 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=versions.sh
 source "$here/versions.sh"
-export PATH="/usr/local/go/bin:$PATH"
-export GOFLAGS=-mod=mod GOTOOLCHAIN=local
+export GOFLAGS=-mod=mod
 cache="${JOBKIT_K8S_CACHE:-$HOME/.cache/jobkit/control-plane}"
 
 # Go >= JOBKIT_GO_VERSION's minor: the machine's, else the toolchain module
-# from the Go module proxy (the zip that GOTOOLCHAIN downloads), kept in the cache.
-# JOBKIT_K8S_FETCH_GO=1 takes the pinned toolchain even when the machine has Go.
-go_minor_needed=$(echo "$JOBKIT_GO_VERSION" | cut -d. -f2)
-have_go() { command -v go >/dev/null && [[ $(go env GOVERSION 2>/dev/null) =~ ^go1\.([0-9]+) ]] && ((BASH_REMATCH[1] >= go_minor_needed)); }
-if [[ ${JOBKIT_K8S_FETCH_GO:-0} == 1 ]] || ! have_go; then
-  goroot="$cache/go$JOBKIT_GO_VERSION"
-  if [[ ! -x $goroot/bin/go ]]; then
-    proxy=$(printf '%s' "${GOPROXY:-https://proxy.golang.org}" | cut -d, -f1)
-    [[ $proxy == direct || $proxy == off ]] && proxy=https://proxy.golang.org
-    zip="golang.org/toolchain/@v/v0.0.1-go$JOBKIT_GO_VERSION.linux-$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/').zip"
-    echo "control-plane install: fetching go$JOBKIT_GO_VERSION from $proxy (no Go >= 1.$go_minor_needed on PATH, or JOBKIT_K8S_FETCH_GO=1)" >&2
-    tmp=$(mktemp -d)
-    curl -fsSL --retry 3 -o "$tmp/go.zip" "$proxy/$zip" || { echo "control-plane install: could not download $proxy/$zip" >&2; rm -rf "$tmp"; exit 1; }
-    python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$tmp/go.zip" "$tmp/x"
-    mkdir -p "$cache"
-    rm -rf "$goroot"
-    mv "$tmp/x/golang.org/toolchain@v0.0.1-go$JOBKIT_GO_VERSION.linux-"* "$goroot"
-    chmod +x "$goroot"/bin/* "$goroot"/pkg/tool/*/* 2>/dev/null || true
-    rm -rf "$tmp"
-  fi
-  export GOROOT="$goroot" PATH="$goroot/bin:$PATH"
-fi
+# from the Go module proxy, kept in the cache (scripts/ensure-go.sh, shared with
+# scripts/minio/install.sh). JOBKIT_K8S_FETCH_GO=1 takes the pinned toolchain
+# even when the machine has Go.
+# shellcheck source=../ensure-go.sh
+source "$here/../ensure-go.sh"
+ensure_go "$JOBKIT_GO_VERSION" "$cache" "${JOBKIT_K8S_FETCH_GO:-0}"
 
 bin="$cache/$JOBKIT_KUBE_VERSION-etcd-$JOBKIT_ETCD_VERSION/bin"
 mkdir -p "$bin"

@@ -18,6 +18,7 @@
 import { type BigIntStats, createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { isFresh, markFresh } from '../store/fresh.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { checksumAlgorithm, checksumOf, createHasher, type Hasher } from './checksum.ts';
 import { CheckpointSourceChangedError } from './errors.ts';
@@ -99,21 +100,35 @@ async function* hashing(
   copy: boolean,
 ): AsyncGenerator<Buffer> {
   for await (const chunk of source) {
+    // A copy (and a string's new buffer) is this upload's alone: marked fresh,
+    // the store sends it without copying it once more.
     const bytes =
       typeof chunk === 'string'
-        ? Buffer.from(chunk)
+        ? markFresh(Buffer.from(chunk))
         : copy
-          ? Buffer.from(chunk)
-          : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+          ? markFresh(Buffer.from(chunk))
+          : freshAs(chunk, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     hasher.update(bytes);
     counter.bytes += bytes.byteLength;
     yield bytes;
   }
 }
 
-/** Slices of a buffer, one per multipart part, without copying. */
-function* slices(bytes: Uint8Array, size: number): Generator<Uint8Array> {
-  for (let offset = 0; offset < bytes.byteLength; offset += size) yield bytes.subarray(offset, offset + size);
+/**
+ * Slices of a buffer, one per multipart part, without copying; with `fresh`
+ * (a buffer nobody writes to any more) marked so, for the store to send as
+ * they are.
+ */
+function* slices(bytes: Uint8Array, size: number, fresh = false): Generator<Uint8Array> {
+  for (let offset = 0; offset < bytes.byteLength; offset += size) {
+    const slice = bytes.subarray(offset, offset + size);
+    yield fresh ? markFresh(slice) : slice;
+  }
+}
+
+/** `view` of `chunk`, marked fresh when `chunk` is. */
+function freshAs(chunk: Uint8Array, view: Buffer): Buffer {
+  return isFresh(chunk) ? markFresh(view) : view;
 }
 
 async function fileChecksum(path: string, algorithm: ChecksumAlgorithm, signal: AbortSignal | undefined): Promise<string> {
@@ -159,41 +174,41 @@ export async function uploadPart(
   if (source instanceof Uint8Array) {
     const isOwned = owned.has(source);
     const size = source.byteLength;
-    // A checksum of the bytes in memory, usable for the upload only when the
-    // buffer is ours (snapshotParts); a caller's buffer may change in between.
+    // A caller's buffer within the memory a streamed upload holds anyway
+    // ((concurrency + 1) parts): one synchronous copy is one consistent
+    // content. The copy is what the reuse check hashes, what is sent (its
+    // checksum known from that check, or computed while it is sent), and what
+    // the buffer is compared with afterwards (a memcmp, not a second hash).
+    const copy = !isOwned && size <= (concurrency + 1) * partSize ? Buffer.from(source) : undefined;
+    const bytes = copy ?? source;
+    // A checksum of the bytes in memory, usable for the upload only when they
+    // are ours (snapshotParts, or the copy); a caller's buffer may change in between.
     let known: string | undefined;
     if (reusable !== undefined && reusable.size === size) {
       const reuseAlgorithm = checksumAlgorithm(reusable.checksum) ?? algorithm;
       // Reuse is decided on a checksum of the bytes as read now: equal means
       // these bytes are the durable part's bytes, whatever happens later.
-      const sum = await checksumOf(source, reuseAlgorithm);
+      const sum = await checksumOf(bytes, reuseAlgorithm);
       if (sum === reusable.checksum) return { record: reusable, uploadedBytes: 0, reused: true };
-      if (isOwned && reuseAlgorithm === algorithm) known = sum;
+      if ((isOwned || copy !== undefined) && reuseAlgorithm === algorithm) known = sum;
     }
-    if (size <= SINGLE_PUT_MAX) {
-      if (isOwned) {
-        const checksum = known ?? (await checksumOf(source, algorithm));
-        await store.put(key, source, { signal });
-        return uploaded(size, checksum);
+    if (isOwned || copy !== undefined) {
+      let checksum: string;
+      if (size <= SINGLE_PUT_MAX) {
+        checksum = known ?? (await checksumOf(bytes, algorithm));
+        await store.put(key, bytes, { signal });
+      } else if (known !== undefined) {
+        await store.putStream(key, Readable.from(slices(bytes, partSize, true)), streamOptions);
+        checksum = known;
+      } else {
+        const hasher = createHasher(algorithm);
+        await store.putStream(key, Readable.from(hashing(slices(bytes, partSize, true), hasher, { bytes: 0 }, false)), streamOptions);
+        checksum = hasher.digest();
       }
-      // One synchronous copy is one consistent content; it is what is hashed and
-      // sent, and comparing it with the buffer afterwards costs a memcmp.
-      const copy = Buffer.from(source);
-      const checksum = await checksumOf(copy, algorithm);
-      await store.put(key, copy, { signal });
-      if (!copy.equals(source)) return await changed('the buffer was written to while it was being saved');
+      if (copy !== undefined && !copy.equals(source)) return await changed('the buffer was written to while it was being saved');
       return uploaded(size, checksum);
     }
-    if (isOwned) {
-      if (known !== undefined) {
-        await store.putStream(key, Readable.from(slices(source, partSize)), streamOptions);
-        return uploaded(size, known);
-      }
-      const hasher = createHasher(algorithm);
-      const counter = { bytes: 0 };
-      await store.putStream(key, Readable.from(hashing(slices(source, partSize), hasher, counter, false)), streamOptions);
-      return uploaded(counter.bytes, hasher.digest());
-    }
+    // A caller's buffer larger than that: copied part by part as it is sent.
     const hasher = createHasher(algorithm);
     const counter = { bytes: 0 };
     // Once the last chunk is copied, hash the buffer again while the last parts

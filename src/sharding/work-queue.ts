@@ -215,6 +215,17 @@ export class WorkQueue {
   readonly #maxFailures: number;
   readonly #seen = new Map<number, Observation>();
   readonly #terminal = new Map<number, ChunkState>();
+  /**
+   * Chunks the last scan saw unclaimed (no record), in preferred order, from
+   * `#unlistedNext` on, not tried yet: the next claim tries the first of them
+   * with a create-only write before scanning again. The write fails when
+   * another worker created the record since (the list is only a hint), and
+   * then the list is dropped for a new scan. While a worker claims its own
+   * region, a queue of n chunks costs O(n) requests instead of a full listing
+   * per claim (O(n²)).
+   */
+  #unlisted: number[] = [];
+  #unlistedNext = 0;
   #ops: Promise<unknown> = Promise.resolve();
 
   constructor(options: WorkQueueOptions) {
@@ -320,6 +331,14 @@ export class WorkQueue {
   /** Scan once and claim a chunk; undefined when none is claimable right now. */
   async #claimNext(): Promise<Held | 'all-done' | undefined> {
     const store = this.#o.store;
+    if (this.#unlistedNext < this.#unlisted.length) {
+      const held = await this.#tryCreate(this.#unlisted[this.#unlistedNext++]!);
+      if (held !== undefined) return held;
+      // Another worker got there first: the list is stale (the others' regions
+      // are being claimed too), so scan again rather than walk it write by write.
+      this.#unlisted = [];
+      this.#unlistedNext = 0;
+    }
     const etags = new Map<number, string>();
     for await (const info of store.list(childKey(this.dir, CHUNKS_DIR) + '/', { signal: this.#signal })) {
       const chunk = Number(info.key.slice(info.key.lastIndexOf('/') + 1, -'.json'.length));
@@ -334,12 +353,19 @@ export class WorkQueue {
     if (this.#terminal.size === this.chunks) return 'all-done';
 
     const order = this.#preferredOrder();
-    // Unclaimed chunks first: no read needed, one create-only write each.
-    for (const chunk of order) {
-      if (etags.has(chunk)) continue;
-      const held = await this.#tryCreate(chunk);
-      if (held !== undefined) return held;
+    // Unclaimed chunks first: no read needed, one create-only write each; the
+    // rest of them are tried at the next claims, before scanning again.
+    const unclaimed = order.filter((chunk) => !etags.has(chunk));
+    for (let i = 0; i < unclaimed.length; i++) {
+      const held = await this.#tryCreate(unclaimed[i]!);
+      if (held !== undefined) {
+        this.#unlisted = unclaimed;
+        this.#unlistedNext = i + 1;
+        return held;
+      }
     }
+    this.#unlisted = [];
+    this.#unlistedNext = 0;
     for (const chunk of order) {
       if (this.#terminal.has(chunk) || !etags.has(chunk)) continue;
       const seen = this.#seen.get(chunk)!;

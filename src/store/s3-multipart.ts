@@ -17,6 +17,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { ConfigurationError } from '../runtime/errors.ts';
+import { isFresh } from './fresh.ts';
 import { mapS3Error, type S3ErrorContext } from './s3-errors.ts';
 import type { ObjectInfo, WriteConditions } from './types.ts';
 import { throwIfAborted, toBytes } from './validate.ts';
@@ -51,17 +52,27 @@ export interface MultipartUpload {
   readonly assertConditionsHonoured: (conditions: WriteConditions) => Promise<void>;
 }
 
-/** Cut a byte stream into freshly allocated parts of exactly `partSize` bytes (the last one shorter). */
+/**
+ * Cut a byte stream into freshly allocated parts of exactly `partSize` bytes
+ * (the last one shorter). A chunk marked fresh (store/fresh.ts) that is
+ * exactly one part and starts at a part boundary is that part, uncopied: its
+ * producer never writes to it again.
+ */
 async function* partsOf(
   body: AsyncIterable<Uint8Array | string>,
   partSize: number,
   signal: AbortSignal | undefined,
+  pool: PartPool,
 ): AsyncGenerator<Buffer> {
-  let part = Buffer.allocUnsafe(partSize);
+  let part = pool.take();
   let filled = 0;
   for await (const chunk of body) {
     throwIfAborted(signal);
     const bytes = toBytes(chunk);
+    if (filled === 0 && bytes.byteLength === partSize && isFresh(bytes)) {
+      yield Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      continue;
+    }
     let offset = 0;
     while (offset < bytes.byteLength) {
       const n = Math.min(partSize - filled, bytes.byteLength - offset);
@@ -70,13 +81,45 @@ async function* partsOf(
       offset += n;
       if (filled === partSize) {
         yield part;
-        part = Buffer.allocUnsafe(partSize);
+        part = pool.take();
         filled = 0;
       }
     }
   }
   throwIfAborted(signal);
   if (filled > 0) yield part.subarray(0, filled);
+}
+
+/**
+ * The part buffers of one upload: a buffer whose UploadPart succeeded is
+ * filled again for a later part instead of a new one being allocated, so a
+ * long stream holds (concurrency + 1) buffers of partSize whatever its length,
+ * not as many as the garbage collector has not yet freed. Only buffers the
+ * pool allocated come back to it (never a fresh chunk of the caller's), and
+ * only once their request has settled: the SDK no longer reads them.
+ */
+class PartPool {
+  readonly #free: Buffer[] = [];
+  readonly #own = new WeakSet<Buffer>();
+  readonly #partSize: number;
+  readonly #max: number;
+
+  constructor(partSize: number, max: number) {
+    this.#partSize = partSize;
+    this.#max = max;
+  }
+
+  take(): Buffer {
+    const reused = this.#free.pop();
+    if (reused !== undefined) return reused;
+    const part = Buffer.allocUnsafe(this.#partSize);
+    this.#own.add(part);
+    return part;
+  }
+
+  give(part: Buffer): void {
+    if (this.#own.has(part) && this.#free.length < this.#max) this.#free.push(part);
+  }
 }
 
 /**
@@ -92,7 +135,8 @@ async function* partsOf(
  * ```
  */
 export async function uploadStream(upload: MultipartUpload, body: AsyncIterable<Uint8Array | string>): Promise<ObjectInfo> {
-  const parts = partsOf(body, upload.partSize, upload.signal);
+  const pool = new PartPool(upload.partSize, upload.concurrency + 1);
+  const parts = partsOf(body, upload.partSize, upload.signal, pool);
   try {
     const first = await parts.next();
     if (first.done === true) return await upload.putSmall(new Uint8Array());
@@ -101,14 +145,14 @@ export async function uploadStream(upload: MultipartUpload, body: AsyncIterable<
     if (upload.conditions.ifNoneMatch !== undefined || upload.conditions.ifMatch !== undefined) {
       await upload.assertConditionsHonoured(upload.conditions);
     }
-    return await multipart(upload, first.value, second.value, parts);
+    return await multipart(upload, first.value, second.value, parts, pool);
   } finally {
     // Stops and releases the source when we leave early (error, abort).
     await parts.return(undefined);
   }
 }
 
-async function multipart(upload: MultipartUpload, first: Buffer, second: Buffer, rest: AsyncGenerator<Buffer>): Promise<ObjectInfo> {
+async function multipart(upload: MultipartUpload, first: Buffer, second: Buffer, rest: AsyncGenerator<Buffer>, pool: PartPool): Promise<ObjectInfo> {
   const { client, bucket, objectKey, signal } = upload;
   const ctx = (operation: string, conditional = false): S3ErrorContext => ({
     operation,
@@ -147,6 +191,7 @@ async function multipart(upload: MultipartUpload, first: Buffer, second: Buffer,
       .then(
         (res) => {
           completed.push({ PartNumber: partNumber, ETag: res.ETag, ...(res.ChecksumCRC32 === undefined ? {} : { ChecksumCRC32: res.ChecksumCRC32 }) });
+          pool.give(data);
         },
         (err: unknown) => {
           failure ??= { error: mapS3Error(err, ctx('UploadPart')) };

@@ -5,7 +5,9 @@
  * spawn), and stops them afterwards.
  *
  * - S3-compatible server with conditional writes: moto server (default), or
- *   MinIO when JOBKIT_TEST_S3=minio and a `minio` binary is installed.
+ *   MinIO when JOBKIT_TEST_S3=minio (the pinned build of scripts/minio/install.sh,
+ *   see minioBinary; the benchmarks' target). MINIO_DATA_DIR sets the parent of
+ *   its data directory (default the OS temp dir), removed at teardown.
  * - Prometheus Pushgateway (Debian package prometheus-pushgateway).
  * - Prometheus itself (Debian package prometheus) is started by the tests that
  *   need one, with their own rules: startTestPrometheus.
@@ -15,10 +17,11 @@
  * installs the binaries on a fresh machine.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 
 const started: ChildProcess[] = [];
@@ -79,9 +82,23 @@ function launch(cmd: string, args: string[], what: string, env: NodeJS.ProcessEn
 
 let stopping = false;
 
-/** JOBKIT_TEST_MINIO_BIN, else `minio` from PATH, else where install-test-services.sh builds it. */
-function minioBinary(): string {
+/** The MinIO version pinned in scripts/minio/versions.sh (built by scripts/minio/install.sh). */
+export function pinnedMinioVersion(): string {
+  const file = fileURLToPath(new URL('../../scripts/minio/versions.sh', import.meta.url));
+  const m = /^JOBKIT_MINIO_VERSION=(\S+)$/m.exec(readFileSync(file, 'utf8'));
+  if (m === null) throw new Error(`no JOBKIT_MINIO_VERSION in ${file}`);
+  return m[1]!;
+}
+
+/**
+ * JOBKIT_TEST_MINIO_BIN, else the pinned build in the cache of
+ * scripts/minio/install.sh (${JOBKIT_MINIO_CACHE:-~/.cache/jobkit/minio}/<version>/minio),
+ * else `minio` from PATH, else an older `go install` into $GOBIN (~/go/bin).
+ */
+export function minioBinary(): string {
   if (process.env.JOBKIT_TEST_MINIO_BIN) return process.env.JOBKIT_TEST_MINIO_BIN;
+  const cached = join(process.env.JOBKIT_MINIO_CACHE ?? join(homedir(), '.cache', 'jobkit', 'minio'), pinnedMinioVersion(), 'minio');
+  if (existsSync(cached)) return cached;
   const onPath = (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, 'minio')));
   const built = join(process.env.GOBIN ?? join(homedir(), 'go', 'bin'), 'minio');
   return !onPath && existsSync(built) ? built : 'minio';
@@ -94,7 +111,7 @@ async function startS3(): Promise<void> {
   const kind = process.env.JOBKIT_TEST_S3 ?? 'moto';
   let child: ChildProcess;
   if (kind === 'minio') {
-    const dir = mkdtempSync(join(tmpdir(), 'jobkit-minio-'));
+    const dir = mkdtempSync(join(process.env.MINIO_DATA_DIR ?? tmpdir(), 'jobkit-minio-'));
     tempDirs.push(dir);
     child = launch(minioBinary(), ['server', '--quiet', '--address', `127.0.0.1:${port}`, dir], 'minio', {
       ...process.env,
