@@ -86,7 +86,7 @@ describe('settings checked before main', () => {
     const used = new Set<string>();
     for (const file of files('src')) for (const m of readFileSync(file, 'utf8').matchAll(/JOBKIT_[A-Z0-9_]*[A-Z0-9]/g)) used.add(m[0]);
     // Families named in comments, the list itself, and the typo of an example.
-    const families = new Set(['JOBKIT_S3', 'JOBKIT_PUSHGATEWAY', 'JOBKIT_VARIABLES', 'JOBKIT_CHECKPIONT_KEEP']);
+    const families = new Set(['JOBKIT_S3', 'JOBKIT_EXEC', 'JOBKIT_PUSHGATEWAY', 'JOBKIT_VARIABLES', 'JOBKIT_CHECKPIONT_KEEP']);
     expect([...used].filter((n) => !JOBKIT_VARIABLES.has(n) && !families.has(n))).toEqual([]);
     expect(unknownJobkitVariables({ JOBKIT_COUNT: '2', JOBKIT_NOPE: '', OTHER: 'x' })).toEqual([]);
   });
