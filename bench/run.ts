@@ -26,7 +26,7 @@ const scripts = readdirSync(benchDir)
   .sort();
 
 /** Benchmarks with S3 figures measured on MinIO, and again on moto for the second column (scale: MinIO only, moto would take hours). */
-const S3_BENCHES = new Set(['checkpoint', 'etl', 'idempotency', 'limits', 'sharding', 'store', 'training']);
+const S3_BENCHES = new Set(['checkpoint', 'etl', 'exec-dir', 'idempotency', 'limits', 'sharding', 'store', 'training']);
 
 let failed = 0;
 const runOne = (script: string, env: NodeJS.ProcessEnv, label: string): void => {
