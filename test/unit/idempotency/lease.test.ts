@@ -54,15 +54,18 @@ describe('leases and takeover', () => {
 
   it('renews the lease while a long function runs, so nobody takes over', async () => {
     const store = new MemoryStore();
-    const options = { store, identity, leaseMs: 150, renewEveryMs: 30, clockSkewMarginMs: 0 };
+    // Real timers: the function outlives its first lease, so only renewals keep it. The lease is far
+    // longer than the renewal period, so a loaded machine (event-loop stalls of several hundred ms) does not
+    // let it lapse between two renewals; a keeper that never renews loses it after 1 s.
+    const options = { store, identity, leaseMs: 1_000, renewEveryMs: 50, clockSkewMarginMs: 0 };
     let runs = 0;
     const long = createIdempotency(options).run('k', async () => {
       runs++;
-      await new Promise((r) => setTimeout(r, 600));
+      await new Promise((r) => setTimeout(r, 1_600));
       return 'long';
     });
     await new Promise((r) => setTimeout(r, 20));
-    // A waiter polls for four leases' worth of time; it must replay, never run.
+    // A waiter polls for more than a lease's worth of time; it must replay, never run.
     const waiter = createIdempotency({ ...options, pollMinMs: 10, pollMaxMs: 20 }).run('k', () => ++runs);
     expect(await long).toBe('long');
     expect(await waiter).toBe('long');

@@ -9,7 +9,8 @@ import { createWorkQueue } from '../../../src/sharding/work-queue.ts';
 import { MemoryStore } from '../../../src/store/memory.ts';
 import { testIdentity } from './identity.ts';
 
-const FAST = { leaseMs: 150, renewEveryMs: 30, pollMs: 10 } as const;
+// Leases far longer than the renewal period and the chunks: a loaded machine's event-loop stalls do not let a live lease lapse.
+const FAST = { leaseMs: 1_000, renewEveryMs: 100, pollMs: 10 } as const;
 const identity = testIdentity();
 
 async function refusal(store: MemoryStore, key: string, body: string): Promise<WorkQueueRecordError> {
