@@ -49,11 +49,7 @@ export async function superviseJob(options: ExecOptions, main: (job: JobContext,
   let end: ChildEnd | undefined;
   let settings: ExecSettings | undefined;
   const { signalTo: _s, logs: _l, passExitCodes: _p, cgroupDir: _c, maxLineChars: _m, checkpointDir: _d, checkpointEverySeconds: _e, ...rest } = options;
-  const logged = rawLogsRequested(options) && rest.logger?.destination === undefined
-    ? // With raw logs the program owns stdout: the supervisor's own lines go to stderr, so they never land inside a line of the program's output.
-      { ...rest, logger: { ...rest.logger, destination: pino.destination({ dest: 2, sync: true }) } }
-    : rest;
-  const jobOptions = withDirSpool(logged, options);
+  const jobOptions = jobOptionsFor(rest, settingsBeforeStart(options));
   try {
     const code = await executeJob(async (job) => {
       // Read in main, after the identity: a bad value is logged with it and exits 78 before the child starts.
@@ -92,22 +88,32 @@ export async function superviseJob(options: ExecOptions, main: (job: JobContext,
 }
 
 /**
- * With a checkpoint directory, loaded parts are spooled next to it (none kept
- * in memory, whatever the number of files), so a restore renames them into
- * place. A bad value is reported later, with the identity, by resolveExecSettings.
+ * The supervisor's settings as far as they can be read before the job starts,
+ * for what must be decided before its logger and checkpointer exist; undefined
+ * when a value is bad (reported in main, with the identity, exit 78).
  */
-function withDirSpool(jobOptions: Omit<ExecOptions, keyof ExecSettings>, options: ExecOptions): Omit<ExecOptions, keyof ExecSettings> {
-  let dir: string | undefined;
+function settingsBeforeStart(options: ExecOptions): ExecSettings | undefined {
   try {
-    dir = resolveExecSettings(options.env ?? process.env, options).checkpointDir;
+    return resolveExecSettings(options.env ?? process.env, options);
   } catch {
-    return jobOptions;
+    return undefined;
   }
-  if (dir === undefined) return jobOptions;
-  return { ...jobOptions, checkpoint: { inMemoryMaxBytes: 0, spoolDir: spoolDirOf(dir), ...jobOptions.checkpoint } };
 }
 
-/** Raw logs asked for in code or env (a bad value is reported later, with the identity, by resolveExecSettings). */
-function rawLogsRequested(options: ExecOptions): boolean {
-  return (options.logs ?? (options.env ?? process.env).JOBKIT_EXEC_LOGS) === 'raw';
+/**
+ * runJob's options for the supervisor: with raw logs the program owns stdout,
+ * so the supervisor's own lines go to stderr and never land inside a line of
+ * the program's output; with a checkpoint directory, loaded parts are spooled
+ * next to it (none kept in memory, whatever the number of files), so a
+ * restore renames them into place.
+ */
+function jobOptionsFor(jobOptions: Omit<ExecOptions, keyof ExecSettings>, early: ExecSettings | undefined): Omit<ExecOptions, keyof ExecSettings> {
+  let result = jobOptions;
+  if (early?.logs === 'raw' && result.logger?.destination === undefined) {
+    result = { ...result, logger: { ...result.logger, destination: pino.destination({ dest: 2, sync: true }) } };
+  }
+  if (early?.checkpointDir !== undefined) {
+    result = { ...result, checkpoint: { inMemoryMaxBytes: 0, spoolDir: spoolDirOf(early.checkpointDir), ...result.checkpoint } };
+  }
+  return result;
 }
