@@ -35,6 +35,7 @@ import { restoreDir, spoolDirOf } from '../src/job/exec/dir-restore.ts';
 import { snapshotDir } from '../src/job/exec/dir-state.ts';
 import type { JobIdentity } from '../src/runtime/types.ts';
 import { S3Store } from '../src/store/s3.ts';
+import { mapBounded } from '../src/util/bounded.ts';
 import { type BenchFigure, higherIsBetter, median, motoColumn, msSince, round, s3Server, writeResults } from './lib.ts';
 
 const MiB = 2 ** 20;
@@ -67,26 +68,16 @@ async function makeDir(dir: string, files: number, totalBytes: number): Promise<
   return paths;
 }
 
-/** Run `fn` over `items`, `limit` at a time. */
-async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
-
 /** The baseline upload: one PutObject per file, `CONCURRENCY` at a time. */
 async function syncUp(client: S3Client, dir: string, paths: readonly string[], prefix: string): Promise<void> {
-  await pool(paths, CONCURRENCY, async (rel) => {
+  await mapBounded(paths, CONCURRENCY, async (rel) => {
     await client.send(new PutObjectCommand({ Bucket: bucket(), Key: `${prefix}/${rel}`, Body: await readFile(join(dir, rel)) }));
   });
 }
 
 /** The baseline download: one GetObject per file, streamed to its path, `CONCURRENCY` at a time. */
 async function syncDown(client: S3Client, dir: string, paths: readonly string[], prefix: string): Promise<void> {
-  await pool(paths, CONCURRENCY, async (rel) => {
+  await mapBounded(paths, CONCURRENCY, async (rel) => {
     const res = await client.send(new GetObjectCommand({ Bucket: bucket(), Key: `${prefix}/${rel}` }));
     await mkdir(join(dir, rel, '..'), { recursive: true });
     await pipeline(res.Body as Readable, createWriteStream(join(dir, rel)));
@@ -103,7 +94,7 @@ async function syncNothing(client: S3Client, dir: string, paths: readonly string
     token = page.NextContinuationToken;
   } while (token !== undefined);
   if (listed !== paths.length) throw new Error(`listed ${listed} of ${paths.length}`);
-  await pool(paths, CONCURRENCY, async (rel) => void (await stat(join(dir, rel))));
+  await mapBounded(paths, CONCURRENCY, async (rel) => void (await stat(join(dir, rel))));
 }
 
 function checkpointer(prefix: string, spoolDir?: string): { cp: Checkpointer<unknown>; store: S3Store } {
