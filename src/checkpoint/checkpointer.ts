@@ -25,6 +25,7 @@ import { type HeadState, readHead } from './fencing.ts';
 import { decodeManifest, type HeadEntry, type Manifest } from './format.ts';
 import { assertPartName, checkpointRoot, HEAD_KEY, resolveKey } from './layout.ts';
 import { createSchedule, type SaveSchedule } from './policy.ts';
+import { CopyPool } from './copy-pool.ts';
 import { FileChecksums } from './file-checksums.ts';
 import { downloadParts, readManifest, readState } from './read-checkpoint.ts';
 import { pruneCheckpoints } from './retention.ts';
@@ -120,6 +121,8 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
   readonly #concurrency: number;
   /** Checksums of the `{ file }` parts read so far: unchanged files are reused without a read (file-checksums.ts). */
   readonly #fileChecksums = new FileChecksums();
+  /** Copies of caller buffers kept for the next save: (concurrency + 1) x partSize at most. */
+  readonly #copies: CopyPool;
   readonly #inlineMax: number;
   readonly #inMemoryMax: number;
   readonly #spoolDir: string;
@@ -177,6 +180,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
       checkChoiceOption('checksum', options.checksum, CHECKSUM_ALGORITHMS, { label: 'checkpoint option checksum' }) ?? CHECKPOINT_DEFAULTS.checksum;
     this.#partSize = integerOption('partSize', options.partSize, CHECKPOINT_DEFAULTS.partSize, MIN_PART_SIZE);
     this.#concurrency = integerOption('concurrency', options.concurrency, CHECKPOINT_DEFAULTS.concurrency);
+    this.#copies = new CopyPool((this.#concurrency + 1) * this.#partSize);
     this.#inlineMax = integerOption('inlineStateMaxBytes', options.inlineStateMaxBytes, CHECKPOINT_DEFAULTS.inlineStateMaxBytes, 0);
     this.#inMemoryMax = integerOption('inMemoryMaxBytes', options.inMemoryMaxBytes, CHECKPOINT_DEFAULTS.inMemoryMaxBytes, 0);
     this.#spoolDir = options.spoolDir ?? tmpdir();
@@ -453,7 +457,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     const { signal } = request;
     const base = await this.#committer.base(signal);
     const epoch = base.head.epoch;
-    const settings = { store: this.#store, root: this.root, epoch, algorithm: this.#algorithm, partSize: this.#partSize, concurrency: this.#concurrency, signal, fileChecksums: this.#fileChecksums };
+    const settings = { store: this.#store, root: this.root, epoch, algorithm: this.#algorithm, partSize: this.#partSize, concurrency: this.#concurrency, signal, fileChecksums: this.#fileChecksums, copies: this.#copies };
     const content = await uploadContent(settings, request.parts, request.stateJson, this.#durable?.manifest, this.#inlineMax);
     const { uploadedBytes, reusedParts } = content;
     if (request.beforeCommit !== undefined) {

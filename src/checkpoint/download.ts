@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { RetryableError } from '../runtime/errors.ts';
 import type { ObjectStore } from '../store/types.ts';
-import { checksumAlgorithm, createHasher } from './checksum.ts';
+import { checksumForm, createHasher } from './checksum.ts';
 import { CheckpointCorruptError, verifiedRead } from './errors.ts';
 import type { PartRecord } from './format.ts';
 import { resolveKey } from './layout.ts';
@@ -97,8 +97,8 @@ interface VerifiedBody {
 async function openVerified(settings: Pick<DownloadSettings, 'store' | 'root' | 'signal'>, name: string, record: PartRecord): Promise<VerifiedBody> {
   const { store, root, signal } = settings;
   const key = resolveKey(root, record.key);
-  const algorithm = checksumAlgorithm(record.checksum);
-  if (algorithm === undefined) throw new CheckpointCorruptError(key, `part "${name}" has an unknown checksum algorithm`);
+  const form = checksumForm(record.checksum);
+  if (form === undefined) throw new CheckpointCorruptError(key, `part "${name}" has an unknown checksum algorithm`);
   const object = await verifiedRead(key, () => store.getStream(key, { signal }));
   if (object === undefined) throw new CheckpointCorruptError(key, `part "${name}" is missing (${key})`);
   if (object.info.size !== record.size) {
@@ -109,7 +109,7 @@ async function openVerified(settings: Pick<DownloadSettings, 'store' | 'root' | 
     object.body.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
   };
   signal?.addEventListener('abort', onAbort, { once: true });
-  const hasher = createHasher(algorithm);
+  const hasher = createHasher(form);
   let received = 0;
   const verify = async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     for await (const chunk of source) {

@@ -18,7 +18,6 @@
  * In memory, per checkpointer, bounded: a restarted pod hashes once.
  */
 import type { BigIntStats } from 'node:fs';
-import type { ChecksumAlgorithm } from './types.ts';
 
 /** How much older than its read a file's last change must be for its checksum to be trusted later. */
 export const TIMESTAMP_MARGIN_MS = 2_000;
@@ -32,7 +31,8 @@ interface Entry {
   readonly size: bigint;
   readonly mtimeNs: bigint;
   readonly ctimeNs: bigint;
-  readonly algorithm: ChecksumAlgorithm;
+  /** The checksum's form (checksum.ts): a file's sum is only reused for a record of the same form. */
+  readonly form: string;
   readonly checksum: string;
 }
 
@@ -53,9 +53,9 @@ export class FileChecksums {
   readonly #entries = new Map<string, Entry>();
 
   /** The checksum of the file's current content, when a read of it is known to still describe it. */
-  lookup(path: string, now: BigIntStats, algorithm: ChecksumAlgorithm): string | undefined {
+  lookup(path: string, now: BigIntStats, form: string): string | undefined {
     const e = this.#entries.get(path);
-    if (e === undefined || e.algorithm !== algorithm) return undefined;
+    if (e === undefined || e.form !== form) return undefined;
     const same = e.dev === now.dev && e.ino === now.ino && e.size === now.size && e.mtimeNs === now.mtimeNs && e.ctimeNs === now.ctimeNs;
     return same ? e.checksum : undefined;
   }
@@ -66,11 +66,11 @@ export class FileChecksums {
    * and found unchanged after it). Not remembered when the last change is
    * within the margin of the read: that read could have raced a write.
    */
-  remember(path: string, before: BigIntStats, algorithm: ChecksumAlgorithm, checksum: string, readStartedAt: number): void {
+  remember(path: string, before: BigIntStats, form: string, checksum: string, readStartedAt: number): void {
     this.#entries.delete(path);
     if (before.ctimeNs >= BigInt(readStartedAt - TIMESTAMP_MARGIN_MS) * 1_000_000n) return;
     if (before.mtimeNs >= BigInt(readStartedAt - TIMESTAMP_MARGIN_MS) * 1_000_000n) return;
-    this.#entries.set(path, { dev: before.dev, ino: before.ino, size: before.size, mtimeNs: before.mtimeNs, ctimeNs: before.ctimeNs, algorithm, checksum });
+    this.#entries.set(path, { dev: before.dev, ino: before.ino, size: before.size, mtimeNs: before.mtimeNs, ctimeNs: before.ctimeNs, form, checksum });
     if (this.#entries.size > MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
   }
 }

@@ -24,7 +24,7 @@
 import { canonicalJson } from '../util/canonical-json.ts';
 import { versionVerdict } from '../util/format-version.ts';
 import { describeValue, type FieldFailure, type JsonFields, parseJsonObject } from '../util/json-fields.ts';
-import { checksumAlgorithm } from './checksum.ts';
+import { checksumForm } from './checksum.ts';
 import { CheckpointCorruptError, CheckpointFormatError } from './errors.ts';
 import { isDataKey, isManifestKey } from './layout.ts';
 
@@ -229,7 +229,7 @@ function readPart(f: JsonFields): PartRecord {
 }
 
 function checksumField(f: JsonFields, name: string): string {
-  return checked(f, name, (c) => checksumAlgorithm(c) !== undefined, 'uses an unknown algorithm');
+  return checked(f, name, (c) => checksumForm(c) !== undefined, 'uses an unknown algorithm');
 }
 
 function checked(f: JsonFields, name: string, ok: (value: string) => boolean, why: string): string {

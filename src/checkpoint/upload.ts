@@ -18,9 +18,11 @@
 import { type BigIntStats, createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { isFresh, markFresh } from '../store/fresh.ts';
+import { crc32 } from 'node:zlib';
+import { freshMark, markFresh } from '../store/fresh.ts';
 import type { ObjectStore } from '../store/types.ts';
-import { checksumAlgorithm, checksumOf, createHasher, type Hasher } from './checksum.ts';
+import { checksumForm, checksumFormFor, checksumOf, createHasher, type Hasher } from './checksum.ts';
+import { type CopyLease, CopyPool } from './copy-pool.ts';
 import { CheckpointSourceChangedError } from './errors.ts';
 import type { FileChecksums } from './file-checksums.ts';
 import type { PartRecord } from './format.ts';
@@ -39,6 +41,8 @@ export interface UploadSettings {
   readonly signal: AbortSignal | undefined;
   /** What this checkpointer knows of files it read before: an unchanged file's reuse needs no read. */
   readonly fileChecksums?: FileChecksums;
+  /** Memory of the last save's copies, refilled by this one (a pool of its own when absent). */
+  readonly copies?: CopyPool;
 }
 
 /** Result of {@link uploadPart}. */
@@ -87,52 +91,86 @@ function isFileSource(source: PartSource): source is { readonly file: string } {
   return typeof source === 'object' && source !== null && 'file' in source && typeof source.file === 'string';
 }
 
+/** `sha256:<hex>` -> `<hex>`: the digest the store signs a single PUT of these bytes with. */
+function sha256Hex(checksum: string): string | undefined {
+  return checksum.startsWith('sha256:') ? checksum.slice('sha256:'.length) : undefined;
+}
+
 /**
  * Pass chunks through, hashing and counting them. With `copy`, each chunk is
- * copied first and the copy is both hashed and yielded: the chunk handed to
- * the store is then one nobody else can write to, so the hash is the hash of
- * the uploaded bytes however long the store holds the chunk before sending.
+ * copied first and the copy is both hashed and yielded; without, the chunks
+ * are this upload's already (a file's read stream, slices of a buffer nobody
+ * writes to). Either way the chunk handed to the store is one nobody else can
+ * write to, so the hash is the hash of the uploaded bytes however long the
+ * store holds the chunk before sending: it is marked fresh (sent without
+ * another copy) with its sha256 when the hasher knows it (signed with it,
+ * not hashed again).
  */
 async function* hashing(
   source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array>,
   hasher: Hasher,
   counter: { bytes: number },
   copy: boolean,
+  lease?: CopyLease,
 ): AsyncGenerator<Buffer> {
   for await (const chunk of source) {
-    // A copy (and a string's new buffer) is this upload's alone: marked fresh,
-    // the store sends it without copying it once more.
     const bytes =
-      typeof chunk === 'string'
-        ? markFresh(Buffer.from(chunk))
-        : copy
-          ? markFresh(Buffer.from(chunk))
-          : freshAs(chunk, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    hasher.update(bytes);
+      typeof chunk === 'string' ? Buffer.from(chunk) : copy ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     counter.bytes += bytes.byteLength;
-    yield bytes;
+    yield markFresh(bytes, { sha256: hasher.update(bytes), release: lease?.hold() });
+  }
+}
+
+/** Slices of a buffer, one per multipart part, without copying. */
+function* slices(bytes: Uint8Array, size: number): Generator<Uint8Array> {
+  for (let offset = 0; offset < bytes.byteLength; offset += size) yield bytes.subarray(offset, offset + size);
+}
+
+/** Slices of `target`, each filled from the same range of `source` when it is asked for. */
+function* copiedSlices(source: Uint8Array, target: Buffer, size: number): Generator<Uint8Array> {
+  for (let offset = 0; offset < source.byteLength; offset += size) {
+    const end = Math.min(offset + size, source.byteLength);
+    target.set(source.subarray(offset, end), offset);
+    yield target.subarray(offset, end);
   }
 }
 
 /**
- * Slices of a buffer, one per multipart part, without copying; with `fresh`
- * (a buffer nobody writes to any more) marked so, for the store to send as
- * they are.
+ * Hash bytes this save owns part by part, yielding to the event loop between
+ * parts, and return the parts marked fresh with their digests: what the
+ * reuse check computes is then what the upload sends and signs, unhashed.
  */
-function* slices(bytes: Uint8Array, size: number, fresh = false): Generator<Uint8Array> {
-  for (let offset = 0; offset < bytes.byteLength; offset += size) {
-    const slice = bytes.subarray(offset, offset + size);
-    yield fresh ? markFresh(slice) : slice;
+async function digestedParts(bytes: Uint8Array, hasher: Hasher, partSize: number): Promise<Buffer[]> {
+  const parts: Buffer[] = [];
+  for (const slice of slices(bytes, partSize)) {
+    if (parts.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const part = Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength);
+    parts.push(markFresh(part, { sha256: hasher.update(part) }));
   }
+  return parts;
 }
 
-/** `view` of `chunk`, marked fresh when `chunk` is. */
-function freshAs(chunk: Uint8Array, view: Buffer): Buffer {
-  return isFresh(chunk) ? markFresh(view) : view;
+/**
+ * Whether the buffer still holds, part by part, what was copied from it
+ * (`copied`: the CRC-32 of each copy, in order). This is the proof that
+ * copies taken one after another over seconds form one content the buffer
+ * really held, not a mix of two versions. A CRC, not a second sha256: the
+ * question is whether training wrote to the buffer meanwhile, not whether
+ * someone forged a collision, and CRC-32 catches every change of up to 32
+ * consecutive bits in a part, and any other change but for a 2^-32 chance
+ * per changed part, at four times sha256's speed.
+ */
+async function unchangedSince(source: Uint8Array, partSize: number, copied: readonly number[]): Promise<boolean> {
+  let i = 0;
+  for (const slice of slices(source, partSize)) {
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (crc32(slice) !== copied[i++]) return false;
+  }
+  return i === copied.length;
 }
 
-async function fileChecksum(path: string, algorithm: ChecksumAlgorithm, signal: AbortSignal | undefined): Promise<string> {
-  const hasher = createHasher(algorithm);
+async function fileChecksum(path: string, form: string, signal: AbortSignal | undefined): Promise<string> {
+  const hasher = createHasher(form);
   for await (const chunk of createReadStream(path, { highWaterMark: 2 ** 20, signal })) hasher.update(chunk as Buffer);
   return hasher.digest();
 }
@@ -160,11 +198,14 @@ export async function uploadPart(
   previous: PartRecord | undefined,
 ): Promise<UploadedPart> {
   const { store, root, epoch, algorithm, partSize, concurrency, signal } = settings;
-  const reusable = previous !== undefined && checksumAlgorithm(previous.checksum) !== undefined ? previous : undefined;
+  const previousForm = previous === undefined ? undefined : checksumForm(previous.checksum);
   const relKey = dataKey(epoch, name);
   const key = resolveKey(root, relKey);
   const streamOptions = { partSize, concurrency, signal };
+  /** How a new part of `size` bytes is checksummed: whole when it goes in one PUT, else a tree of its multipart parts. */
+  const formOf = (size: number | undefined): string => checksumFormFor(algorithm, size !== undefined && size <= SINGLE_PUT_MAX ? undefined : partSize);
   const uploaded = (size: number, checksum: string): UploadedPart => ({ record: { key: relKey, size, checksum }, uploadedBytes: size, reused: false });
+  const reused = (record: PartRecord): UploadedPart => ({ record, uploadedBytes: 0, reused: true });
   /** The upload did not capture one consistent content: remove it, and say why. */
   const changed = async (what: string): Promise<never> => {
     await store.delete(key).catch(() => undefined);
@@ -174,57 +215,87 @@ export async function uploadPart(
   if (source instanceof Uint8Array) {
     const isOwned = owned.has(source);
     const size = source.byteLength;
+    const form = formOf(size);
+    const sameSize = previous !== undefined && previousForm !== undefined && previous.size === size ? previous : undefined;
     // A caller's buffer within the memory a streamed upload holds anyway
     // ((concurrency + 1) parts): one synchronous copy is one consistent
-    // content. The copy is what the reuse check hashes, what is sent (its
-    // checksum known from that check, or computed while it is sent), and what
+    // content. The copy is what the reuse check hashes, what is sent (with the
+    // digests that check computed, or computed while it is sent), and what
     // the buffer is compared with afterwards (a memcmp, not a second hash).
-    const copy = !isOwned && size <= (concurrency + 1) * partSize ? Buffer.from(source) : undefined;
+    // Multipart-sized copies are refilled from the last save's (copy-pool.ts).
+    const copies = settings.copies ?? new CopyPool((concurrency + 1) * partSize);
+    const lease = !isOwned && size > SINGLE_PUT_MAX && size <= (concurrency + 1) * partSize ? copies.lease(size) : undefined;
+    // With no reuse check to run first, each part is copied as the store asks
+    // for it, so sending starts at once instead of after the whole copy; the
+    // comparison at the end still proves one content (the buffer's at that instant).
+    const copyEarly = sameSize !== undefined;
+    if (copyEarly) lease?.buffer.set(source);
+    const copy = lease?.buffer ?? (!isOwned && size <= SINGLE_PUT_MAX ? Buffer.from(source) : undefined);
     const bytes = copy ?? source;
-    // A checksum of the bytes in memory, usable for the upload only when they
-    // are ours (snapshotParts, or the copy); a caller's buffer may change in between.
-    let known: string | undefined;
-    if (reusable !== undefined && reusable.size === size) {
-      const reuseAlgorithm = checksumAlgorithm(reusable.checksum) ?? algorithm;
-      // Reuse is decided on a checksum of the bytes as read now: equal means
-      // these bytes are the durable part's bytes, whatever happens later.
-      const sum = await checksumOf(bytes, reuseAlgorithm);
-      if (sum === reusable.checksum) return { record: reusable, uploadedBytes: 0, reused: true };
-      if ((isOwned || copy !== undefined) && reuseAlgorithm === algorithm) known = sum;
-    }
     if (isOwned || copy !== undefined) {
-      let checksum: string;
-      if (size <= SINGLE_PUT_MAX) {
-        checksum = known ?? (await checksumOf(bytes, algorithm));
-        await store.put(key, bytes, { signal });
-      } else if (known !== undefined) {
-        await store.putStream(key, Readable.from(slices(bytes, partSize, true)), streamOptions);
-        checksum = known;
-      } else {
-        const hasher = createHasher(algorithm);
-        await store.putStream(key, Readable.from(hashing(slices(bytes, partSize, true), hasher, { bytes: 0 }, false)), streamOptions);
-        checksum = hasher.digest();
+      try {
+        let checksum: string | undefined;
+        let parts: Buffer[] | undefined;
+        if (sameSize !== undefined && previousForm !== undefined) {
+          // Reuse is decided on a checksum of the bytes as read now: equal means
+          // these bytes are the durable part's bytes, whatever happens later.
+          let sum: string;
+          if (previousForm === form && size > SINGLE_PUT_MAX) {
+            const hasher = createHasher(form);
+            parts = await digestedParts(bytes, hasher, partSize);
+            sum = hasher.digest();
+          } else {
+            sum = await checksumOf(bytes, previousForm);
+          }
+          if (sum === sameSize.checksum) return reused(sameSize);
+          // An older form (a whole sha256 of a large part) is not what this save records.
+          if (previousForm === form) checksum = sum;
+        }
+        if (size <= SINGLE_PUT_MAX) {
+          checksum ??= await checksumOf(bytes, form);
+          await store.put(key, markFresh(bytes, { sha256: sha256Hex(checksum) }), { signal });
+        } else if (parts !== undefined && checksum !== undefined) {
+          // Held by the store from now on, released as it sends them.
+          for (const part of parts) markFresh(part, { ...freshMark(part), release: lease?.hold() });
+          await store.putStream(key, Readable.from(parts), streamOptions);
+        } else {
+          const hasher = createHasher(form);
+          const sent = lease === undefined || copyEarly ? slices(bytes, partSize) : copiedSlices(source, lease.buffer, partSize);
+        await store.putStream(key, Readable.from(hashing(sent, hasher, { bytes: 0 }, false, lease)), streamOptions);
+          checksum = hasher.digest();
+        }
+        if (copy !== undefined && !copy.equals(source)) return await changed('the buffer was written to while it was being saved');
+        return uploaded(size, checksum);
+      } finally {
+        lease?.end();
       }
-      if (copy !== undefined && !copy.equals(source)) return await changed('the buffer was written to while it was being saved');
-      return uploaded(size, checksum);
     }
     // A caller's buffer larger than that: copied part by part as it is sent.
-    const hasher = createHasher(algorithm);
-    const counter = { bytes: 0 };
-    // Once the last chunk is copied, hash the buffer again while the last parts
-    // are still in flight (checksumOf yields between slices): equal to the
-    // copies' hash means the copies form one content the buffer really held.
-    let recheck: Promise<string> | undefined;
-    const chunks = async function* (): AsyncGenerator<Buffer> {
-      yield* hashing(slices(source, partSize), hasher, counter, true);
-      recheck = checksumOf(source, algorithm);
+    if (sameSize !== undefined && previousForm !== undefined && (await checksumOf(source, previousForm)) === sameSize.checksum) return reused(sameSize);
+    const hasher = createHasher(form);
+    const copied: number[] = [];
+    // Once the last part is copied, check the buffer against the copies while
+    // the last parts are still in flight (unchangedSince yields between parts).
+    let recheck: Promise<boolean> | undefined;
+    const chunks = function* (): Generator<Buffer> {
+      for (const slice of slices(source, partSize)) {
+        // Copies the store has sent come back and are filled again: about
+        // (concurrency + 1) buffers however large the part.
+        const part = copies.lease(slice.byteLength);
+        part.buffer.set(slice);
+        // The copy's CRC is both the later comparison's reference and the CRC-32 S3 is sent.
+        const crc = crc32(part.buffer);
+        copied.push(crc);
+        yield markFresh(part.buffer, { sha256: hasher.update(part.buffer), crc32: crc, release: part.hold() });
+        part.end();
+      }
+      recheck = unchangedSince(source, partSize, copied);
     };
     await store.putStream(key, Readable.from(chunks()), streamOptions);
-    const digest = hasher.digest();
-    if ((await (recheck ?? checksumOf(source, algorithm))) !== digest) {
+    if (!(await (recheck ?? unchangedSince(source, partSize, copied)))) {
       return await changed('the buffer was written to while it was being saved');
     }
-    return uploaded(counter.bytes, digest);
+    return uploaded(size, hasher.digest());
   }
 
   if (isFileSource(source)) {
@@ -232,38 +303,38 @@ export async function uploadPart(
     const sums = settings.fileChecksums;
     const before = await stat(path, { bigint: true });
     const size = Number(before.size);
-    if (reusable !== undefined && reusable.size === size) {
-      const reuseAlgorithm = checksumAlgorithm(reusable.checksum) ?? algorithm;
-      if (sums?.lookup(path, before, reuseAlgorithm) === reusable.checksum) return { record: reusable, uploadedBytes: 0, reused: true };
+    const form = formOf(size);
+    if (previous !== undefined && previousForm !== undefined && previous.size === size) {
+      if (sums?.lookup(path, before, previousForm) === previous.checksum) return reused(previous);
       const readAt = Date.now();
-      const sum = await fileChecksum(path, reuseAlgorithm, signal);
+      const sum = await fileChecksum(path, previousForm, signal);
       if (!fileChanged(before, await stat(path, { bigint: true }))) {
-        sums?.remember(path, before, reuseAlgorithm, sum, readAt);
-        if (sum === reusable.checksum) return { record: reusable, uploadedBytes: 0, reused: true };
+        sums?.remember(path, before, previousForm, sum, readAt);
+        if (sum === previous.checksum) return reused(previous);
       }
     }
     const readAt = Date.now();
     let result: UploadedPart;
     if (size <= SINGLE_PUT_MAX) {
       const bytes = await readFile(path, { signal });
-      const checksum = await checksumOf(bytes, algorithm);
-      await store.put(key, bytes, { signal });
+      const checksum = await checksumOf(bytes, form);
+      await store.put(key, markFresh(bytes, { sha256: sha256Hex(checksum) }), { signal });
       result = uploaded(bytes.byteLength, checksum);
     } else {
-      // Read streams hand out fresh buffers: hashing them as they go is hashing what is sent.
-      const hasher = createHasher(algorithm);
+      // Read streams hand out new buffers: hashing them as they go is hashing what is sent.
+      const hasher = createHasher(form);
       const counter = { bytes: 0 };
       const chunks = createReadStream(path, { highWaterMark: partSize, signal });
       await store.putStream(key, Readable.from(hashing(chunks, hasher, counter, false)), streamOptions);
       result = uploaded(counter.bytes, hasher.digest());
     }
     if (fileChanged(before, await stat(path, { bigint: true }))) return await changed(`the file ${path} was written to while it was being saved`);
-    sums?.remember(path, before, algorithm, result.record.checksum, readAt);
+    sums?.remember(path, before, form, result.record.checksum, readAt);
     return result;
   }
 
   // A stream's chunks may be views of memory the producer reuses: copy them.
-  const hasher = createHasher(algorithm);
+  const hasher = createHasher(formOf(undefined));
   const counter = { bytes: 0 };
   await store.putStream(key, Readable.from(hashing(source as AsyncIterable<Uint8Array>, hasher, counter, true)), streamOptions);
   return uploaded(counter.bytes, hasher.digest());

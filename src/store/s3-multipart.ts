@@ -17,7 +17,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { ConfigurationError } from '../runtime/errors.ts';
-import { isFresh } from './fresh.ts';
+import { crc32Base64, freshMark, isFresh, releaseFresh } from './fresh.ts';
 import { mapS3Error, type S3ErrorContext } from './s3-errors.ts';
 import type { ObjectInfo, WriteConditions } from './types.ts';
 import { throwIfAborted, toBytes } from './validate.ts';
@@ -85,6 +85,8 @@ async function* partsOf(
         filled = 0;
       }
     }
+    // Copied: its producer may have it back.
+    releaseFresh(bytes);
   }
   throwIfAborted(signal);
   if (filled > 0) yield part.subarray(0, filled);
@@ -141,7 +143,7 @@ export async function uploadStream(upload: MultipartUpload, body: AsyncIterable<
     const first = await parts.next();
     if (first.done === true) return await upload.putSmall(new Uint8Array());
     const second = await parts.next();
-    if (second.done === true) return await upload.putSmall(first.value);
+    if (second.done === true) return await upload.putSmall(first.value).finally(() => releaseFresh(first.value));
     if (upload.conditions.ifNoneMatch !== undefined || upload.conditions.ifMatch !== undefined) {
       await upload.assertConditionsHonoured(upload.conditions);
     }
@@ -181,11 +183,22 @@ async function multipart(upload: MultipartUpload, first: Buffer, second: Buffer,
   const completed: CompletedPart[] = [];
   let failure: { error: unknown } | undefined;
   let size = 0;
+  // A CRC-32 the producer computed is sent as the part's checksum (the SDK skips its own) when the upload has one.
+  const withCrc = upload.createFields.ChecksumAlgorithm === 'CRC32';
   const start = (partNumber: number, data: Buffer): void => {
     size += data.byteLength;
+    const crc = withCrc ? freshMark(data)?.crc32 : undefined;
     const request = client
       .send(
-        new UploadPartCommand({ Bucket: bucket, Key: objectKey, UploadId: uploadId, PartNumber: partNumber, Body: data, ContentLength: data.byteLength }),
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: objectKey,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          Body: data,
+          ContentLength: data.byteLength,
+          ...(crc === undefined ? {} : { ChecksumCRC32: crc32Base64(crc) }),
+        }),
         { abortSignal: cancel.signal },
       )
       .then(
@@ -198,7 +211,10 @@ async function multipart(upload: MultipartUpload, first: Buffer, second: Buffer,
           cancel.abort();
         },
       )
-      .finally(() => inFlight.delete(request));
+      .finally(() => {
+        inFlight.delete(request);
+        releaseFresh(data);
+      });
     inFlight.add(request);
   };
   try {

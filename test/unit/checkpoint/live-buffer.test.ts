@@ -57,6 +57,8 @@ async function loadFresh(store: MemoryStore) {
 describe('a buffer written to during its save', () => {
   for (const [what, size] of [
     ['a multipart buffer', 12 * MiB],
+    // Beyond (concurrency + 1) x partSize (25 MiB here): copied part by part, checked by CRC afterwards.
+    ['a buffer larger than the parts in flight', 27 * MiB],
     ['a single-PUT buffer', 1 * MiB],
   ] as const) {
     it(`${what}: a changed buffer fails the save with a clear error and is never committed`, async () => {

@@ -5,9 +5,11 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, RetryableError } from '../../../src/runtime/errors.ts';
 import { PreconditionFailedError } from '../../../src/store/errors.ts';
+import { crc32Base64, markFresh } from '../../../src/store/fresh.ts';
 import { replayableBody } from '../../../src/store/replayable.ts';
 import { S3Store } from '../../../src/store/s3.ts';
 
@@ -122,6 +124,33 @@ describe('S3Store.putStream (scripted client)', () => {
     expect(info).toMatchObject({ key: 'big', size: 10 * PART, etag: '"done-2"' });
     expect(maxAhead).toBeGreaterThanOrEqual(concurrency * PART); // parts do run in parallel
     expect(maxAhead).toBeLessThanOrEqual((concurrency + 1) * PART + MIB);
+  });
+
+  it("sends a fresh part with its producer's CRC-32, and releases each fresh chunk once its request has settled", async () => {
+    const settled: number[] = [];
+    const released: number[] = [];
+    const sentCrc: unknown[] = [];
+    const { client } = fakeClient({
+      UploadPartCommand: (c) => {
+        sentCrc.push(c.input.ChecksumCRC32);
+        settled.push(Number(c.input.PartNumber));
+        return Promise.resolve({ ETag: `"p${String(c.input.PartNumber)}"` });
+      },
+    });
+    const parts = [0, 1, 2].map((i) =>
+      markFresh(Buffer.alloc(PART, i), { crc32: crc32(Buffer.alloc(PART, i)), release: () => released.push(i + 1) }),
+    );
+    // A fresh chunk shorter than a part is copied, and released once copied.
+    const tail = markFresh(Buffer.alloc(MIB, 9), { release: () => released.push(4) });
+    const s3 = new S3Store({ bucket: 'test-bucket', prefix: 'p', client, partSize: PART, uploadConcurrency: 2 });
+    await s3.putStream('fresh', Readable.from([...parts, tail]));
+    expect(sentCrc).toEqual([...[0, 1, 2].map((i) => crc32Base64(crc32(Buffer.alloc(PART, i)))), undefined]);
+    expect([...released].sort()).toEqual([1, 2, 3, 4]);
+    // Without flexible checksums the upload has no checksum algorithm: no CRC is sent.
+    sentCrc.length = 0;
+    const plain = new S3Store({ bucket: 'test-bucket', prefix: 'p', client, partSize: PART, uploadConcurrency: 2, requestChecksumCalculation: 'WHEN_REQUIRED' });
+    await plain.putStream('fresh-2', Readable.from([markFresh(Buffer.alloc(PART), { crc32: 1 }), Buffer.alloc(PART)]));
+    expect(sentCrc).toEqual([undefined, undefined]);
   });
 
   it('sends a body that fits one part as a single conditional PutObject', async () => {
