@@ -253,7 +253,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
 
   async save(state: S, parts: PartSources = {}, options: SaveOptions & SnapshotOptions & BeforeCommitOptions = {}): Promise<CommitInfo> {
     this.#throwIfFailed();
-    const request = this.#request(state, options.snapshot === true ? snapshotParts(parts) : parts, options.signal, false);
+    const request = this.#request(state, options.snapshot === true ? snapshotParts(parts, this.#copies) : parts, options.signal, false);
     return await this.#enqueue(options.beforeCommit === undefined ? request : { ...request, beforeCommit: options.beforeCommit });
   }
 
@@ -261,7 +261,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     this.#throwIfFailed();
     const stateJson = serializeState(state);
     // Copied now, with the state, not when the upload starts: the job goes on writing meanwhile.
-    const taken = options.snapshot === true ? snapshotParts(this.#checkParts(parts)) : parts;
+    const taken = options.snapshot === true ? snapshotParts(this.#checkParts(parts), this.#copies) : parts;
     while (this.#inFlight !== undefined) await this.#inFlight.catch(() => undefined);
     this.#throwIfFailed();
     const request: CommitRequest = {
@@ -558,7 +558,7 @@ class ObjectStoreCheckpointer<S> implements Checkpointer<S> {
     if (this.#inFlight !== undefined) await untilAborted(this.#inFlight.catch(() => undefined), signal);
     const { state, parts } = await snapshot();
     // The job may still be inside an item, writing its buffers, while this runs.
-    const request = this.#request(state, this.#copyTracked ? snapshotParts(parts ?? {}) : (parts ?? {}), signal, true);
+    const request = this.#request(state, this.#copyTracked ? snapshotParts(parts ?? {}, this.#copies) : (parts ?? {}), signal, true);
     this.#backgroundError = undefined;
     try {
       const info = await this.#enqueue(request);

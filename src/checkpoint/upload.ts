@@ -59,9 +59,11 @@ const SINGLE_PUT_MAX = 8 * 2 ** 20;
 /**
  * Buffers copied by {@link snapshotParts}: no caller holds a reference, so
  * their bytes cannot change during the save and a checksum computed once
- * (for the reuse check) is the checksum of what is uploaded.
+ * (for the reuse check) is the checksum of what is uploaded. With the lease
+ * of their memory when it came from a checkpointer's pool: it goes back there
+ * once the save has sent it.
  */
-const owned = new WeakSet<Uint8Array>();
+const owned = new WeakMap<Uint8Array, CopyLease | undefined>();
 
 /**
  * Copy the in-memory parts of a save (the `snapshot: true` option), so that
@@ -73,12 +75,16 @@ const owned = new WeakSet<Uint8Array>();
  * const parts = snapshotParts({ weights: new Uint8Array(weights.buffer) }); // weights may change from now on
  * ```
  */
-export function snapshotParts(parts: PartSources): PartSources {
+export function snapshotParts(parts: PartSources, copies?: CopyPool): PartSources {
   const copied: Record<string, PartSource> = {};
   for (const [name, source] of Object.entries(parts)) {
     if (source instanceof Uint8Array) {
-      const copy = Buffer.from(source);
-      owned.add(copy);
+      // Taken on the caller's thread at the call: refilling the last save's
+      // copy is a memcpy where a new buffer is a page fault per 4 KiB.
+      const lease = source.byteLength > SINGLE_PUT_MAX ? copies?.lease(source.byteLength) : undefined;
+      const copy = lease?.buffer ?? Buffer.allocUnsafe(source.byteLength);
+      copy.set(source);
+      owned.set(copy, lease);
       copied[name] = copy;
     } else {
       copied[name] = source;
@@ -224,13 +230,14 @@ export async function uploadPart(
     // the buffer is compared with afterwards (a memcmp, not a second hash).
     // Multipart-sized copies are refilled from the last save's (copy-pool.ts).
     const copies = settings.copies ?? new CopyPool((concurrency + 1) * partSize);
-    const lease = !isOwned && size > SINGLE_PUT_MAX && size <= (concurrency + 1) * partSize ? copies.lease(size) : undefined;
+    const copyLease = !isOwned && size > SINGLE_PUT_MAX && size <= (concurrency + 1) * partSize ? copies.lease(size) : undefined;
     // With no reuse check to run first, each part is copied as the store asks
     // for it, so sending starts at once instead of after the whole copy; the
     // comparison at the end still proves one content (the buffer's at that instant).
     const copyEarly = sameSize !== undefined;
-    if (copyEarly) lease?.buffer.set(source);
-    const copy = lease?.buffer ?? (!isOwned && size <= SINGLE_PUT_MAX ? Buffer.from(source) : undefined);
+    if (copyEarly) copyLease?.buffer.set(source);
+    const copy = copyLease?.buffer ?? (!isOwned && size <= SINGLE_PUT_MAX ? Buffer.from(source) : undefined);
+    const lease = isOwned ? owned.get(source) : copyLease;
     const bytes = copy ?? source;
     if (isOwned || copy !== undefined) {
       try {
@@ -260,7 +267,7 @@ export async function uploadPart(
           await store.putStream(key, Readable.from(parts), streamOptions);
         } else {
           const hasher = createHasher(form);
-          const sent = lease === undefined || copyEarly ? slices(bytes, partSize) : copiedSlices(source, lease.buffer, partSize);
+          const sent = copyLease === undefined || copyEarly ? slices(bytes, partSize) : copiedSlices(source, copyLease.buffer, partSize);
         await store.putStream(key, Readable.from(hashing(sent, hasher, { bytes: 0 }, false, lease)), streamOptions);
           checksum = hasher.digest();
         }
