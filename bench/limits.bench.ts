@@ -7,6 +7,9 @@
  *   1 MiB writes, the receiver discarding (Node's net, as the SDK uses it);
  * - sha256 on one core: node:crypto over a 256 MiB buffer (what a checkpoint
  *   save and a verified load each pay per byte);
+ * - a new local file of 256 MiB written in 8 MiB writes and closed, under the
+ *   OS temp dir (where a verified load spools parts above inMemoryMaxBytes),
+ *   and the same file read back: the disk's share of a spooled load;
  * - a raw PutObject and a raw GetObject (bytes discarded) of the same 64 MiB
  *   and 256 MiB, one request each, on the S3 server of the run: the server's
  *   own speed on this machine, as a share of the loopback copy.
@@ -14,6 +17,10 @@
  * Each figure is a median of 3. `node bench/limits.bench.ts`
  */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { createServer, connect } from 'node:net';
 import type { Readable } from 'node:stream';
@@ -62,6 +69,29 @@ for (let i = 0; i < REPS; i++) {
   sha.push(mbps(buf.length, msSince(t)));
 }
 if (!motoColumn()) figures.push({ name: 'sha256 on one core', value: round(median(sha)), unit: 'MB/s', note: `median of ${REPS}; node:crypto over 256 MiB` });
+
+/** A new file of `size` bytes in 8 MiB writes, then read back: MB/s of each. */
+async function spoolFile(size: number): Promise<{ write: number; read: number }> {
+  const path = join(tmpdir(), `jobkit-bench-spool-${process.pid}`);
+  const batch = Buffer.alloc(8 * MiB, 3);
+  let t = process.hrtime.bigint();
+  const handle = await open(path, 'wx');
+  for (let written = 0; written < size; written += batch.byteLength) await handle.write(batch, 0, batch.byteLength, written);
+  await handle.close();
+  const write = mbps(size, msSince(t));
+  t = process.hrtime.bigint();
+  for await (const _ of createReadStream(path, { highWaterMark: MiB })) void _;
+  const read = mbps(size, msSince(t));
+  await rm(path, { force: true });
+  return { write, read };
+}
+const spools: { write: number; read: number }[] = [];
+for (let i = 0; i < REPS; i++) spools.push(await spoolFile(256 * MiB));
+if (!motoColumn()) {
+  const note = `median of ${REPS}; a new file under ${tmpdir()} (page cache, not synced), as a spooled load writes it`;
+  figures.push({ name: 'local file write, new 256 MiB file', value: round(median(spools.map((x) => x.write))), unit: 'MB/s', note });
+  figures.push({ name: 'local file read back, 256 MiB', value: round(median(spools.map((x) => x.read))), unit: 'MB/s', note });
+}
 
 const ownServers = process.env.JOBKIT_TEST_S3_ENDPOINT === undefined;
 if (ownServers) await setup();

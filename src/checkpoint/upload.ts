@@ -340,9 +340,52 @@ export async function uploadPart(
     return result;
   }
 
-  // A stream's chunks may be views of memory the producer reuses: copy them.
+  // A stream's chunks may be views of memory the producer reuses: copy them,
+  // straight into whole parts (each then sent as it is, and signed with its leaf's digest).
   const hasher = createHasher(formOf(undefined));
   const counter = { bytes: 0 };
-  await store.putStream(key, Readable.from(hashing(source as AsyncIterable<Uint8Array>, hasher, counter, true)), streamOptions);
+  const copies = settings.copies ?? new CopyPool((concurrency + 1) * partSize);
+  await store.putStream(key, Readable.from(intoParts(source as AsyncIterable<Uint8Array | string>, partSize, copies, hasher, counter)), streamOptions);
   return uploaded(counter.bytes, hasher.digest());
+}
+
+/**
+ * Copy a stream's chunks into parts of exactly `partSize` bytes (the last one
+ * shorter), from `copies`: one copy of every byte, where copying each chunk
+ * and letting the store cut parts from the copies took two; and memory the
+ * store gives back as it sends, so a long stream holds about
+ * (concurrency + 1) parts. Each part is hashed as one leaf and marked with
+ * its digest.
+ */
+async function* intoParts(
+  source: AsyncIterable<Uint8Array | string>,
+  partSize: number,
+  copies: CopyPool,
+  hasher: Hasher,
+  counter: { bytes: number },
+): AsyncGenerator<Buffer> {
+  let lease = copies.lease(partSize);
+  let filled = 0;
+  const seal = (part: Buffer): Buffer => {
+    const sealed = markFresh(part, { sha256: hasher.update(part), release: lease.hold() });
+    lease.end();
+    return sealed;
+  };
+  for await (const chunk of source) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    counter.bytes += bytes.byteLength;
+    for (let offset = 0; offset < bytes.byteLength; ) {
+      const n = Math.min(partSize - filled, bytes.byteLength - offset);
+      lease.buffer.set(bytes.subarray(offset, offset + n), filled);
+      filled += n;
+      offset += n;
+      if (filled === partSize) {
+        yield seal(lease.buffer);
+        lease = copies.lease(partSize);
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) yield seal(lease.buffer.subarray(0, filled));
+  else lease.end();
 }

@@ -10,7 +10,7 @@ import { uploadPart, type UploadSettings } from '../../../src/checkpoint/upload.
 import { freshMark } from '../../../src/store/fresh.ts';
 import { MemoryStore } from '../../../src/store/memory.ts';
 import type { ObjectInfo, PutOptions, PutStreamOptions } from '../../../src/store/types.ts';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 const MiB = 2 ** 20;
 const sha = (bytes: Uint8Array): Buffer => createHash('sha256').update(bytes).digest();
@@ -114,6 +114,21 @@ describe('what a save records', () => {
       expect(store.marks).toEqual([]);
     });
   }
+
+  it('a stream: copied into whole parts, each handed to the store with its digest', async () => {
+    const store = new MarkRecordingStore();
+    const bytes = randomBytes(12 * MiB + 5);
+    // Chunks of an odd size, as a producer's would be, and reused by it: 1 MiB + 1 views of one buffer.
+    const chunks = function* (): Generator<Uint8Array> {
+      for (let o = 0; o < bytes.byteLength; o += MiB + 1) yield bytes.subarray(o, o + MiB + 1);
+    };
+    const up = await uploadPart(settings(store), 'w', Readable.from(chunks()), undefined);
+    expect(up.record.checksum).toBe(treeOf(bytes, partSize));
+    expect(up.record.size).toBe(bytes.byteLength);
+    expect(store.marks).toEqual([0, 1, 2].map((i) => sha(bytes.subarray(i * partSize, (i + 1) * partSize)).toString('hex')));
+    const stored = await store.get(`r/${up.record.key}`);
+    expect(Buffer.from(stored!.body).equals(bytes)).toBe(true);
+  });
 
   it('a small part: the whole sha256, and that digest handed with its single PUT', async () => {
     const store = new MarkRecordingStore();
