@@ -103,25 +103,22 @@ function sha256Hex(checksum: string): string | undefined {
 }
 
 /**
- * Pass chunks through, hashing and counting them. With `copy`, each chunk is
- * copied first and the copy is both hashed and yielded; without, the chunks
- * are this upload's already (a file's read stream, slices of a buffer nobody
- * writes to). Either way the chunk handed to the store is one nobody else can
- * write to, so the hash is the hash of the uploaded bytes however long the
- * store holds the chunk before sending: it is marked fresh (sent without
- * another copy) with its sha256 when the hasher knows it (signed with it,
- * not hashed again).
+ * Pass chunks that are this upload's alone (a file's read stream, slices of a
+ * buffer nobody writes to) through, hashing and counting them. The chunk
+ * handed to the store is one nobody else can write to, so the hash is the
+ * hash of the uploaded bytes however long the store holds the chunk before
+ * sending: it is marked fresh (sent without another copy) with its sha256
+ * when the hasher knows it (signed with it, not hashed again), and held on
+ * `lease` until the store is done with it.
  */
 async function* hashing(
-  source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array>,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   hasher: Hasher,
   counter: { bytes: number },
-  copy: boolean,
   lease?: CopyLease,
 ): AsyncGenerator<Buffer> {
   for await (const chunk of source) {
-    const bytes =
-      typeof chunk === 'string' ? Buffer.from(chunk) : copy ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     counter.bytes += bytes.byteLength;
     yield markFresh(bytes, { sha256: hasher.update(bytes), release: lease?.hold() });
   }
@@ -268,7 +265,7 @@ export async function uploadPart(
         } else {
           const hasher = createHasher(form);
           const sent = copyLease === undefined || copyEarly ? slices(bytes, partSize) : copiedSlices(source, copyLease.buffer, partSize);
-        await store.putStream(key, Readable.from(hashing(sent, hasher, { bytes: 0 }, false, lease)), streamOptions);
+        await store.putStream(key, Readable.from(hashing(sent, hasher, { bytes: 0 }, lease)), streamOptions);
           checksum = hasher.digest();
         }
         if (copy !== undefined && !copy.equals(source)) return await changed('the buffer was written to while it was being saved');
@@ -332,7 +329,7 @@ export async function uploadPart(
       const hasher = createHasher(form);
       const counter = { bytes: 0 };
       const chunks = createReadStream(path, { highWaterMark: partSize, signal });
-      await store.putStream(key, Readable.from(hashing(chunks, hasher, counter, false)), streamOptions);
+      await store.putStream(key, Readable.from(hashing(chunks as AsyncIterable<Buffer>, hasher, counter)), streamOptions);
       result = uploaded(counter.bytes, hasher.digest());
     }
     if (fileChanged(before, await stat(path, { bigint: true }))) return await changed(`the file ${path} was written to while it was being saved`);
