@@ -265,7 +265,7 @@ export async function uploadPart(
         } else {
           const hasher = createHasher(form);
           const sent = copyLease === undefined || copyEarly ? slices(bytes, partSize) : copiedSlices(source, copyLease.buffer, partSize);
-        await store.putStream(key, Readable.from(hashing(sent, hasher, { bytes: 0 }, lease)), streamOptions);
+          await store.putStream(key, Readable.from(hashing(sent, hasher, { bytes: 0 }, lease)), streamOptions);
           checksum = hasher.digest();
         }
         if (copy !== undefined && !copy.equals(source)) return await changed('the buffer was written to while it was being saved');
