@@ -14,6 +14,7 @@
  * - `crc32:<hex>`: zlib's CRC-32 of the whole content (the `crc32` option).
  */
 import { createHash, type Hash } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
 import type { ChecksumAlgorithm } from './types.ts';
 
@@ -159,7 +160,7 @@ export async function checksumOf(bytes: Uint8Array, form: string): Promise<strin
   const hasher = createHasher(form);
   for (let offset = 0; offset < bytes.byteLength; offset += HASH_SLICE) {
     hasher.update(bytes.subarray(offset, offset + HASH_SLICE));
-    if (offset + HASH_SLICE < bytes.byteLength) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (offset + HASH_SLICE < bytes.byteLength) await nextTurn();
   }
   return hasher.digest();
 }

@@ -168,7 +168,7 @@ async function downloadOnce(settings: DownloadSettings, name: string, record: Pa
       size: record.size,
       path: undefined,
       buffer: () => Promise.resolve(buffer()),
-      stream: () => Readable.from(joined === undefined ? chunks : [joined]),
+      stream: () => Readable.from(chunks),
     };
   }
 

@@ -18,6 +18,7 @@
 import { type BigIntStats, createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
 import { freshMark, markFresh } from '../store/fresh.ts';
 import type { ObjectStore } from '../store/types.ts';
@@ -145,10 +146,9 @@ function* copiedSlices(source: Uint8Array, target: Buffer, size: number): Genera
  */
 async function digestedParts(bytes: Uint8Array, hasher: Hasher, partSize: number): Promise<Buffer[]> {
   const parts: Buffer[] = [];
-  for (const slice of slices(bytes, partSize)) {
-    if (parts.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const part = Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength);
-    parts.push(markFresh(part, { sha256: hasher.update(part) }));
+  for await (const part of hashing(slices(bytes, partSize), hasher, { bytes: 0 })) {
+    parts.push(part);
+    await nextTurn();
   }
   return parts;
 }
@@ -166,7 +166,7 @@ async function digestedParts(bytes: Uint8Array, hasher: Hasher, partSize: number
 async function unchangedSince(source: Uint8Array, partSize: number, copied: readonly number[]): Promise<boolean> {
   let i = 0;
   for (const slice of slices(source, partSize)) {
-    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (i > 0) await nextTurn();
     if (crc32(slice) !== copied[i++]) return false;
   }
   return i === copied.length;
@@ -201,7 +201,12 @@ export async function uploadPart(
   previous: PartRecord | undefined,
 ): Promise<UploadedPart> {
   const { store, root, epoch, algorithm, partSize, concurrency, signal } = settings;
+  // Memory for copies of caller bytes (copy-pool.ts): the checkpointer's, kept across saves, or this call's own.
+  const copies = settings.copies ?? new CopyPool((concurrency + 1) * partSize);
   const previousForm = previous === undefined ? undefined : checksumForm(previous.checksum);
+  /** The durable part, with its checksum's form, when it has `size` bytes: only then can it be this content. */
+  const sameSizeAs = (size: number): { readonly record: PartRecord; readonly form: string } | undefined =>
+    previous !== undefined && previousForm !== undefined && previous.size === size ? { record: previous, form: previousForm } : undefined;
   const relKey = dataKey(epoch, name);
   const key = resolveKey(root, relKey);
   const streamOptions = { partSize, concurrency, signal };
@@ -219,14 +224,13 @@ export async function uploadPart(
     const isOwned = owned.has(source);
     const size = source.byteLength;
     const form = formOf(size);
-    const sameSize = previous !== undefined && previousForm !== undefined && previous.size === size ? previous : undefined;
+    const sameSize = sameSizeAs(size);
     // A caller's buffer within the memory a streamed upload holds anyway
     // ((concurrency + 1) parts): one synchronous copy is one consistent
     // content. The copy is what the reuse check hashes, what is sent (with the
     // digests that check computed, or computed while it is sent), and what
     // the buffer is compared with afterwards (a memcmp, not a second hash).
     // Multipart-sized copies are refilled from the last save's (copy-pool.ts).
-    const copies = settings.copies ?? new CopyPool((concurrency + 1) * partSize);
     const copyLease = !isOwned && size > SINGLE_PUT_MAX && size <= (concurrency + 1) * partSize ? copies.lease(size) : undefined;
     // With no reuse check to run first, each part is copied as the store asks
     // for it, so sending starts at once instead of after the whole copy; the
@@ -240,20 +244,20 @@ export async function uploadPart(
       try {
         let checksum: string | undefined;
         let parts: Buffer[] | undefined;
-        if (sameSize !== undefined && previousForm !== undefined) {
+        if (sameSize !== undefined) {
           // Reuse is decided on a checksum of the bytes as read now: equal means
           // these bytes are the durable part's bytes, whatever happens later.
           let sum: string;
-          if (previousForm === form && size > SINGLE_PUT_MAX) {
+          if (sameSize.form === form && size > SINGLE_PUT_MAX) {
             const hasher = createHasher(form);
             parts = await digestedParts(bytes, hasher, partSize);
             sum = hasher.digest();
           } else {
-            sum = await checksumOf(bytes, previousForm);
+            sum = await checksumOf(bytes, sameSize.form);
           }
-          if (sum === sameSize.checksum) return reused(sameSize);
+          if (sum === sameSize.record.checksum) return reused(sameSize.record);
           // An older form (a whole sha256 of a large part) is not what this save records.
-          if (previousForm === form) checksum = sum;
+          if (sameSize.form === form) checksum = sum;
         }
         if (size <= SINGLE_PUT_MAX) {
           checksum ??= await checksumOf(bytes, form);
@@ -275,7 +279,7 @@ export async function uploadPart(
       }
     }
     // A caller's buffer larger than that: copied part by part as it is sent.
-    if (sameSize !== undefined && previousForm !== undefined && (await checksumOf(source, previousForm)) === sameSize.checksum) return reused(sameSize);
+    if (sameSize !== undefined && (await checksumOf(source, sameSize.form)) === sameSize.record.checksum) return reused(sameSize.record);
     const hasher = createHasher(form);
     const copied: number[] = [];
     // Once the last part is copied, check the buffer against the copies while
@@ -308,13 +312,14 @@ export async function uploadPart(
     const before = await stat(path, { bigint: true });
     const size = Number(before.size);
     const form = formOf(size);
-    if (previous !== undefined && previousForm !== undefined && previous.size === size) {
-      if (sums?.lookup(path, before, previousForm) === previous.checksum) return reused(previous);
+    const sameSize = sameSizeAs(size);
+    if (sameSize !== undefined) {
+      if (sums?.lookup(path, before, sameSize.form) === sameSize.record.checksum) return reused(sameSize.record);
       const readAt = Date.now();
-      const sum = await fileChecksum(path, previousForm, signal);
+      const sum = await fileChecksum(path, sameSize.form, signal);
       if (!fileChanged(before, await stat(path, { bigint: true }))) {
-        sums?.remember(path, before, previousForm, sum, readAt);
-        if (sum === previous.checksum) return reused(previous);
+        sums?.remember(path, before, sameSize.form, sum, readAt);
+        if (sum === sameSize.record.checksum) return reused(sameSize.record);
       }
     }
     const readAt = Date.now();
@@ -341,7 +346,6 @@ export async function uploadPart(
   // straight into whole parts (each then sent as it is, and signed with its leaf's digest).
   const hasher = createHasher(formOf(undefined));
   const counter = { bytes: 0 };
-  const copies = settings.copies ?? new CopyPool((concurrency + 1) * partSize);
   await store.putStream(key, Readable.from(intoParts(source as AsyncIterable<Uint8Array | string>, partSize, copies, hasher, counter)), streamOptions);
   return uploaded(counter.bytes, hasher.digest());
 }

@@ -41,7 +41,6 @@ import {
   s3HttpStatus,
   type S3ErrorContext,
 } from './s3-errors.ts';
-import { crc32Base64, freshMark } from './fresh.ts';
 import { uploadStream } from './s3-multipart.ts';
 import { refreshingCredentials } from './s3-credentials.ts';
 import { retryOnExpiredToken } from './s3-expired-token.ts';
@@ -452,8 +451,6 @@ export class S3Store implements ObjectStore {
   async #putObject(key: string, bytes: Uint8Array, options: PutOptions): Promise<ObjectInfo> {
     const conditional = options.ifNoneMatch !== undefined || options.ifMatch !== undefined;
     const token = conditional ? randomUUID() : undefined;
-    // A CRC-32 the producer computed (store/fresh.ts) is sent as is: the SDK skips its own.
-    const crc = this.#checksums ? freshMark(bytes)?.crc32 : undefined;
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await this.#client.send(
@@ -467,7 +464,6 @@ export class S3Store implements ObjectStore {
             ...(options.ifNoneMatch === undefined ? {} : { IfNoneMatch: options.ifNoneMatch }),
             ...(options.ifMatch === undefined ? {} : { IfMatch: options.ifMatch }),
             ...(token === undefined ? {} : { Metadata: { [WRITE_TOKEN]: token } }),
-            ...(crc === undefined ? {} : { ChecksumCRC32: crc32Base64(crc) }),
           }),
           { abortSignal: options.signal },
         );
